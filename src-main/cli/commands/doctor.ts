@@ -1,0 +1,50 @@
+/** `fws doctor [--json]`: what the engine will run on, and why. */
+import type { Command } from 'commander'
+import { doctor } from '../../engine/doctor'
+import type { DoctorReport } from '../../shared/contract'
+import { printJson } from '../output'
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'report ffmpeg/ffprobe, the tfjs backend chosen (and why the others were not), GPU visibility and default models',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await doctor()
+      if (opts.json) printJson(report)
+      else process.stdout.write(formatDoctor(report))
+      const broken = 'error' in report.ffmpeg || 'error' in report.ffprobe || 'error' in report.backend
+      if (broken) process.exitCode = 1
+    })
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const lines: string[] = [`node ${r.node} on ${r.platform}`]
+  for (const name of ['ffmpeg', 'ffprobe'] as const) {
+    const t = r[name]
+    lines.push(
+      'error' in t
+        ? `${name}: NOT FOUND — ${t.error}`
+        : `${name}: ${t.path} (version ${t.version}, from ${t.source})`,
+    )
+  }
+  const b = r.backend
+  if ('error' in b) lines.push(`tfjs backend: FAILED — ${b.error}`)
+  else {
+    lines.push(
+      `tfjs backend: ${b.name}${b.gpu ? ' (GPU)' : ' (CPU)'}${b.forced ? ' [forced by FWS_BACKEND]' : ''}`,
+    )
+    for (const a of b.attempts) lines.push(`  ${a.used ? '✔' : '✘'} ${a.name.padEnd(15)} ${a.reason}`)
+    lines.push(`GPU visible: ${b.gpuVisible ? 'yes' : 'no'}`)
+    if (b.warning) lines.push(`warning: ${b.warning}`)
+  }
+  lines.push(`models (${r.models.length}):`)
+  if (!r.models.length) lines.push('  none found in resources/models')
+  for (const m of r.models)
+    lines.push(
+      `  ${m.present ? '✔' : '✘'} ${m.name} — ${m.task}, fusion ${m.fusion}, version ${m.version}${m.problem ? ` (${m.problem})` : ''}`,
+    )
+  return lines.join('\n') + '\n'
+}

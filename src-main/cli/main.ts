@@ -1,0 +1,34 @@
+/**
+ * `fws`: the headless front end of the engine. Owns argument parsing and the process exit code;
+ * each command lives in cli/commands/<name>.ts and calls the same engine functions as the app.
+ */
+import { Command, CommanderError } from 'commander'
+import { registerDoctor } from './commands/doctor'
+import { CliError } from './output'
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('fws')
+    .description('Fusion Workstation: multimodal emotion and translation per utterance, offline.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError()
+  registerDoctor(program)
+  return program
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildProgram().exitOverride()
+  try {
+    await program.parseAsync(argv)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    if (err instanceof CliError) {
+      process.stderr.write(`fws: ${err.message}\n`)
+      return err.exitCode
+    }
+    process.stderr.write(`fws: ${(err as Error).message ?? String(err)}\n`)
+    if (process.env.FWS_DEBUG) process.stderr.write(`${(err as Error).stack}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Where the engine's own files live (resources/, the cache). Owns the lookup so that the CLI run
+ * from source, the built CLI, the Electron app and the tests all find the same folders.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+let root: string | null = null
+
+/** The package root (folder of package.json named fusion-workstation), found by walking up from this module. */
+export function packageRoot(): string {
+  if (root) return root
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const pkg = path.join(dir, 'package.json')
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'fusion-workstation')
+          return (root = dir)
+      } catch {
+        /* keep walking */
+      }
+    }
+    const up = path.dirname(dir)
+    if (up === dir)
+      throw new Error(
+        'cannot find the fusion-workstation package root from ' + fileURLToPath(import.meta.url),
+      )
+    dir = up
+  }
+}
+
+/** resources/ (FWS_RESOURCES overrides; the packaged app sets it to its resources folder). */
+export function resourcesDir(): string {
+  return process.env.FWS_RESOURCES ?? path.join(packageRoot(), 'resources')
+}
+
+export function defaultModelsDir(): string {
+  return path.join(resourcesDir(), 'models')
+}
+
+/** Per-user cache for features and decoded media (FWS_CACHE_DIR overrides). */
+export function cacheDir(): string {
+  return (
+    process.env.FWS_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'fusion-workstation')
+  )
+}

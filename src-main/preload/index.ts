@@ -1,0 +1,43 @@
+/**
+ * Preload (sandboxed, context-isolated): exposes exactly one object, `window.api`, implementing
+ * the typed FwsApi contract. Each request is a named function on its own IPC channel
+ * (`fws:<domain>.<fn>`); the renderer never sees ipcRenderer itself.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import {
+  EVENT_NAMES,
+  MENU_COMMANDS,
+  REQUEST_NAMES,
+  type EventMap,
+  type EventName,
+  type FwsApi,
+  type MenuCommand,
+} from '../shared/contract'
+
+function buildApi(): FwsApi {
+  const api: Record<string, Record<string, (payload?: unknown) => Promise<unknown>>> = {}
+  for (const name of REQUEST_NAMES) {
+    const [domain, fn] = name.split('.') as [string, string]
+    api[domain] ??= {}
+    api[domain][fn] = (payload?: unknown) => ipcRenderer.invoke(`fws:${name}`, payload)
+  }
+  return {
+    ...(api as unknown as Omit<FwsApi, 'on' | 'onMenu' | 'mediaUrl'>),
+    on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
+      if (!EVENT_NAMES.includes(event)) throw new Error(`unknown event ${event}`)
+      const wrapped = (_e: IpcRendererEvent, payload: EventMap[E]) => listener(payload)
+      ipcRenderer.on(`fws-event:${event}`, wrapped)
+      return () => ipcRenderer.off(`fws-event:${event}`, wrapped)
+    },
+    onMenu(listener: (command: MenuCommand) => void) {
+      const wrapped = (_e: IpcRendererEvent, command: MenuCommand) => {
+        if (MENU_COMMANDS.includes(command)) listener(command)
+      }
+      ipcRenderer.on('fws-menu', wrapped)
+      return () => ipcRenderer.off('fws-menu', wrapped)
+    },
+    mediaUrl: (mediaId: string) => `fws-media://media/${encodeURIComponent(mediaId)}`,
+  }
+}
+
+contextBridge.exposeInMainWorld('api', buildApi())

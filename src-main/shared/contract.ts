@@ -1,0 +1,333 @@
+/**
+ * The one contract between every front end (Electron renderer via preload, browser mode via HTTP)
+ * and the engine. Owns: the request schemas (zod, validated by the receiving side before the engine
+ * is called), the result types, the event types, and the `FwsApi` interface the renderer codes against.
+ *
+ * Imported by main, preload, the browser-mode server and the renderer: keep it free of Node and DOM.
+ */
+import { z } from 'zod'
+
+// ---------------------------------------------------------------- shared value types
+
+export const EMOTIONS = ['neutral', 'joy', 'surprise', 'anger', 'sadness', 'disgust', 'fear'] as const
+export type Emotion = (typeof EMOTIONS)[number]
+
+/** Where a value shown to the user came from. */
+export type Provenance = 'model' | 'corrected' | 'accepted' | 'imported'
+
+const id = z.string().min(1).max(200)
+const absPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
+const seconds = z
+  .number()
+  .finite()
+  .min(0)
+  .max(7 * 24 * 3600)
+
+// ---------------------------------------------------------------- system
+
+export interface BackendAttemptInfo {
+  name: string
+  package: string
+  used: boolean
+  reason: string
+}
+
+export interface ToolInfo {
+  path: string
+  version: string
+  source: string
+}
+
+export interface DoctorReport {
+  node: string
+  platform: string
+  backend:
+    | {
+        name: string
+        gpu: boolean
+        gpuVisible: boolean
+        forced: string | null
+        warning: string | null
+        attempts: BackendAttemptInfo[]
+      }
+    | { error: string }
+  ffmpeg: ToolInfo | { error: string }
+  ffprobe: ToolInfo | { error: string }
+  models: ModelInfo[]
+}
+
+export interface ModelInfo {
+  name: string
+  dir: string
+  task: 'emotion' | 'translation'
+  fusion: string
+  version: string
+  present: boolean
+  /** Why a model folder is present but unusable (bad manifest), or null. */
+  problem: string | null
+}
+
+// ---------------------------------------------------------------- project, media, utterances
+
+export interface ProjectInfo {
+  path: string
+  name: string
+  schemaVersion: number
+  mediaCount: number
+  utteranceCount: number
+  canUndo: boolean
+  canRedo: boolean
+}
+
+export interface MediaInfo {
+  id: string
+  path: string
+  name: string
+  durationSec: number
+  hasAudio: boolean
+  hasVideo: boolean
+  utteranceCount: number
+}
+
+export interface EmotionPrediction {
+  label: Emotion | string
+  probabilities: Record<string, number>
+  /** 1 − (p1 − p2): 0 = sure, 1 = torn between two labels. */
+  uncertainty: number
+  modelVersion: string
+}
+
+export interface UtteranceRow {
+  id: string
+  mediaId: string
+  index: number
+  start: number
+  end: number
+  transcript: string
+  transcriptProvenance: Provenance
+  emotion: string | null
+  emotionProvenance: Provenance | null
+  prediction: EmotionPrediction | null
+  translation: string | null
+  translationProvenance: Provenance | null
+  source: string
+}
+
+export const projectPathInput = z.object({ path: absPath })
+export const mediaAddInput = z.object({ paths: z.array(absPath).min(1).max(10_000) })
+export const mediaIdInput = z.object({ mediaId: id })
+export const utterancesListInput = z.object({ mediaId: id.optional() })
+
+// ---------------------------------------------------------------- edits (corrections)
+
+export const editInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('label'), utteranceId: id, emotion: z.string().min(1).max(64) }),
+  z.object({ kind: z.literal('accept'), utteranceId: id }),
+  z.object({ kind: z.literal('transcript'), utteranceId: id, text: z.string().max(10_000) }),
+  z.object({ kind: z.literal('translation'), utteranceId: id, text: z.string().max(10_000) }),
+  z
+    .object({ kind: z.literal('bounds'), utteranceId: id, start: seconds, end: seconds })
+    .refine((e) => e.end > e.start, 'end must be after start'),
+  z.object({ kind: z.literal('split'), utteranceId: id, at: seconds }),
+  z.object({ kind: z.literal('merge'), utteranceId: id, withNextId: id }),
+])
+export type Edit = z.infer<typeof editInput>
+
+export interface EditResult {
+  /** Rows whose values changed (or were created); removed ids in `removed`. */
+  changed: UtteranceRow[]
+  removed: string[]
+  canUndo: boolean
+  canRedo: boolean
+  /** Monotonic id of the change in the project's history: proof the edit is durable. */
+  historyId: number
+}
+
+// ---------------------------------------------------------------- jobs
+
+export type JobKind = 'inference' | 'finetune' | 'export'
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+
+export interface JobSnapshot {
+  id: string
+  kind: JobKind
+  label: string
+  status: JobStatus
+  /** 0..1 over the whole job. */
+  progress: number
+  stage: string
+  /** Per-item progress (e.g. per media file) when the job has items. */
+  items: { name: string; status: JobStatus; progress: number; error: string | null }[]
+  startedAt: number | null
+  endedAt: number | null
+  etaSec: number | null
+  error: string | null
+  result: unknown
+}
+
+export const inferenceInput = z.object({
+  mediaIds: z.array(id).min(1).max(10_000),
+  fps: z.number().positive().max(30).optional(),
+})
+export const finetuneInput = z.object({
+  baseModel: z.enum(['emotion', 'translation']),
+  epochs: z.number().int().min(1).max(200).optional(),
+  heldOutFraction: z.number().min(0.05).max(0.5).optional(),
+})
+export const jobIdInput = z.object({ jobId: id })
+
+// ---------------------------------------------------------------- exchange
+
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'eaf', 'vtt', 'srt', 'corpus'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export const exportInput = z.object({
+  format: z.enum(EXPORT_FORMATS),
+  /** Output file (or folder for `corpus`). In browser mode, relative to the project's folder. */
+  out: absPath,
+  onlyCorrected: z.boolean().optional(),
+  /** For vtt/srt: which text to write. */
+  text: z.enum(['transcript', 'translation']).optional(),
+  mediaId: id.optional(),
+})
+export interface ExportResult {
+  files: string[]
+  records: number
+}
+
+export const importSegmentationInput = z.object({ mediaId: id, path: absPath })
+
+// ---------------------------------------------------------------- the API
+
+/** Every request the renderer can make, by domain, with the schema its payload must satisfy. */
+export const requestSchemas = {
+  'system.doctor': z.undefined(),
+  'project.create': projectPathInput,
+  'project.open': projectPathInput,
+  'project.close': z.undefined(),
+  'project.current': z.undefined(),
+  'media.add': mediaAddInput,
+  'media.list': z.undefined(),
+  'utterances.list': utterancesListInput,
+  'edits.apply': editInput,
+  'edits.undo': z.undefined(),
+  'edits.redo': z.undefined(),
+  'jobs.startInference': inferenceInput,
+  'jobs.startFinetune': finetuneInput,
+  'jobs.cancel': jobIdInput,
+  'jobs.list': z.undefined(),
+  'exchange.export': exportInput,
+  'exchange.importSegmentation': importSegmentationInput,
+} as const
+
+export type RequestName = keyof typeof requestSchemas
+export type RequestPayload<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
+
+/** What each request resolves to. */
+export interface RequestResults {
+  'system.doctor': DoctorReport
+  'project.create': ProjectInfo
+  'project.open': ProjectInfo
+  'project.close': void
+  'project.current': ProjectInfo | null
+  'media.add': MediaInfo[]
+  'media.list': MediaInfo[]
+  'utterances.list': UtteranceRow[]
+  'edits.apply': EditResult
+  'edits.undo': EditResult | null
+  'edits.redo': EditResult | null
+  'jobs.startInference': JobSnapshot
+  'jobs.startFinetune': JobSnapshot
+  'jobs.cancel': void
+  'jobs.list': JobSnapshot[]
+  'exchange.export': ExportResult
+  'exchange.importSegmentation': UtteranceRow[]
+}
+
+/** The engine side of the contract: one function per request, payload already validated. */
+export type RequestHandlers = {
+  [N in RequestName]: (payload: RequestPayload<N>) => Promise<RequestResults[N]>
+}
+export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[]
+
+/** Events pushed from the engine to every front end. */
+export interface EventMap {
+  'jobs.update': JobSnapshot
+  'project.changed': ProjectInfo | null
+}
+export type EventName = keyof EventMap
+export const EVENT_NAMES: EventName[] = ['jobs.update', 'project.changed']
+
+/** Commands from the native menu (Electron only; the browser mode has none). */
+export const MENU_COMMANDS = ['open-project', 'new-project', 'add-media', 'export', 'undo', 'redo'] as const
+export type MenuCommand = (typeof MENU_COMMANDS)[number]
+
+/** The typed API object: `window.api` in Electron, an HTTP client in browser mode. */
+export interface FwsApi {
+  system: {
+    /** Backend, ffmpeg, models: what `fws doctor` reports. */
+    doctor(): Promise<DoctorReport>
+  }
+  project: {
+    create(p: z.infer<typeof projectPathInput>): Promise<ProjectInfo>
+    open(p: z.infer<typeof projectPathInput>): Promise<ProjectInfo>
+    close(): Promise<void>
+    current(): Promise<ProjectInfo | null>
+  }
+  media: {
+    add(p: z.infer<typeof mediaAddInput>): Promise<MediaInfo[]>
+    list(): Promise<MediaInfo[]>
+  }
+  utterances: {
+    list(p: z.infer<typeof utterancesListInput>): Promise<UtteranceRow[]>
+  }
+  edits: {
+    /** Applies one correction; resolves only once it is durable in the project file. */
+    apply(p: Edit): Promise<EditResult>
+    undo(): Promise<EditResult | null>
+    redo(): Promise<EditResult | null>
+  }
+  jobs: {
+    startInference(p: z.infer<typeof inferenceInput>): Promise<JobSnapshot>
+    startFinetune(p: z.infer<typeof finetuneInput>): Promise<JobSnapshot>
+    cancel(p: z.infer<typeof jobIdInput>): Promise<void>
+    list(): Promise<JobSnapshot[]>
+  }
+  exchange: {
+    export(p: z.infer<typeof exportInput>): Promise<ExportResult>
+    importSegmentation(p: z.infer<typeof importSegmentationInput>): Promise<UtteranceRow[]>
+  }
+  /** Subscribes to an engine event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
+  /** Subscribes to native menu commands; returns the function that unsubscribes (no-op in browser mode). */
+  onMenu(listener: (command: MenuCommand) => void): () => void
+  /** A URL the <video> element can play for a media item of the open project. */
+  mediaUrl(mediaId: string): string
+}
+
+/** Validates a request payload; throws a ContractError naming the request and the bad fields. */
+export function validateRequest<N extends RequestName>(
+  name: N,
+  payload: unknown,
+): z.infer<(typeof requestSchemas)[N]> {
+  const schema = requestSchemas[name] as z.ZodType
+  if (!schema) throw new ContractError(`unknown request "${String(name)}"`)
+  const r = schema.safeParse(payload)
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')
+    throw new ContractError(`invalid payload for ${name}: ${issues}`)
+  }
+  return r.data as z.infer<(typeof requestSchemas)[N]>
+}
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name)
+}
+
+export class ContractError extends Error {
+  override name = 'ContractError'
+}

@@ -1,0 +1,105 @@
+import { createRequire } from 'node:module'
+import { describe, expect, it } from 'vitest'
+import type * as TF from '@tensorflow/tfjs'
+import {
+  chooseBackend,
+  parseForcedBackend,
+  realLoaders,
+  type BackendLoaders,
+} from '../../src-main/engine/backend'
+
+const require = createRequire(import.meta.url)
+const tf = require('@tensorflow/tfjs') as typeof TF
+
+/** Loaders that fail the way the real packages fail on a machine without libtensorflow. */
+function missingBinding(pkg: string) {
+  return async (): Promise<string> => {
+    throw new Error(
+      `The Node.js native addon module (tfjs_binding.node) can not be found at path: /x/node_modules/${pkg}/lib/napi-v8/tfjs_binding.node.`,
+    )
+  }
+}
+function notInstalled(pkg: string) {
+  return async (): Promise<string> => {
+    const e = new Error(`Cannot find module '${pkg}'`) as NodeJS.ErrnoException
+    e.code = 'MODULE_NOT_FOUND'
+    throw e
+  }
+}
+
+const failingNative: BackendLoaders = {
+  ...realLoaders,
+  'tensorflow-gpu': missingBinding('@tensorflow/tfjs-node-gpu'),
+  tensorflow: notInstalled('@tensorflow/tfjs-node'),
+}
+
+describe('backend choice', () => {
+  it('falls back through the order and records why each candidate was not used', async () => {
+    const choice = await chooseBackend(tf, { loaders: failingNative, gpuVisible: false })
+    expect(choice.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(choice.attempts.map((a) => [a.name, a.used])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+    ])
+    expect(choice.attempts[0]!.reason).toMatch(/native libtensorflow binding is missing/)
+    expect(choice.attempts[1]!.reason).toBe('@tensorflow/tfjs-node is not installed')
+    expect(choice.warning).toMatch(/wasm backend/)
+    expect(choice.gpu).toBe(false)
+  })
+
+  it('falls to the cpu backend when wasm fails too, and warns', async () => {
+    const choice = await chooseBackend(tf, {
+      loaders: { ...failingNative, wasm: async () => Promise.reject(new Error('WebAssembly is disabled')) },
+      gpuVisible: false,
+    })
+    expect(choice.name).toBe('cpu')
+    expect(choice.attempts.find((a) => a.name === 'wasm')!.reason).toMatch(/WebAssembly is disabled/)
+    expect(choice.warning).toMatch(/pure JavaScript/)
+  })
+
+  it('prefers the first candidate that loads', async () => {
+    const order: string[] = []
+    const loaders: BackendLoaders = {
+      'tensorflow-gpu': async () => (
+        order.push('gpu'),
+        Promise.reject(new Error('libcudart.so.11.0: cannot open shared object file'))
+      ),
+      tensorflow: async () => (order.push('node'), 'cpu'), // stands in for a working tfjs-node
+      wasm: async () => (order.push('wasm'), 'wasm'),
+      cpu: async () => (order.push('cpu'), 'cpu'),
+    }
+    const choice = await chooseBackend(tf, { loaders, gpuVisible: true })
+    expect(order).toEqual(['gpu', 'node'])
+    expect(choice.name).toBe('tensorflow')
+    expect(choice.attempts[0]!.reason).toMatch(/CUDA libraries are missing/)
+    expect(choice.warning).toBeNull()
+  })
+
+  it('honours a forced backend and fails loudly when the forced one cannot load', async () => {
+    const forced = await chooseBackend(tf, { force: 'cpu', loaders: failingNative })
+    expect(forced.name).toBe('cpu')
+    expect(forced.forced).toBe('cpu')
+    expect(forced.attempts.filter((a) => a.used)).toHaveLength(1)
+    await expect(chooseBackend(tf, { force: 'tensorflow', loaders: failingNative })).rejects.toThrow(
+      /FWS_BACKEND forces tensorflow, but it cannot be used: @tensorflow\/tfjs-node is not installed/,
+    )
+  })
+
+  it('parses FWS_BACKEND values and rejects unknown ones', () => {
+    expect(parseForcedBackend(undefined)).toBeNull()
+    expect(parseForcedBackend('WASM')).toBe('wasm')
+    expect(parseForcedBackend('tfjs-node-gpu')).toBe('tensorflow-gpu')
+    expect(() => parseForcedBackend('metal')).toThrow(/not a backend/)
+  })
+
+  it('the real packages here: native ones fail with the binding message, wasm loads', async () => {
+    const choice = await chooseBackend(tf, { gpuVisible: false })
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm']).toContain(choice.name)
+    if (choice.name === 'wasm') {
+      for (const a of choice.attempts.slice(0, 2))
+        expect(a.reason).toMatch(/binding is missing|not installed/)
+    }
+  })
+})

@@ -1,0 +1,17 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+// The `fws` CLI (and the engine's worker entry points) as Node ESM; npm packages stay external.
+export default defineConfig({
+  build: {
+    ssr: true,
+    outDir: 'out/cli',
+    emptyOutDir: true,
+    target: 'node20',
+    sourcemap: true,
+    rollupOptions: {
+      input: { fws: resolve(import.meta.dirname, 'src-main/cli/index.ts') },
+      output: { format: 'es', entryFileNames: '[name].js' },
+    },
+  },
+})
