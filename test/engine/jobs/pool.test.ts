@@ -1,0 +1,80 @@
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WorkerPool } from '../../../src-main/engine/jobs/pool'
+import { isAbortError } from '../../../src-main/engine/jobs/registry'
+
+const file = path.join(import.meta.dirname, 'fixtures', 'echo-worker.ts')
+type Out = { threadId: number; value?: number }
+let pool: WorkerPool<unknown, Out, number> | null = null
+afterEach(async () => {
+  await pool?.close()
+  pool = null
+})
+
+describe('WorkerPool', () => {
+  it('runs tasks on at most `size` real threads, in parallel, with progress', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 2 })
+    const progress: number[] = []
+    const t0 = Date.now()
+    const outs = await Promise.all([
+      pool.run({ op: 'sleep', ms: 600 }),
+      pool.run({ op: 'sleep', ms: 600 }),
+      pool.run({ op: 'echo', value: 21 }, { onProgress: (p) => progress.push(p) }),
+    ])
+    const wall = Date.now() - t0
+    expect(outs[2]!.value).toBe(42)
+    expect(progress).toEqual([0.5])
+    const threads = new Set(outs.map((o) => o.threadId))
+    expect(threads.size).toBe(2)
+    expect(threads.has(0)).toBe(false) // never the main thread
+    // Two sleeps overlapped: well under the 1.2 s a serial run would take (thread start-up included).
+    expect(wall).toBeLessThan(1200 + 3000)
+  })
+
+  it('carries the error name, message and code of a failed task, and keeps the worker', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 1 })
+    const before = await pool.run({ op: 'echo', value: 1 })
+    const err = (await pool.run({ op: 'fail' }).catch((e) => e)) as Error & { code?: string }
+    expect(err.message).toBe('bad input: no audio stream')
+    expect(err.code).toBe('NO_AUDIO')
+    const after = await pool.run({ op: 'echo', value: 2 })
+    expect(after.threadId).toBe(before.threadId)
+  })
+
+  it('replaces a crashed worker and fails only the task that crashed', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 1 })
+    const crash = pool.run({ op: 'crash' }).catch((e: Error) => e)
+    const next = pool.run({ op: 'echo', value: 5 })
+    expect(((await crash) as Error).message).toMatch(/exited with code 3/)
+    expect((await next).value).toBe(10)
+  })
+
+  it('cancels a queued task at once and a running one through its signal', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 1 })
+    const ac = new AbortController()
+    const running = pool.run({ op: 'sleep', ms: 30_000 }, { signal: ac.signal })
+    const queued = pool.run({ op: 'sleep', ms: 30_000 }, { signal: ac.signal })
+    await new Promise((r) => setTimeout(r, 300))
+    const t0 = Date.now()
+    ac.abort()
+    const [a, b] = await Promise.all([running.catch((e) => e), queued.catch((e) => e)])
+    expect(isAbortError(a)).toBe(true)
+    expect(isAbortError(b)).toBe(true)
+    expect(Date.now() - t0).toBeLessThan(2000)
+    expect((await pool.run({ op: 'echo', value: 3 })).value).toBe(6)
+  })
+
+  it('terminates a worker that ignores cancellation after the grace period', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 1, cancelGraceMs: 200 })
+    const ac = new AbortController()
+    const first = await pool.run({ op: 'echo', value: 0 })
+    const stuck = pool.run({ op: 'stuck', ms: 20_000 }, { signal: ac.signal })
+    await new Promise((r) => setTimeout(r, 200))
+    const t0 = Date.now()
+    ac.abort()
+    expect(isAbortError(await stuck.catch((e) => e))).toBe(true)
+    expect(Date.now() - t0).toBeLessThan(3000)
+    const next = await pool.run({ op: 'echo', value: 4 })
+    expect(next.threadId).not.toBe(first.threadId)
+  })
+})
