@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { EVENT_NAMES, REQUEST_NAMES, validateRequest } from '../shared/contract'
 import { createEngineService, type EngineService } from '../engine/service'
 import { buildMenu } from './menu'
+import { wireDialogs } from './dialogs'
 import { CONTENT_SECURITY_POLICY } from './csp'
 
 protocol.registerSchemesAsPrivileged([
@@ -83,6 +84,7 @@ app.whenReady().then(() => {
     return net.fetch(pathToFileURL(file).href, { headers: request.headers })
   })
   wireIpc(engine)
+  wireDialogs(() => mainWindow)
   Menu.setApplicationMenu(buildMenu(() => mainWindow))
   mainWindow = createWindow()
   app.on('activate', () => {

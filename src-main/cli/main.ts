@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
+import { registerServe } from './commands/serve'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
   registerDoctor(program)
+  registerServe(program)
   return program
 }
 

@@ -3,7 +3,7 @@
  * the typed FwsApi contract. Each request is a named function on its own IPC channel
  * (`fws:<domain>.<fn>`); the renderer never sees ipcRenderer itself.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import {
   EVENT_NAMES,
   MENU_COMMANDS,
@@ -37,6 +37,24 @@ function buildApi(): FwsApi {
       return () => ipcRenderer.off('fws-menu', wrapped)
     },
     mediaUrl: (mediaId: string) => `fws-media://media/${encodeURIComponent(mediaId)}`,
+    // Dialogs run in main (they need a parent window); only plain path strings come back.
+    native: {
+      chooseProject: (p: { create: boolean }) =>
+        ipcRenderer.invoke('fws-dialog:project', { create: !!p?.create }),
+      chooseMedia: () => ipcRenderer.invoke('fws-dialog:media'),
+      chooseSavePath: (p: { defaultPath: string; folder?: boolean }) =>
+        ipcRenderer.invoke('fws-dialog:save', {
+          defaultPath: String(p?.defaultPath ?? ''),
+          folder: !!p?.folder,
+        }),
+      pathForFile: (file: unknown) => {
+        try {
+          return webUtils.getPathForFile(file as File)
+        } catch {
+          return ''
+        }
+      },
+    },
   }
 }
 

@@ -307,6 +307,20 @@ export interface FwsApi {
   onMenu(listener: (command: MenuCommand) => void): () => void
   /** A URL the <video> element can play for a media item of the open project. */
   mediaUrl(mediaId: string): string
+  /** Native file dialogs and dropped-file paths: Electron only, absent in browser mode (paths are typed there). */
+  native?: NativeDialogs
+}
+
+/** What the Electron preload adds for files: dialogs run in main, results are plain paths. */
+export interface NativeDialogs {
+  /** Folder (or file) of a project to open or create; null when the user cancels. */
+  chooseProject(p: { create: boolean }): Promise<string | null>
+  /** Video/audio files to add; [] when the user cancels. */
+  chooseMedia(): Promise<string[]>
+  /** Where to write an export; null when the user cancels. */
+  chooseSavePath(p: { defaultPath: string; folder?: boolean }): Promise<string | null>
+  /** Absolute path of a File dropped on the window ('' when it has none). */
+  pathForFile(file: unknown): string
 }
 
 /** Validates a request payload; throws a ContractError naming the request and the bad fields. */

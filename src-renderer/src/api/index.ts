@@ -1,8 +1,10 @@
 /**
  * The renderer's handle on the engine: `window.api` from the Electron preload when present,
- * otherwise the browser-mode HTTP client. Components and stores import `api` from here only.
+ * otherwise the browser-mode HTTP/WebSocket client. Stores import `useApi()` from here only, and
+ * tests swap in their own implementation with `setApi()`.
  */
 import type { FwsApi } from '@shared/contract'
+import { createHttpApi } from './http'
 
 declare global {
   interface Window {
@@ -10,7 +12,27 @@ declare global {
   }
 }
 
+let current: FwsApi | null = null
+
 export function resolveApi(): FwsApi {
-  if (window.api) return window.api
+  if (current) return current
+  if (window.api) return (current = window.api)
+  if (window.location.protocol === 'http:' || window.location.protocol === 'https:')
+    return (current = createHttpApi())
   throw new Error('no engine connection: open the app through Electron or `fws serve`')
+}
+
+/** The API every store uses. */
+export function useApi(): FwsApi {
+  return resolveApi()
+}
+
+/** Replaces the API (component and store tests). */
+export function setApi(api: FwsApi | null): void {
+  current = api
+}
+
+/** True when running in Electron (native dialogs available). */
+export function isDesktop(): boolean {
+  return !!window.api
 }

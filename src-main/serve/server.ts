@@ -1,0 +1,310 @@
+/**
+ * The browser-mode server behind `fws serve`: the same typed contract as Electron's IPC, over
+ * HTTP (POST /api/<request>) and a WebSocket (/events) on 127.0.0.1 only, guarded by a per-run
+ * token. It serves the built renderer (out/renderer) and streams media of the open project with
+ * range requests. It holds no state of its own: every request is validated against the contract
+ * and handed to the engine service, exactly as src-main/app/main.ts does for IPC.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { createReadStream, existsSync, promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { ContractError, EVENT_NAMES, isRequestName, validateRequest } from '../shared/contract'
+import type { EngineService } from '../engine/service'
+import {
+  SERVE_CSP,
+  cookieName,
+  findValidToken,
+  isLoopbackAddress,
+  isOwnHost,
+  isOwnOrigin,
+  makeToken,
+} from './security'
+import { mediaContentType, parseRange } from './range'
+
+export interface ServeOptions {
+  service: EngineService
+  /** Folder with the built renderer (index.html + assets). */
+  rendererDir: string
+  /** 0 = any free port. */
+  port?: number
+  /** Fixed token (tests); a random one per run otherwise. */
+  token?: string
+  /** Logs one line per refused request (default: silent). */
+  log?: (line: string) => void
+}
+
+export interface ServeHandle {
+  /** The URL to open: carries the token once; the page then keeps it in an HttpOnly cookie. */
+  url: string
+  origin: string
+  port: number
+  token: string
+  server: http.Server
+  close(): Promise<void>
+}
+
+const MAX_BODY = 8 * 1024 * 1024
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+}
+
+/** Explains what to do when the renderer has not been built. */
+export function checkRendererDir(dir: string): void {
+  if (!existsSync(path.join(dir, 'index.html')))
+    throw new Error(
+      `the renderer is not built: ${path.join(dir, 'index.html')} is missing. Run \`npx electron-vite build\` (or \`npm run build\`) first.`,
+    )
+}
+
+/** Starts the server on 127.0.0.1 and resolves once it listens. */
+export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
+  checkRendererDir(opts.rendererDir)
+  const token = opts.token ?? makeToken()
+  const log = opts.log ?? (() => {})
+  const rendererDir = path.resolve(opts.rendererDir)
+  let port = 0
+  const sockets = new Set<WebSocket>()
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (!res.headersSent) sendJson(res, 500, { error: err.message })
+      else res.destroy()
+    })
+  })
+
+  /** The gate every HTTP request and upgrade passes: loopback peer, own Host, own Origin, token. */
+  function gate(
+    req: IncomingMessage,
+    url: URL,
+  ): { ok: true; via: string } | { ok: false; status: number; why: string } {
+    if (!isLoopbackAddress(req.socket.remoteAddress))
+      return { ok: false, status: 403, why: `non-loopback peer ${req.socket.remoteAddress}` }
+    if (!isOwnHost(req.headers.host, port))
+      return { ok: false, status: 403, why: `foreign Host ${req.headers.host}` }
+    if (!isOwnOrigin(req.headers.origin, port))
+      return { ok: false, status: 403, why: `foreign Origin ${req.headers.origin}` }
+    const via = findValidToken(token, port, {
+      authorization: req.headers.authorization,
+      cookie: req.headers.cookie,
+      queryToken: url.searchParams.get('token'),
+    })
+    if (!via) return { ok: false, status: 401, why: 'missing or wrong token' }
+    return { ok: true, via }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const g = gate(req, url)
+    if (!g.ok) {
+      log(`refused ${req.method} ${url.pathname}: ${g.why}`)
+      res.writeHead(g.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+      res.end(
+        g.status === 401
+          ? 'fws serve: this request needs the token. Open the URL printed by `fws serve`.\n'
+          : 'fws serve: refused.\n',
+      )
+      return
+    }
+    if (g.via === 'query' && req.method === 'GET') {
+      // Trade the one-time query token for an HttpOnly cookie and drop it from the address bar.
+      url.searchParams.delete('token')
+      res.writeHead(302, {
+        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + url.search,
+        'Cache-Control': 'no-store',
+      })
+      res.end()
+      return
+    }
+    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname.slice('/api/'.length))
+    if (url.pathname.startsWith('/media/'))
+      return handleMedia(req, res, decodeURIComponent(url.pathname.slice(7)))
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' })
+    return handleStatic(req, res, url.pathname)
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST for API requests' })
+    if (!isRequestName(name)) return sendJson(res, 404, { error: `unknown request "${name}"` })
+    let body: string
+    try {
+      body = await readBody(req)
+    } catch (err) {
+      return sendJson(res, 413, { error: (err as Error).message })
+    }
+    let payload: unknown
+    try {
+      // An empty body means "no payload" (requests whose schema is z.undefined()).
+      payload = body.trim() === '' ? undefined : JSON.parse(body)
+    } catch {
+      return sendJson(res, 400, { error: 'request body is not valid JSON' })
+    }
+    try {
+      const valid = validateRequest(name, payload)
+      const result = await (opts.service.handlers[name] as (p: unknown) => Promise<unknown>)(valid)
+      sendJson(res, 200, { result: result === undefined ? null : result })
+    } catch (err) {
+      const status = err instanceof ContractError ? 400 : 500
+      sendJson(res, status, { error: (err as Error).message ?? String(err) })
+    }
+  }
+
+  async function handleMedia(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' })
+    // Only media of the open project: the engine maps ids to files, never a path from the client.
+    const file = opts.service.mediaFile(id)
+    if (!file) return sendJson(res, 404, { error: `media "${id}" is not in the open project` })
+    let size: number
+    try {
+      size = (await fsp.stat(file)).size
+    } catch {
+      return sendJson(res, 404, { error: `media file is gone: ${file}` })
+    }
+    const r = parseRange(req.headers.range, size)
+    const common = {
+      'Content-Type': mediaContentType(file),
+      'Accept-Ranges': 'bytes',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    }
+    if (r.kind === 'unsatisfiable') {
+      res.writeHead(416, { ...common, 'Content-Range': `bytes */${size}` })
+      res.end()
+      return
+    }
+    const [start, end] = r.kind === 'partial' ? [r.start, r.end] : [0, size - 1]
+    res.writeHead(r.kind === 'partial' ? 206 : 200, {
+      ...common,
+      'Content-Length': String(Math.max(0, end - start + 1)),
+      ...(r.kind === 'partial' ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
+    })
+    if (req.method === 'HEAD' || size === 0) {
+      res.end()
+      return
+    }
+    const stream = createReadStream(file, { start, end })
+    stream.on('error', () => res.destroy())
+    res.on('close', () => stream.destroy())
+    stream.pipe(res)
+  }
+
+  async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+    const file = path.resolve(rendererDir, rel)
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
+      return sendJson(res, 403, { error: 'outside the renderer folder' })
+    let data: Buffer
+    try {
+      data = await fsp.readFile(file)
+    } catch {
+      return sendJson(res, 404, { error: `not found: ${pathname}` })
+    }
+    const ext = path.extname(file).toLowerCase()
+    res.writeHead(200, {
+      'Content-Type': STATIC_TYPES[ext] ?? 'application/octet-stream',
+      'Content-Length': String(data.length),
+      'Content-Security-Policy': SERVE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': ext === '.html' ? 'no-store' : 'private, max-age=3600',
+    })
+    res.end(req.method === 'HEAD' ? undefined : data)
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const g = gate(req, url)
+    if (!g.ok || url.pathname !== '/events') {
+      log(`refused upgrade ${url.pathname}: ${g.ok ? 'unknown path' : g.why}`)
+      socket.write(
+        `HTTP/1.1 ${g.ok ? '404 Not Found' : g.status === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      )
+      socket.destroy()
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws)
+      ws.on('close', () => sockets.delete(ws))
+      ws.on('error', () => sockets.delete(ws))
+      // The socket is push-only; anything the page sends is ignored.
+    })
+  })
+
+  const unsubscribers = EVENT_NAMES.map((event) =>
+    opts.service.on(event, (payload) => {
+      const msg = JSON.stringify({ event, payload })
+      for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg)
+    }),
+  )
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as { port: number }).port
+  const origin = `http://127.0.0.1:${port}`
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    server,
+    async close() {
+      for (const u of unsubscribers) u()
+      for (const ws of sockets) ws.terminate()
+      wss.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body)
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(data)),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  })
+  res.end(data)
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > MAX_BODY) {
+        reject(new Error(`request body larger than ${MAX_BODY} bytes`))
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
