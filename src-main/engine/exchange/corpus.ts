@@ -1,0 +1,118 @@
+/**
+ * The `corpus` export: a labelled-corpus folder (the format training and evaluation read) made
+ * from a project's utterances. Owns: manifest.json + utterances.jsonl, with media paths written
+ * relative to the corpus folder (so the folder and the footage can move together), labels
+ * {emotion, translation} and the provenance of each value.
+ */
+import path from 'node:path'
+import { EMOTIONS, type ExportResult } from '../../shared/contract'
+import type { ExportRecord, ProjectStore } from '../project/store'
+import { checkOutputFolder, joinInside } from './safe-path'
+import { writeFileAtomic } from './write'
+
+export const CORPUS_FORMAT = 'fws-corpus'
+export const CORPUS_VERSION = 1
+
+/** One line of utterances.jsonl. */
+export interface CorpusUtterance {
+  id: string
+  /** Media file relative to the corpus folder (forward slashes). */
+  media: string
+  start: number
+  end: number
+  text: string
+  labels: { emotion?: string; translation?: string }
+  provenance: { emotion?: string; translation?: string; transcript?: string; bounds?: string }
+  annotator?: string
+  correctedAt?: string
+}
+
+export interface CorpusManifest {
+  format: typeof CORPUS_FORMAT
+  version: number
+  name: string
+  createdAt: string
+  source: { project: string; onlyCorrected: boolean }
+  labelSet: string[]
+  counts: { utterances: number; emotion: number; translation: number; media: number }
+  media: { path: string; sha256: string | null }[]
+}
+
+export async function writeCorpus(
+  store: ProjectStore,
+  records: ExportRecord[],
+  out: string,
+  opts: {
+    signal?: AbortSignal
+    onProgress?: (f: number, stage: string) => void
+    onlyCorrected?: boolean
+  } = {},
+): Promise<ExportResult> {
+  const folder = checkOutputFolder(out)
+  const rel = (p: string) => path.relative(folder, p).split(path.sep).join('/')
+  const lines: string[] = []
+  const mediaSeen = new Map<string, string>()
+  let nEmotion = 0
+  let nTranslation = 0
+  for (const r of records) {
+    if (opts.signal?.aborted) throw new Error('export cancelled')
+    mediaSeen.set(r.mediaId, r.mediaPath)
+    const labels: CorpusUtterance['labels'] = {}
+    const provenance: CorpusUtterance['provenance'] = {
+      transcript: r.transcriptProvenance,
+      bounds: r.boundsProvenance,
+    }
+    if (r.emotion != null) {
+      labels.emotion = r.emotion
+      provenance.emotion = r.emotionProvenance ?? undefined
+      nEmotion++
+    }
+    if (r.translation != null) {
+      labels.translation = r.translation
+      provenance.translation = r.translationProvenance ?? undefined
+      nTranslation++
+    }
+    const latest = [
+      r.corrections.emotion,
+      r.corrections.translation,
+      r.corrections.transcript,
+      r.corrections.bounds,
+    ]
+      .filter((c) => c != null)
+      .sort((a, b) => (a!.at < b!.at ? 1 : -1))[0]
+    const u: CorpusUtterance = {
+      id: r.utteranceId,
+      media: rel(r.mediaPath),
+      start: r.start,
+      end: r.end,
+      text: r.transcript,
+      labels,
+      provenance,
+      ...(latest ? { annotator: latest.annotator, correctedAt: latest.at } : {}),
+    }
+    lines.push(JSON.stringify(u) + '\n')
+  }
+  const manifest: CorpusManifest = {
+    format: CORPUS_FORMAT,
+    version: CORPUS_VERSION,
+    name: path.basename(folder),
+    createdAt: new Date().toISOString(),
+    source: { project: store.path, onlyCorrected: !!opts.onlyCorrected },
+    labelSet: [...EMOTIONS],
+    counts: {
+      utterances: records.length,
+      emotion: nEmotion,
+      translation: nTranslation,
+      media: mediaSeen.size,
+    },
+    media: [...mediaSeen.entries()].map(([id, p]) => ({
+      path: rel(p),
+      sha256: store.mediaDetails(id)?.sha256 ?? null,
+    })),
+  }
+  opts.onProgress?.(0.5, 'writing corpus')
+  const files = [joinInside(folder, 'utterances.jsonl'), joinInside(folder, 'manifest.json')]
+  writeFileAtomic(files[0], lines.join(''))
+  writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+  return { files, records: records.length }
+}

@@ -1,0 +1,271 @@
+/**
+ * What one correction does to the utterance rows, as a pure function: given the edit and the rows
+ * it touches, the rows before, the rows after, and the correction-log entries to record. The store
+ * persists the plan in one transaction and keeps before/after for undo/redo, so every edit kind
+ * (label, accept, transcript, translation, bounds, split, merge) is undone by the same mechanism.
+ */
+import { EMOTIONS, type Edit } from '../../shared/contract'
+import { toMs, type LatestPredictions, type UttRecord } from './rows'
+
+/** Shortest utterance a split or a bounds edit may leave, in ms. */
+export const MIN_UTTERANCE_MS = 10
+
+export class EditError extends Error {
+  override name = 'EditError'
+}
+
+export interface CorrectionDraft {
+  utteranceId: string
+  field: 'emotion' | 'transcript' | 'translation' | 'bounds' | 'split' | 'merge' | 'segmentation'
+  previous: unknown
+  value: unknown
+  previousProvenance: string | null
+  provenance: 'corrected' | 'accepted' | 'imported'
+}
+
+export interface EditPlan {
+  before: UttRecord[]
+  after: UttRecord[]
+  corrections: CorrectionDraft[]
+}
+
+export interface EditContext {
+  get(id: string): UttRecord | undefined
+  /** The utterance that follows `r` in its media's order (by start, end, id), if any. */
+  next(r: UttRecord): UttRecord | undefined
+  predictions(id: string): LatestPredictions
+  /** Media duration in ms, 0 when unknown. */
+  mediaDurationMs(mediaId: string): number
+  newUtteranceId(): string
+  now: number
+}
+
+function need(ctx: EditContext, id: string): UttRecord {
+  const r = ctx.get(id)
+  if (!r) throw new EditError(`no utterance with id "${id}" in this project`)
+  return r
+}
+
+/** Plans an edit; returns null when it would change nothing (same value as now). */
+export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
+  const r = need(ctx, edit.utteranceId)
+  switch (edit.kind) {
+    case 'label': {
+      const label = edit.emotion.trim()
+      const pred = ctx.predictions(r.id).emotion
+      const known = new Set<string>([
+        ...EMOTIONS,
+        ...Object.keys(pred?.probabilities ? (JSON.parse(pred.probabilities) as object) : {}),
+      ])
+      if (!known.has(label))
+        throw new EditError(`unknown emotion label "${label}"; expected one of ${[...known].join(', ')}`)
+      if (r.emotion === label && r.emotion_prov === 'corrected') return null
+      const after = { ...r, emotion: label, emotion_prov: 'corrected' }
+      return {
+        before: [r],
+        after: [after],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'emotion',
+            previous: r.emotion ?? pred?.label ?? null,
+            value: label,
+            previousProvenance: r.emotion != null ? r.emotion_prov : pred ? 'model' : null,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+    case 'accept': {
+      const pred = ctx.predictions(r.id)
+      const after = { ...r }
+      const corrections: CorrectionDraft[] = []
+      if (r.emotion == null && pred.emotion?.label != null) {
+        after.emotion = pred.emotion.label
+        after.emotion_prov = 'accepted'
+        corrections.push({
+          utteranceId: r.id,
+          field: 'emotion',
+          previous: pred.emotion.label,
+          value: pred.emotion.label,
+          previousProvenance: 'model',
+          provenance: 'accepted',
+        })
+      }
+      if (r.translation == null && pred.translation?.translation != null) {
+        after.translation = pred.translation.translation
+        after.translation_prov = 'accepted'
+        corrections.push({
+          utteranceId: r.id,
+          field: 'translation',
+          previous: pred.translation.translation,
+          value: pred.translation.translation,
+          previousProvenance: 'model',
+          provenance: 'accepted',
+        })
+      }
+      if (!corrections.length) {
+        if (r.emotion != null || r.translation != null) return null // already confirmed: nothing to accept
+        throw new EditError(`utterance ${r.id} has no prediction to accept yet (run inference first)`)
+      }
+      return { before: [r], after: [after], corrections }
+    }
+    case 'transcript': {
+      if (r.transcript === edit.text) return null
+      return {
+        before: [r],
+        after: [{ ...r, transcript: edit.text, transcript_prov: 'corrected' }],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'transcript',
+            previous: r.transcript,
+            value: edit.text,
+            previousProvenance: r.transcript_prov,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+    case 'translation': {
+      const predicted = ctx.predictions(r.id).translation?.translation ?? null
+      const current = r.translation ?? predicted
+      if (r.translation === edit.text && r.translation_prov === 'corrected') return null
+      return {
+        before: [r],
+        after: [{ ...r, translation: edit.text, translation_prov: 'corrected' }],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'translation',
+            previous: current,
+            value: edit.text,
+            previousProvenance:
+              r.translation != null ? r.translation_prov : predicted != null ? 'model' : null,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+    case 'bounds': {
+      const start = toMs(edit.start)
+      const end = toMs(edit.end)
+      if (end - start < MIN_UTTERANCE_MS)
+        throw new EditError(`bounds ${edit.start}–${edit.end} s leave less than ${MIN_UTTERANCE_MS} ms`)
+      const dur = ctx.mediaDurationMs(r.media_id)
+      if (dur > 0 && end > dur + 1)
+        throw new EditError(`end ${edit.end} s is past the end of the media (${dur / 1000} s)`)
+      if (start === r.start_ms && end === r.end_ms) return null
+      return {
+        before: [r],
+        after: [{ ...r, start_ms: start, end_ms: end, bounds_prov: 'corrected' }],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'bounds',
+            previous: { start: r.start_ms / 1000, end: r.end_ms / 1000 },
+            value: { start: start / 1000, end: end / 1000 },
+            previousProvenance: r.bounds_prov,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+    case 'split': {
+      const at = toMs(edit.at)
+      if (at - r.start_ms < MIN_UTTERANCE_MS || r.end_ms - at < MIN_UTTERANCE_MS)
+        throw new EditError(
+          `split point ${edit.at} s must lie inside utterance ${r.id} (${r.start_ms / 1000}–${r.end_ms / 1000} s) with at least ${MIN_UTTERANCE_MS} ms on each side`,
+        )
+      const [t1, t2] = splitText(r.transcript, (at - r.start_ms) / (r.end_ms - r.start_ms))
+      const first: UttRecord = { ...r, end_ms: at, transcript: t1, bounds_prov: 'corrected' }
+      // The second half keeps the confirmed emotion (it is the same speech act) but not the
+      // translation, which cannot be cut at a time point; inference fills it in again.
+      const second: UttRecord = {
+        ...r,
+        id: ctx.newUtteranceId(),
+        start_ms: at,
+        transcript: t2,
+        bounds_prov: 'corrected',
+        translation: null,
+        translation_prov: null,
+        created_at: ctx.now,
+      }
+      return {
+        before: [r],
+        after: [first, second],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'split',
+            previous: { start: r.start_ms / 1000, end: r.end_ms / 1000, transcript: r.transcript },
+            value: { at: at / 1000, newId: second.id, transcripts: [t1, t2] },
+            previousProvenance: r.bounds_prov,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+    case 'merge': {
+      const n = need(ctx, edit.withNextId)
+      if (n.media_id !== r.media_id)
+        throw new EditError(`cannot merge utterances of different media (${r.id}, ${n.id})`)
+      const actualNext = ctx.next(r)
+      if (!actualNext || actualNext.id !== n.id)
+        throw new EditError(`utterance ${n.id} is not the one right after ${r.id}; only neighbours merge`)
+      const joinText = (a: string, b: string) => [a.trim(), b.trim()].filter(Boolean).join(' ')
+      const pr = ctx.predictions(r.id).translation?.translation ?? null
+      const pn = ctx.predictions(n.id).translation?.translation ?? null
+      const confirmedTranslation = r.translation != null || n.translation != null
+      const merged: UttRecord = {
+        ...r,
+        end_ms: Math.max(r.end_ms, n.end_ms),
+        bounds_prov: 'corrected',
+        transcript: joinText(r.transcript, n.transcript),
+        transcript_prov: r.transcript_prov === n.transcript_prov ? r.transcript_prov : 'corrected',
+        emotion: r.emotion ?? n.emotion,
+        emotion_prov: r.emotion != null ? r.emotion_prov : n.emotion_prov,
+        translation: confirmedTranslation
+          ? joinText(r.translation ?? pr ?? '', n.translation ?? pn ?? '')
+          : null,
+        translation_prov: confirmedTranslation ? 'corrected' : null,
+      }
+      return {
+        before: [r, n],
+        after: [merged],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field: 'merge',
+            previous: {
+              ids: [r.id, n.id],
+              bounds: [
+                [r.start_ms / 1000, r.end_ms / 1000],
+                [n.start_ms / 1000, n.end_ms / 1000],
+              ],
+            },
+            value: { start: merged.start_ms / 1000, end: merged.end_ms / 1000, removed: n.id },
+            previousProvenance: r.bounds_prov,
+            provenance: 'corrected',
+          },
+        ],
+      }
+    }
+  }
+}
+
+/**
+ * Cuts a transcript where the time split falls, at the whitespace nearest to that fraction of
+ * the text (by code points); text without whitespace (e.g. CJK) is cut at the fraction itself.
+ */
+export function splitText(text: string, fraction: number): [string, string] {
+  const chars = [...text]
+  if (!chars.length) return ['', '']
+  const target = Math.round(fraction * chars.length)
+  let best = -1
+  for (let i = 0; i < chars.length; i++) {
+    if (/\s/.test(chars[i]) && (best < 0 || Math.abs(i - target) < Math.abs(best - target))) best = i
+  }
+  const cut = best >= 0 ? best : target
+  return [chars.slice(0, cut).join('').trim(), chars.slice(cut).join('').trim()]
+}
