@@ -20,6 +20,7 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i
 export function safeFileName(name: string, fallback = 'file'): string {
   let s = name
     .normalize('NFC')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/^[.\s]+/, '') // no hidden files, no '.' / '..'
