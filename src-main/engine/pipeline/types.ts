@@ -1,0 +1,96 @@
+/**
+ * The per-file inference pipeline's data: what goes into a worker (one file + options) and what
+ * comes back (one row per utterance, time per stage). Plain structured-clone-able objects: they
+ * cross the worker-thread boundary as they are.
+ */
+
+/** The stages of one file, in order; progress and timings are reported under these names. */
+export const STAGES = ['probe', 'segment', 'features', 'emotion', 'translation'] as const
+export type Stage = (typeof STAGES)[number]
+
+/** Rough share of a file's wall time per stage, for one overall progress fraction. */
+export const STAGE_WEIGHTS: Record<Stage, number> = {
+  probe: 0.01,
+  segment: 0.09,
+  features: 0.7,
+  emotion: 0.05,
+  translation: 0.15,
+}
+
+/** A model as the outputs name it: folder name + manifest version (what `--resume` compares). */
+export interface ModelRef {
+  name: string
+  version: string
+  dir: string
+}
+
+export interface ModelSelection {
+  emotion: ModelRef | null
+  translation: ModelRef | null
+}
+
+/** One file's work order, main thread → worker. */
+export interface FileTask {
+  file: string
+  fps: number
+  /** Folder to look for a sidecar subtitle file in (besides the media file's own folder). */
+  subsDir: string | null
+  models: ModelSelection
+  /** Feature cache folder, or null for no cache. */
+  cacheDir: string | null
+  /**
+   * Utterances to use instead of segmenting (e.g. a project's corrected cuts); null = segment the
+   * file (sidecar / embedded subtitles, else voice activity).
+   */
+  segments: Segment[] | null
+}
+
+export interface Segment {
+  start: number
+  end: number
+  text: string
+  source: string
+}
+
+export interface FileProgress {
+  stage: Stage
+  /** 0..1 within the stage. */
+  fraction: number
+}
+
+export interface EmotionResult {
+  label: string
+  probabilities: Record<string, number>
+  /** 1 − (p1 − p2): 0 = sure, 1 = torn between two labels. */
+  uncertainty: number
+}
+
+export interface UtteranceResult {
+  index: number
+  start: number
+  end: number
+  text: string
+  /** Where the utterance boundaries and text came from (sidecar file, embedded stream, voice activity). */
+  textSource: string
+  emotion: EmotionResult | null
+  /** Null when there is no transcript to translate, or no translation model was run. */
+  translation: string | null
+  /** Which modalities were present (a missing one was masked, never filled with numbers). */
+  modalities: { text: boolean; audio: boolean; visual: boolean; face: boolean }
+}
+
+export interface FileResult {
+  file: string
+  durationSec: number
+  hasAudio: boolean
+  hasVideo: boolean
+  utterances: UtteranceResult[]
+  /** Wall seconds per stage (features split into audio / visual / text when the extractor reports it). */
+  stageSec: Record<string, number>
+  /** The tfjs backend the worker ran on. */
+  backend: string
+  /** The file's probe result (container, streams), kept for project stores. */
+  probe: unknown
+  /** The models that produced the predictions (null for a task not run). */
+  models: ModelSelection
+}
