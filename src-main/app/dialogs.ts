@@ -30,10 +30,18 @@ export function wireDialogs(win: () => BrowserWindow | null): void {
   ipcMain.handle('fws-dialog:project', async (_e, payload: unknown) => {
     const { create } = projectInput.parse(payload)
     const w = win()
-    const opts: Electron.OpenDialogOptions = {
-      title: create ? 'New project: choose an empty folder' : 'Open project folder',
-      properties: create ? ['openDirectory', 'createDirectory'] : ['openDirectory'],
+    const filters = [{ name: 'Fusion Workstation project', extensions: ['fwsproj'] }]
+    if (create) {
+      // A project is one SQLite file; the user names it where it should live.
+      const opts: Electron.SaveDialogOptions = {
+        title: 'New project',
+        defaultPath: 'project.fwsproj',
+        filters,
+      }
+      const r = w ? await dialog.showSaveDialog(w, opts) : await dialog.showSaveDialog(opts)
+      return r.canceled || !r.filePath ? null : r.filePath
     }
+    const opts: Electron.OpenDialogOptions = { title: 'Open project', properties: ['openFile'], filters }
     const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts)
     return r.canceled ? null : (r.filePaths[0] ?? null)
   })

@@ -313,7 +313,7 @@ export interface FwsApi {
 
 /** What the Electron preload adds for files: dialogs run in main, results are plain paths. */
 export interface NativeDialogs {
-  /** Folder (or file) of a project to open or create; null when the user cancels. */
+  /** The .fwsproj file to open, or to create (save dialog); null when the user cancels. */
   chooseProject(p: { create: boolean }): Promise<string | null>
   /** Video/audio files to add; [] when the user cancels. */
   chooseMedia(): Promise<string[]>

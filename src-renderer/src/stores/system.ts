@@ -1,0 +1,70 @@
+/** System status for the status bar: what `fws doctor` reports (backend and why, ffmpeg, models). */
+import { defineStore, acceptHMRUpdate } from 'pinia'
+import { computed, ref } from 'vue'
+import type { DoctorReport } from '@shared/contract'
+import { useApi } from '../api'
+
+export const useSystemStore = defineStore('system', () => {
+  const report = ref<DoctorReport | null>(null)
+  const error = ref<string | null>(null)
+  const loading = ref(false)
+  /** Browser mode: whether the event socket is up (always true in Electron). */
+  const connected = ref(true)
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      report.value = await useApi().system.doctor()
+      error.value = null
+    } catch (err) {
+      error.value = (err as Error).message
+    } finally {
+      loading.value = false
+    }
+  }
+
+  const backendLabel = computed(() => {
+    const b = report.value?.backend
+    if (!b) return '…'
+    if ('error' in b) return 'no backend'
+    return `${b.name} (${b.gpu ? 'GPU' : 'CPU'})`
+  })
+  /** One line on why this backend: the used attempt's reason plus any fallback warning. */
+  const backendWhy = computed(() => {
+    const b = report.value?.backend
+    if (!b) return ''
+    if ('error' in b) return b.error
+    const used = b.attempts.find((a) => a.used)
+    const skipped = b.attempts.filter((a) => !a.used).map((a) => `${a.name}: ${a.reason}`)
+    return [used?.reason, b.forced ? `forced by FWS_BACKEND=${b.forced}` : null, ...skipped]
+      .filter(Boolean)
+      .join(' · ')
+  })
+  const backendWarning = computed(() => {
+    const b = report.value?.backend
+    if (!b) return null
+    if ('error' in b) return b.error
+    return b.warning
+  })
+  const modelsUsable = computed(() => report.value?.models.filter((m) => m.present && !m.problem) ?? [])
+  const ffmpegLabel = computed(() => {
+    const f = report.value?.ffmpeg
+    if (!f) return '…'
+    return 'error' in f ? 'ffmpeg missing' : `ffmpeg ${f.version.split(/[\s-]/)[0]}`
+  })
+
+  return {
+    report,
+    error,
+    loading,
+    connected,
+    load,
+    backendLabel,
+    backendWhy,
+    backendWarning,
+    modelsUsable,
+    ffmpegLabel,
+  }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useSystemStore, import.meta.hot))

@@ -1,0 +1,64 @@
+/**
+ * Reads a fine-tune job's result for the charts. The job result is `unknown` in the contract, so
+ * this accepts the shapes the engine reports — `{ before, after }` metric objects, each optionally
+ * carrying a confusion matrix (`confusion` or `confusionMatrix`, rows = true label) and `labels` —
+ * and ignores anything else rather than guessing.
+ */
+
+export interface MetricPair {
+  name: string
+  before: number
+  after: number
+}
+
+export interface Confusion {
+  labels: string[]
+  matrix: number[][]
+}
+
+export interface FinetuneView {
+  metrics: MetricPair[]
+  before: Confusion | null
+  after: Confusion | null
+  modelDir: string | null
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+
+function confusionOf(m: unknown, fallbackLabels: unknown): Confusion | null {
+  if (!isObj(m)) return null
+  const raw = m.confusion ?? m.confusionMatrix
+  const matrix = isObj(raw) && Array.isArray(raw.matrix) ? raw.matrix : raw
+  const labels = (isObj(raw) && Array.isArray(raw.labels) ? raw.labels : m.labels) ?? fallbackLabels
+  if (
+    !Array.isArray(matrix) ||
+    !matrix.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'))
+  )
+    return null
+  const ls = Array.isArray(labels) ? labels.map(String) : matrix.map((_, i) => String(i))
+  if (ls.length !== matrix.length) return null
+  return { labels: ls, matrix: matrix as number[][] }
+}
+
+export function parseFinetuneResult(result: unknown): FinetuneView | null {
+  if (!isObj(result)) return null
+  const metricsRoot = isObj(result.metrics) ? result.metrics : result
+  const before = metricsRoot.before
+  const after = metricsRoot.after
+  if (!isObj(before) || !isObj(after)) return null
+  const metrics: MetricPair[] = []
+  for (const [k, v] of Object.entries(before)) {
+    const a = after[k]
+    if (typeof v === 'number' && typeof a === 'number' && Number.isFinite(v) && Number.isFinite(a))
+      metrics.push({ name: k, before: v, after: a })
+  }
+  const modelDir = [result.modelDir, result.outDir, result.model, result.dir].find(
+    (x) => typeof x === 'string',
+  ) as string | undefined
+  return {
+    metrics,
+    before: confusionOf(before, result.labels),
+    after: confusionOf(after, result.labels),
+    modelDir: modelDir ?? null,
+  }
+}
