@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
+import { registerProbe } from './commands/probe'
+import { registerSegment } from './commands/segment'
 import { registerServe } from './commands/serve'
 import { CliError } from './output'
 
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
   registerDoctor(program)
+  registerProbe(program)
+  registerSegment(program)
   registerServe(program)
   return program
 }

@@ -1,0 +1,192 @@
+/**
+ * The cue type shared by every subtitle/transcript parser, and what all of them need: time stamp
+ * parsing, text normalisation (line endings, HTML-ish and ASS tags, entities) and the clean-up of
+ * real-world cue lists (zero-length, reversed, beyond the media's end, duplicates, overlaps).
+ */
+import { MediaError } from '../errors'
+
+export interface Cue {
+  /** Seconds from the start of the media. */
+  start: number
+  end: number
+  /** Plain text, tags stripped; lines joined with '\n'. May be empty. */
+  text: string
+  /** Speaker when the format says (WebVTT <v>, ELAN participant/tier, a CSV speaker column). */
+  speaker?: string
+}
+
+export type SubtitleFormat = 'srt' | 'vtt' | 'eaf' | 'csv'
+
+export interface ParseOptions {
+  /** File name for error messages (pure parsers work on strings). */
+  file?: string
+  /** Keep markup (<i>, {\an8}...) in the text instead of stripping it. */
+  keepTags?: boolean
+}
+
+/** The BAD_SUBTITLE error, naming the file and the 1-based line. */
+export function badSubtitle(file: string | undefined, line: number, what: string): MediaError {
+  const f = file ?? 'subtitle text'
+  return new MediaError('BAD_SUBTITLE', f, `${f}, line ${line}: ${what}`, { line })
+}
+
+/** Strip a BOM and turn CRLF / CR line ends into LF. */
+export function normalizeNewlines(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
+}
+
+/**
+ * Seconds from a subtitle time stamp: "HH:MM:SS,mmm", "HH:MM:SS.mmm", "MM:SS.mmm", "H:MM:SS",
+ * or plain seconds "12.5". Returns null when malformed (minutes/seconds ≥ 60 included).
+ */
+export function parseTime(raw: string): number | null {
+  const s = raw.trim()
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s)
+  const m = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,:](\d{1,3}))?$/.exec(s)
+  if (!m) return null
+  const h = m[1] ? Number(m[1]) : 0
+  const min = Number(m[2])
+  const sec = Number(m[3])
+  if (min >= 60 || sec >= 60) return null
+  const frac = m[4] ? Number(m[4].padEnd(3, '0')) / 1000 : 0
+  // Round to the millisecond so that sums of parts do not drift (0.1 + 0.2 style).
+  return Math.round((h * 3600 + min * 60 + sec + frac) * 1000) / 1000
+}
+
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  lrm: '',
+  rlm: '',
+}
+
+/** Decode HTML/XML entities (&amp; &#39; &#x2014; &nbsp; ...). */
+export function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
+      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : all
+    }
+    const v = ENTITIES[e.toLowerCase()]
+    return v ?? all
+  })
+}
+
+/**
+ * Plain text from subtitle markup: removes HTML-ish tags (<i>, <font color=..>, <c.yellow>,
+ * <v Speaker>, inline <00:01.000> times), ASS override blocks ({\an8}), decodes entities,
+ * turns \N into a line break, trims each line and drops empty lines.
+ */
+export function stripTags(s: string): string {
+  return decodeEntities(
+    s
+      .replace(/\{\\[^}]*\}/g, '')
+      .replace(/\\N/g, '\n')
+      .replace(/<\/?[a-zA-Z][^<>]*>|<\d[\d:.]*>/g, ''),
+  )
+    .split('\n')
+    .map((l) => l.replace(/[ \t\u00a0]+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n')
+}
+
+export interface CleanOptions {
+  /** Media duration: cues starting at or after it are dropped, cues running past it are clipped. */
+  durationSec?: number
+  /**
+   * Overlapping cues: 'keep' (default: two speakers can talk at once), 'trim' (cut each cue at the
+   * next one's start), 'merge' (join overlapping cues into one).
+   */
+  overlap?: 'keep' | 'trim' | 'merge'
+}
+
+export interface CleanResult {
+  cues: Cue[]
+  /** One human sentence per kind of fix applied, with counts. */
+  warnings: string[]
+}
+
+/**
+ * Make a parsed cue list safe to use as utterances: sorted by start, zero-length and reversed cues
+ * dropped, exact duplicates removed, cues beyond the media's end dropped or clipped, overlaps
+ * handled as asked. Pure; says what it changed in `warnings`.
+ */
+export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): CleanResult {
+  const warnings: string[] = []
+  let zero = 0
+  let reversed = 0
+  let beyond = 0
+  let clipped = 0
+  let dups = 0
+  const kept: Cue[] = []
+  for (const c of input) {
+    if (!(Number.isFinite(c.start) && Number.isFinite(c.end))) continue
+    if (c.end === c.start) {
+      zero++
+      continue
+    }
+    if (c.end < c.start) {
+      reversed++
+      continue
+    }
+    let cue = c
+    if (opts.durationSec !== undefined && opts.durationSec > 0) {
+      if (c.start >= opts.durationSec) {
+        beyond++
+        continue
+      }
+      if (c.end > opts.durationSec) {
+        clipped++
+        cue = { ...c, end: opts.durationSec }
+      }
+    }
+    kept.push(cue)
+  }
+  kept.sort((a, b) => a.start - b.start || a.end - b.end)
+  const unique: Cue[] = []
+  for (const c of kept) {
+    const prev = unique.at(-1)
+    if (prev && prev.start === c.start && prev.end === c.end && prev.text === c.text) {
+      dups++
+      continue
+    }
+    unique.push(c)
+  }
+  let out = unique
+  let overlaps = 0
+  for (let i = 1; i < unique.length; i++) if (unique[i]!.start < unique[i - 1]!.end) overlaps++
+  if (overlaps && opts.overlap === 'trim') {
+    out = unique
+      .map((c, i) => {
+        const next = unique[i + 1]
+        return next && next.start < c.end ? { ...c, end: next.start } : c
+      })
+      .filter((c) => c.end > c.start)
+  } else if (overlaps && opts.overlap === 'merge') {
+    out = []
+    for (const c of unique) {
+      const prev = out.at(-1)
+      if (prev && c.start < prev.end) {
+        out[out.length - 1] = {
+          ...prev,
+          end: Math.max(prev.end, c.end),
+          text: [prev.text, c.text].filter(Boolean).join('\n'),
+        }
+      } else out.push({ ...c })
+    }
+  }
+  if (zero) warnings.push(`${zero} zero-length cue(s) dropped`)
+  if (reversed) warnings.push(`${reversed} cue(s) ending before they start dropped`)
+  if (dups) warnings.push(`${dups} duplicate cue(s) dropped`)
+  if (beyond) warnings.push(`${beyond} cue(s) starting after the end of the media dropped`)
+  if (clipped) warnings.push(`${clipped} cue(s) running past the end of the media clipped`)
+  if (overlaps)
+    warnings.push(
+      `${overlaps} overlapping cue(s) ${opts.overlap === 'trim' ? 'trimmed' : opts.overlap === 'merge' ? 'merged' : 'kept as they are'}`,
+    )
+  return { cues: out, warnings }
+}

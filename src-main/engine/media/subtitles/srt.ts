@@ -1,0 +1,62 @@
+/**
+ * SubRip (.srt) parsing, pure over a string. Tolerant of what real files contain (missing or wrong
+ * index numbers, '.' instead of ',', 1-digit hours, position suffixes "X1:..", blank lines inside a
+ * cue's text, no final blank line) and strict where guessing would be wrong: a time line that cannot
+ * be read, or text before the first cue, is a BAD_SUBTITLE error naming the line.
+ */
+import { badSubtitle, normalizeNewlines, parseTime, stripTags, type Cue, type ParseOptions } from './cue'
+
+const TIME_LINE = /^\s*(\S+)\s*-->\s*(\S+)(?:\s+.*)?$/
+
+/** Parse SRT text into cues (times in seconds, tags stripped unless keepTags). */
+export function parseSrt(text: string, opts: ParseOptions = {}): Cue[] {
+  const lines = normalizeNewlines(text).split('\n')
+  const cues: Cue[] = []
+  let cur: { start: number; end: number; lines: string[] } | null = null
+  const flush = () => {
+    if (!cur) return
+    // A trailing number line is the next cue's index, not text.
+    while (cur.lines.length && cur.lines.at(-1)!.trim() === '') cur.lines.pop()
+    const body = cur.lines.join('\n')
+    cues.push({ start: cur.start, end: cur.end, text: opts.keepTags ? body.trim() : stripTags(body) })
+    cur = null
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (line.includes('-->')) {
+      const m = TIME_LINE.exec(line)
+      const start = m ? parseTime(m[1]!) : null
+      const end = m ? parseTime(m[2]!) : null
+      if (start === null || end === null)
+        throw badSubtitle(
+          opts.file,
+          i + 1,
+          `cannot read the time line "${line.trim()}" (expected "00:00:01,000 --> 00:00:02,500")`,
+        )
+      if (cur) {
+        // Drop the index line that precedes this time line.
+        const last = (cur as { lines: string[] }).lines
+        while (last.length && last.at(-1)!.trim() === '') last.pop()
+        if (last.length && /^\s*\d+\s*$/.test(last.at(-1)!)) last.pop()
+      }
+      flush()
+      cur = { start, end, lines: [] }
+      continue
+    }
+    if (cur) {
+      cur.lines.push(line)
+      continue
+    }
+    const t = line.trim()
+    if (t === '' || /^\d+$/.test(t)) continue
+    throw badSubtitle(
+      opts.file,
+      i + 1,
+      `expected a cue number or a time line like "00:00:01,000 --> 00:00:02,500", found "${t.slice(0, 60)}"`,
+    )
+  }
+  flush()
+  if (!cues.length && lines.some((l) => l.trim() !== ''))
+    throw badSubtitle(opts.file, 1, 'no cues found (no "-->" time lines)')
+  return cues
+}
