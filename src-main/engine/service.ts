@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events'
 import type { EventMap, EventName, RequestHandlers } from '../shared/contract'
 import { doctor } from './doctor'
+import { createProjectSession, type ProjectSession } from './project/session'
 
 export interface EngineService {
   handlers: RequestHandlers
@@ -13,33 +14,25 @@ export interface EngineService {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
   /** Absolute path of a media file of the open project, or null when the id is not in it. */
   mediaFile(mediaId: string): string | null
+  /** The open project (jobs read its utterances and write predictions through it). */
+  project: ProjectSession
   /** Cancels running jobs, kills child processes and closes the project. */
   dispose(): Promise<void>
 }
 
 export function createEngineService(): EngineService {
   const events = new EventEmitter()
+  const project = createProjectSession((event, payload) => events.emit(event, payload))
   const notReady = (what: string) => async (): Promise<never> => {
     throw new Error(`${what} is not available in this build`)
   }
   const handlers: RequestHandlers = {
     'system.doctor': () => doctor(),
-    'project.create': notReady('project.create'),
-    'project.open': notReady('project.open'),
-    'project.close': notReady('project.close'),
-    'project.current': async () => null,
-    'media.add': notReady('media.add'),
-    'media.list': async () => [],
-    'utterances.list': async () => [],
-    'edits.apply': notReady('edits.apply'),
-    'edits.undo': async () => null,
-    'edits.redo': async () => null,
+    ...project.handlers,
     'jobs.startInference': notReady('jobs.startInference'),
     'jobs.startFinetune': notReady('jobs.startFinetune'),
     'jobs.cancel': async () => undefined,
     'jobs.list': async () => [],
-    'exchange.export': notReady('exchange.export'),
-    'exchange.importSegmentation': notReady('exchange.importSegmentation'),
   }
   return {
     handlers,
@@ -47,7 +40,10 @@ export function createEngineService(): EngineService {
       events.on(event, listener as (p: unknown) => void)
       return () => events.off(event, listener as (p: unknown) => void)
     },
-    mediaFile: () => null,
-    dispose: async () => {},
+    mediaFile: (mediaId) => project.mediaFile(mediaId),
+    project,
+    dispose: async () => {
+      project.close()
+    },
   }
 }

@@ -13,7 +13,11 @@ import { writeFileAtomic } from './write'
 export const CORPUS_FORMAT = 'fws-corpus'
 export const CORPUS_VERSION = 1
 
-/** One line of utterances.jsonl. */
+/**
+ * One line of utterances.jsonl, in the shape helper C1's reader (models/corpus.ts, readCorpus)
+ * validates: provenance says where each label came from (model | corrected | accepted | imported)
+ * and who confirmed it when.
+ */
 export interface CorpusUtterance {
   id: string
   /** Media file relative to the corpus folder (forward slashes). */
@@ -22,9 +26,16 @@ export interface CorpusUtterance {
   end: number
   text: string
   labels: { emotion?: string; translation?: string }
-  provenance: { emotion?: string; translation?: string; transcript?: string; bounds?: string }
-  annotator?: string
-  correctedAt?: string
+  provenance: {
+    source: string
+    emotion?: string
+    translation?: string
+    transcript?: string
+    bounds?: string
+    modelVersion?: string
+    annotator?: string
+    at?: string
+  }
 }
 
 export interface CorpusManifest {
@@ -32,9 +43,17 @@ export interface CorpusManifest {
   version: number
   name: string
   createdAt: string
+  description: string
+  labelSets: { emotion: string[] }
+  count: number
   source: { project: string; onlyCorrected: boolean }
-  labelSet: string[]
-  counts: { utterances: number; emotion: number; translation: number; media: number }
+  counts: {
+    emotion: number
+    translation: number
+    humanEmotion: number
+    humanTranslation: number
+    media: number
+  }
   media: { path: string; sha256: string | null }[]
 }
 
@@ -54,23 +73,31 @@ export async function writeCorpus(
   const mediaSeen = new Map<string, string>()
   let nEmotion = 0
   let nTranslation = 0
+  let nHumanEmotion = 0
+  let nHumanTranslation = 0
+  const human = (p: string | null) => p === 'corrected' || p === 'accepted'
   for (const r of records) {
     if (opts.signal?.aborted) throw new Error('export cancelled')
     mediaSeen.set(r.mediaId, r.mediaPath)
     const labels: CorpusUtterance['labels'] = {}
     const provenance: CorpusUtterance['provenance'] = {
+      source: r.source,
       transcript: r.transcriptProvenance,
       bounds: r.boundsProvenance,
     }
     if (r.emotion != null) {
       labels.emotion = r.emotion
       provenance.emotion = r.emotionProvenance ?? undefined
+      if (r.emotionProvenance === 'model' && r.emotionPrediction)
+        provenance.modelVersion = r.emotionPrediction.modelVersion
       nEmotion++
+      if (human(r.emotionProvenance)) nHumanEmotion++
     }
     if (r.translation != null) {
       labels.translation = r.translation
       provenance.translation = r.translationProvenance ?? undefined
       nTranslation++
+      if (human(r.translationProvenance)) nHumanTranslation++
     }
     const latest = [
       r.corrections.emotion,
@@ -80,6 +107,10 @@ export async function writeCorpus(
     ]
       .filter((c) => c != null)
       .sort((a, b) => (a!.at < b!.at ? 1 : -1))[0]
+    if (latest) {
+      provenance.annotator = latest.annotator
+      provenance.at = latest.at
+    }
     const u: CorpusUtterance = {
       id: r.utteranceId,
       media: rel(r.mediaPath),
@@ -88,7 +119,6 @@ export async function writeCorpus(
       text: r.transcript,
       labels,
       provenance,
-      ...(latest ? { annotator: latest.annotator, correctedAt: latest.at } : {}),
     }
     lines.push(JSON.stringify(u) + '\n')
   }
@@ -97,12 +127,15 @@ export async function writeCorpus(
     version: CORPUS_VERSION,
     name: path.basename(folder),
     createdAt: new Date().toISOString(),
+    description: `Exported from the Fusion Workstation project ${path.basename(store.path)}${opts.onlyCorrected ? ' (corrected utterances only)' : ''}`,
+    labelSets: { emotion: [...EMOTIONS] },
+    count: records.length,
     source: { project: store.path, onlyCorrected: !!opts.onlyCorrected },
-    labelSet: [...EMOTIONS],
     counts: {
-      utterances: records.length,
       emotion: nEmotion,
       translation: nTranslation,
+      humanEmotion: nHumanEmotion,
+      humanTranslation: nHumanTranslation,
       media: mediaSeen.size,
     },
     media: [...mediaSeen.entries()].map(([id, p]) => ({
