@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
 import { registerProbe } from './commands/probe'
 import { registerSegment } from './commands/segment'
+import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
 import { CliError } from './output'
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDoctor(program)
   registerProbe(program)
   registerSegment(program)
+  registerFeatures(program)
   registerServe(program)
   return program
 }
