@@ -89,14 +89,18 @@ export const useUtterancesStore = defineStore('utterances', () => {
           .sort((a, b) => dir * (a[0] - b[0]) || byTime(a[1], b[1]))
           .map(([, r]) => r)
       }
-      case 'emotion':
-        return [...out].sort(
-          (a, b) =>
-            dir *
-              (a.emotion ?? a.prediction?.label ?? '~').localeCompare(
-                b.emotion ?? b.prediction?.label ?? '~',
-              ) || byTime(a, b),
-        )
+      case 'emotion': {
+        // Unlabelled rows go last in either direction.
+        const lab = (r: UtteranceRow) => r.emotion ?? r.prediction?.label ?? null
+        return [...out].sort((a, b) => {
+          const la = lab(a)
+          const lb = lab(b)
+          if (la === lb) return byTime(a, b)
+          if (la === null) return 1
+          if (lb === null) return -1
+          return dir * la.localeCompare(lb) || byTime(a, b)
+        })
+      }
       case 'provenance':
         return [...out].sort((a, b) => dir * rowProvenance(a).localeCompare(rowProvenance(b)) || byTime(a, b))
     }

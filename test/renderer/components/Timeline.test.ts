@@ -1,0 +1,54 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
+import Timeline from '../../../src-renderer/src/components/Timeline.vue'
+import { row } from '../fake-api'
+
+// Rows at [2i, 2i + 1.5] s; the component falls back to an 800 px width without layout.
+const rows = Array.from({ length: 10 }, (_, i) => row(i))
+
+function canvasAt(w: ReturnType<typeof mount>, x: number) {
+  return w.find('canvas').trigger('click', { clientX: x, clientY: 60 })
+}
+
+describe('Timeline', () => {
+  it('fits the whole media at first', async () => {
+    const w = mount(Timeline, { props: { duration: 20, utterances: rows, selectedId: null, currentTime: 0 } })
+    await w.vm.$nextTick()
+    const view = (w.vm as unknown as { view: { start: number; pxPerSec: number } }).view
+    expect(view.start).toBe(0)
+    expect(view.pxPerSec).toBe(40)
+    expect(w.text()).toContain('20.0 s visible')
+  })
+
+  it('selects a region on click without seeking', async () => {
+    const w = mount(Timeline, { props: { duration: 20, utterances: rows, selectedId: null, currentTime: 7 } })
+    await canvasAt(w, 4.5 * 40) // t = 4.5 s: inside u2 (4..5.5)
+    expect(w.emitted('select')).toEqual([['u2']])
+    expect(w.emitted('seek')).toBeUndefined()
+  })
+
+  it('seeks when clicking between regions', async () => {
+    const w = mount(Timeline, { props: { duration: 20, utterances: rows, selectedId: null, currentTime: 0 } })
+    await canvasAt(w, 5.75 * 40) // t = 5.75 s: the gap after u2
+    expect(w.emitted('seek')).toEqual([[5.75]])
+    expect(w.emitted('select')).toBeUndefined()
+  })
+
+  it('zooms in and keeps the selected region in view', async () => {
+    const w = mount(Timeline, { props: { duration: 20, utterances: rows, selectedId: null, currentTime: 0 } })
+    const vm = w.vm as unknown as {
+      zoom: (f: number) => void
+      view: { start: number; pxPerSec: number; width: number }
+    }
+    vm.zoom(4)
+    expect(vm.view.pxPerSec).toBe(160)
+    await w.setProps({ selectedId: 'u9' }) // 18..19.5 s, off screen at this zoom
+    const visibleEnd = vm.view.start + vm.view.width / vm.view.pxPerSec
+    expect(vm.view.start).toBeLessThanOrEqual(18)
+    expect(visibleEnd).toBeGreaterThanOrEqual(19.5)
+    // A click on that region at the new zoom still selects, not seeks.
+    await canvasAt(w, (18.5 - vm.view.start) * vm.view.pxPerSec)
+    expect(w.emitted('select')).toEqual([['u9']])
+  })
+})
