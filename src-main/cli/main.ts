@@ -4,10 +4,15 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
+import { registerExport } from './commands/export'
+import { registerImport } from './commands/import'
+import { registerProject } from './commands/project'
 import { registerProbe } from './commands/probe'
 import { registerSegment } from './commands/segment'
 import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
+import { registerTrain } from './commands/train'
+import { registerEval } from './commands/eval'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -17,6 +22,11 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
   registerDoctor(program)
+  registerTrain(program)
+  registerEval(program)
+  registerProject(program)
+  registerExport(program)
+  registerImport(program)
   registerProbe(program)
   registerSegment(program)
   registerFeatures(program)

@@ -244,7 +244,7 @@ export function toEaf(
   const tier = (id: keyof typeof tiers) =>
     el(
       'TIER',
-      { LINGUISTIC_TYPE_REF: 'default-lt', TIER_ID: id, ANNOTATOR: opts.author },
+      { LINGUISTIC_TYPE_REF: id, TIER_ID: id, ANNOTATOR: opts.author },
       tiers[id].map((a) =>
         el('ANNOTATION', {}, [
           el(

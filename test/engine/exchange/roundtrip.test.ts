@@ -50,6 +50,10 @@ describe('export → import round trips', () => {
       const { store, media } = project()
       const original = boundsAndText(store, media.id)
       expect(original.map((o) => o.text)).toEqual(SEGMENTS.map((s) => s.text))
+      // Labels and translations must not leak into the imported segmentation (EAF has them as tiers).
+      const rows = store.listUtterances(media.id)
+      store.applyEdit({ kind: 'label', utteranceId: rows[0].id, emotion: 'joy' })
+      store.applyEdit({ kind: 'translation', utteranceId: rows[3].id, text: 'Japanese text' })
       const out = path.join(tmp, `rt${k}.${format}`)
       const res = await exportProject(store, { format, out, mediaId: media.id })
       expect(res).toEqual({ files: [out], records: SEGMENTS.length })
