@@ -11,8 +11,6 @@ import { registerProbe } from './commands/probe'
 import { registerSegment } from './commands/segment'
 import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
-import { registerTrain } from './commands/train'
-import { registerEval } from './commands/eval'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -22,8 +20,6 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
   registerDoctor(program)
-  registerTrain(program)
-  registerEval(program)
   registerProject(program)
   registerExport(program)
   registerImport(program)
