@@ -17,7 +17,7 @@ import { promisify } from 'node:util'
 import { ffmpegTools } from '../../src-main/engine/media/ffmpeg-locate'
 
 const run = promisify(execFile)
-const FIXTURE_VERSION = 3
+const FIXTURE_VERSION = 4
 
 export interface SpeechInterval {
   start: number
@@ -300,7 +300,10 @@ export async function makeSpeechVideo(
     if (o.embeddedSubs && o.video) args.push('-map', `${idx}:s`, '-metadata:s:s:0', 'language=eng')
     if (o.video)
       args.push('-c:v', 'libx264', '-preset', o.preset, '-pix_fmt', 'yuv420p', '-g', String(o.fps * 2))
-    if (o.audio) args.push('-c:a', 'aac', '-b:a', '64k')
+    // AAC in Matroska has no edit list for the encoder's priming delay, and the muxer then shifts
+    // every stream by it (46 ms): FLAC there keeps the known times exact.
+    if (o.audio)
+      args.push(...(o.container === 'mkv' && o.video ? ['-c:a', 'flac'] : ['-c:a', 'aac', '-b:a', '64k']))
     if (o.embeddedSubs && o.video) args.push('-c:s', o.container === 'mp4' ? 'mov_text' : 'srt')
     args.push('-t', String(durationSec), out)
     await run(ff(), args, { maxBuffer: 1 << 24 })

@@ -8,21 +8,27 @@ import { badSubtitle, normalizeNewlines, parseTime, stripTags, type Cue, type Pa
 
 const TIME_LINE = /^\s*(\S+)\s*-->\s*(\S+)(?:\s+.*)?$/
 
+/** A line that tries to be a time line ("00:00:03,000 -> 00:00:04,000") but has no proper arrow. */
+const NEAR_TIME_LINE = /^\s*\d+:\d+[:.,]\S*\s*(-+>|—>|–>|-\s+->|=>)/
+
 /** Parse SRT text into cues (times in seconds, tags stripped unless keepTags). */
 export function parseSrt(text: string, opts: ParseOptions = {}): Cue[] {
   const lines = normalizeNewlines(text).split('\n')
   const cues: Cue[] = []
   let cur: { start: number; end: number; lines: string[] } | null = null
+  // Line number of a cue number that opened a block and still waits for its time line.
+  let awaitingTime = -1
   const flush = () => {
     if (!cur) return
-    // A trailing number line is the next cue's index, not text.
     while (cur.lines.length && cur.lines.at(-1)!.trim() === '') cur.lines.pop()
     const body = cur.lines.join('\n')
     cues.push({ start: cur.start, end: cur.end, text: opts.keepTags ? body.trim() : stripTags(body) })
     cur = null
   }
+  let prevBlank = true
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
+    const t = line.trim()
     if (line.includes('-->')) {
       const m = TIME_LINE.exec(line)
       const start = m ? parseTime(m[1]!) : null
@@ -31,23 +37,38 @@ export function parseSrt(text: string, opts: ParseOptions = {}): Cue[] {
         throw badSubtitle(
           opts.file,
           i + 1,
-          `cannot read the time line "${line.trim()}" (expected "00:00:01,000 --> 00:00:02,500")`,
+          `cannot read the time line "${t}" (expected "00:00:01,000 --> 00:00:02,500")`,
         )
       if (cur) {
-        // Drop the index line that precedes this time line.
+        // The cue number just before this time line belongs to this cue, not to the previous text.
         const last = (cur as { lines: string[] }).lines
         while (last.length && last.at(-1)!.trim() === '') last.pop()
         if (last.length && /^\s*\d+\s*$/.test(last.at(-1)!)) last.pop()
       }
       flush()
       cur = { start, end, lines: [] }
+      awaitingTime = -1
+      prevBlank = false
       continue
     }
+    if (NEAR_TIME_LINE.test(line))
+      throw badSubtitle(
+        opts.file,
+        i + 1,
+        `cannot read the time line "${t}" (expected "00:00:01,000 --> 00:00:02,500")`,
+      )
+    if (awaitingTime >= 0 && t !== '')
+      throw badSubtitle(
+        opts.file,
+        i + 1,
+        `cue number ${lines[awaitingTime]!.trim()} (line ${awaitingTime + 1}) must be followed by a time line like "00:00:01,000 --> 00:00:02,500", found "${t.slice(0, 60)}"`,
+      )
+    if (prevBlank && /^\d+$/.test(t)) awaitingTime = i
+    prevBlank = t === ''
     if (cur) {
       cur.lines.push(line)
       continue
     }
-    const t = line.trim()
     if (t === '' || /^\d+$/.test(t)) continue
     throw badSubtitle(
       opts.file,
