@@ -124,12 +124,27 @@ function emptyVisual(): VisualSequence {
  * utterance bounds, settings, EXTRACTOR_VERSION). Missing modalities are masked: no audio stream or
  * a silent clip → audio.present false; no video stream → visual.present false; no face in any
  * sampled frame → visual.facePresent false (and the per-frame face-missing column is 1); no
- * transcript → textPresent false. Throws MediaError for unreadable media, AbortError on cancel.
+ * transcript → textPresent false. Throws MediaError for unreadable media, an Error named
+ * 'AbortError' (jobs/registry isAbortError) on cancel.
  */
 export async function extractFeatures(
   file: string,
   utterances: readonly FeatureUtterance[],
   opts: ExtractOptions = {},
+): Promise<UtteranceFeatures[]> {
+  try {
+    return await extract(file, utterances, opts)
+  } catch (err) {
+    // One cancellation error whatever was running (ffmpeg's MediaError CANCELLED, face-api, cache I/O).
+    if (opts.signal?.aborted) throw abortError('feature extraction cancelled')
+    throw err
+  }
+}
+
+async function extract(
+  file: string,
+  utterances: readonly FeatureUtterance[],
+  opts: ExtractOptions,
 ): Promise<UtteranceFeatures[]> {
   check(file, utterances)
   const fps = opts.fps ?? 2

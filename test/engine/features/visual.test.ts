@@ -1,0 +1,161 @@
+// Visual features: face-api (tiny detector + 68-landmark-tiny + expressions, wasm backend) on a real
+// photograph with a face (Debian python3-skimage's astronaut.png) and on frames without one (a cat
+// photo, a flat grey frame), plus the global frame descriptors on frames with known statistics.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { getTf } from '../../../src-main/engine/backend'
+import { detectFace, writeFaceColumns } from '../../../src-main/engine/features/visual/faces'
+import { globalDescriptors, type RgbFrame } from '../../../src-main/engine/features/visual/global'
+import { VisualFrameExtractor, visualSequence } from '../../../src-main/engine/features/visual'
+import {
+  VIS_EXPRESSIONS,
+  VIS_FACE_MISSING,
+  VIS_GLOBAL,
+  VIS_LANDMARKS,
+  VIS_MOTION,
+  VISUAL_DIM,
+  VISUAL_POOLED_DIM,
+} from '../../../src-main/engine/features/types'
+import { imageRgb, testPhotos, type TestPhotos } from './fixtures'
+
+let photos: TestPhotos
+let face: RgbFrame
+let cat: RgbFrame
+
+beforeAll(async () => {
+  photos = testPhotos()
+  console.log(`face test photographs: ${photos.origin}`)
+  face = await imageRgb(photos.face, 320, 320)
+  cat = await imageRgb(photos.noFace, 452, 300)
+})
+
+function flat(w: number, h: number, r: number, g: number, b: number, time = 0): RgbFrame {
+  const data = new Uint8Array(w * h * 3)
+  for (let i = 0; i < w * h; i++) data.set([r, g, b], i * 3)
+  return { time, width: w, height: h, data }
+}
+
+describe('face-api on the wasm backend', () => {
+  it('runs on the engine tfjs instance with the wasm backend', async () => {
+    const { tf, choice } = await getTf()
+    expect(choice.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+  })
+
+  it('finds the face in the astronaut photograph, with 68 landmarks inside the box and 7 expression probabilities', async () => {
+    const r = await detectFace(face)
+    expect(r).not.toBeNull()
+    const [x, y, w, h] = r!.box
+    // Eileen Collins' face sits left of centre in the upper half of the 512² portrait (≈ x 0.29–0.56, y 0.14–0.37).
+    expect(x).toBeGreaterThan(0.2)
+    expect(x + w).toBeLessThan(0.65)
+    expect(y).toBeGreaterThan(0.05)
+    expect(y + h).toBeLessThan(0.45)
+    expect(w).toBeGreaterThan(0.1)
+    expect(r!.score).toBeGreaterThan(0.5)
+    expect(r!.landmarks.length).toBe(136)
+    let inside = 0
+    for (let i = 0; i < 68; i++) {
+      const lx = r!.landmarks[2 * i]!
+      const ly = r!.landmarks[2 * i + 1]!
+      if (lx > -0.15 && lx < 1.15 && ly > -0.15 && ly < 1.15) inside++
+    }
+    expect(inside).toBeGreaterThanOrEqual(64)
+    // Eyes (36..47) above the mouth (48..67) in a frontal face.
+    const meanY = (a: number, b: number) => {
+      let s = 0
+      for (let i = a; i <= b; i++) s += r!.landmarks[2 * i + 1]!
+      return s / (b - a + 1)
+    }
+    expect(meanY(36, 47)).toBeLessThan(meanY(48, 67))
+    const sum = r!.expressions.reduce((a, b) => a + b, 0)
+    expect(sum).toBeCloseTo(1, 3)
+    // She smiles broadly in the portrait.
+    expect(r!.expressions[1]!).toBeGreaterThan(0.5)
+
+    const row = new Float32Array(VISUAL_DIM)
+    writeFaceColumns(r, row)
+    expect(row[VIS_FACE_MISSING]).toBe(0)
+    expect(row[VIS_EXPRESSIONS + 1]).toBeCloseTo(r!.expressions[1]!, 6)
+  })
+
+  it('a photograph without a person and a flat frame give no face, the mask set and no error', async () => {
+    expect(await detectFace(cat)).toBeNull()
+    expect(await detectFace(flat(320, 240, 128, 128, 128))).toBeNull()
+    const ex = new VisualFrameExtractor()
+    const row = await ex.process(cat)
+    expect(row.face).toBe(false)
+    expect(row.row[VIS_FACE_MISSING]).toBe(1)
+    for (let c = 0; c < VIS_FACE_MISSING; c++) expect(row.row[c]).toBe(0)
+    // The scene still carries a signal: the global descriptors are not empty.
+    expect(row.row[VIS_GLOBAL]!).toBeGreaterThan(0.1)
+  })
+
+  it('does not leak tensors across frames', async () => {
+    const { tf } = await getTf()
+    await detectFace(face)
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 3; i++) await detectFace(i % 2 ? cat : face)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe('global frame descriptors', () => {
+  it('gives brightness, colour moments and motion of frames with known statistics', () => {
+    const out = new Float32Array(VISUAL_DIM)
+    // Left half black, right half white: luma mean 0.5, std 0.5, every channel skew 0.
+    const w = 64
+    const h = 32
+    const half: RgbFrame = { time: 0, width: w, height: h, data: new Uint8Array(w * h * 3) }
+    for (let y = 0; y < h; y++)
+      for (let x = w / 2; x < w; x++) half.data.fill(255, (y * w + x) * 3, (y * w + x) * 3 + 3)
+    const g1 = globalDescriptors(half, null, out)
+    expect(out[VIS_GLOBAL]).toBeCloseTo(0.5, 4)
+    expect(out[VIS_GLOBAL + 1]).toBeCloseTo(0.5, 4)
+    for (let c = 0; c < 3; c++) {
+      expect(out[VIS_GLOBAL + 2 + c]).toBeCloseTo(0.5, 4)
+      expect(out[VIS_GLOBAL + 5 + c]).toBeCloseTo(0.5, 4)
+      expect(out[VIS_GLOBAL + 8 + c]).toBeCloseTo(0, 4)
+    }
+    expect(out[VIS_MOTION]).toBe(0) // first frame
+    // Pure red frame next: R mean 1, G/B 0; motion = mean |Δluma| = mean over grid of |0.299 − {0, 1}| = (0.299 + 0.701) / 2.
+    globalDescriptors(flat(w, h, 255, 0, 0), g1, out)
+    expect(out[VIS_GLOBAL + 2]).toBeCloseTo(1, 4)
+    expect(out[VIS_GLOBAL + 3]).toBeCloseTo(0, 4)
+    expect(out[VIS_GLOBAL]).toBeCloseTo(0.299, 3)
+    expect(out[VIS_MOTION]).toBeCloseTo(0.5, 3)
+    // A frame of another size has no comparable predecessor: motion 0, no error.
+    globalDescriptors(flat(32, 32, 0, 0, 0), g1, out)
+    expect(out[VIS_MOTION]).toBe(0)
+  })
+
+  it('rejects a frame whose buffer is shorter than width × height × 3', () => {
+    expect(() =>
+      globalDescriptors(
+        { time: 0, width: 10, height: 10, data: new Uint8Array(10) },
+        null,
+        new Float32Array(VISUAL_DIM),
+      ),
+    ).toThrow(/expected 300/)
+  })
+})
+
+describe('utterance visual sequence', () => {
+  it('pools face columns over face frames only and reports the face mask', async () => {
+    const ex = new VisualFrameExtractor()
+    const rows = [await ex.process({ ...face, time: 0 }), await ex.process({ ...cat, time: 0.5 })]
+    const seq = visualSequence(rows)
+    expect(seq.frames).toBe(2)
+    expect(seq.present).toBe(true)
+    expect(seq.facePresent).toBe(true)
+    expect(seq.pooled.length).toBe(VISUAL_POOLED_DIM)
+    expect(Array.from(seq.times)).toEqual([0, 0.5])
+    // Landmark means equal the face frame's values (the cat frame is excluded), and the std is 0.
+    expect(seq.pooled[VIS_LANDMARKS]).toBeCloseTo(rows[0]!.row[VIS_LANDMARKS]!, 6)
+    expect(seq.pooled[VISUAL_DIM + VIS_LANDMARKS]).toBeCloseTo(0, 6)
+    // Face-missing column pooled over all frames: fraction of face-less frames.
+    expect(seq.pooled[VIS_FACE_MISSING]).toBeCloseTo(0.5, 6)
+    const none = visualSequence([await ex.process(cat)])
+    expect(none.facePresent).toBe(false)
+    expect(none.pooled[VIS_LANDMARKS]).toBe(0)
+  })
+})
