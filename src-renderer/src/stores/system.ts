@@ -50,7 +50,10 @@ export const useSystemStore = defineStore('system', () => {
   const ffmpegLabel = computed(() => {
     const f = report.value?.ffmpeg
     if (!f) return '…'
-    return 'error' in f ? 'ffmpeg missing' : `ffmpeg ${f.version.split(/[\s-]/)[0]}`
+    if ('error' in f) return 'ffmpeg missing'
+    // Static builds report versions like "N-47683-g0e8eb07980": show where it came from instead.
+    const v = /^\d+(\.\d+)+/.exec(f.version)?.[0]
+    return v ? `ffmpeg ${v}` : `ffmpeg (${f.source})`
   })
 
   return {

@@ -1,0 +1,226 @@
+/**
+ * The workstation end to end, in Debian's Chromium against a real `fws serve` on a temp project:
+ * create the project, add a generated video with speech and subtitles, run inference, review with
+ * the keyboard (navigate, relabel, accept, edit translation), undo/redo, reload and find every
+ * correction kept, export EAF and VTT and check the files. Screenshots go to test-results/.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
+import {
+  ensureRendererBuilt,
+  launchChromium,
+  resultsPath,
+  startServeProcess,
+  type ServeProcess,
+} from './harness'
+
+let dir: string
+let video: SpeechVideo
+let serve: ServeProcess
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+const shot = (name: string) => page.screenshot({ path: resultsPath(`e2e-${name}.png`) })
+const selectedRow = () => page.locator('.tr.selected')
+const rowById = (id: string) => page.locator(`.tr[data-id="${id}"]`)
+async function selectedId(): Promise<string> {
+  return (await selectedRow().getAttribute('data-id')) ?? ''
+}
+async function waitSaved(): Promise<void> {
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 })
+}
+
+beforeAll(async () => {
+  ensureRendererBuilt()
+  dir = mkdtempSync(path.join(os.tmpdir(), 'fws-e2e-'))
+  video = await makeSpeechVideo(dir, { sidecar: 'srt', name: 'interview clip.mp4', width: 320, height: 240 })
+  serve = await startServeProcess([], { FWS_CACHE_DIR: path.join(dir, 'cache') })
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+}, 240_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await serve?.stop()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('workstation in the browser', () => {
+  it('refuses the page without the token', async () => {
+    const res = await page.goto(new URL(serve.url).origin + '/')
+    expect(res?.status()).toBe(401)
+  })
+
+  it('creates a project and adds a video: its subtitles become utterances', async () => {
+    await page.goto(serve.url)
+    expect(new URL(page.url()).search).toBe('') // the token left the address bar for a cookie
+    await page.locator('[data-testid="welcome"]').waitFor()
+    await shot('01-welcome')
+    await page.fill('[data-testid="create-path"]', path.join(dir, 'study.fwsproj'))
+    await page.click('[data-testid="create-project"]')
+    await page.locator('[data-testid="workstation"]').waitFor()
+    await page.fill('[data-testid="media-paths"]', video.file)
+    await page.click('[data-testid="add-media"]')
+    await page.locator('[data-testid="media-item"]').first().waitFor({ timeout: 60_000 })
+    expect(await page.locator('[data-testid="media-item"] .media-name').textContent()).toContain(
+      'interview clip',
+    )
+    await expect.poll(() => page.locator('.tr').count(), { timeout: 20_000 }).toBe(video.speech.length)
+    const firstText = await page.locator('.tr[data-index="0"] [data-col="transcript"]').textContent()
+    expect(firstText?.trim()).toBe(video.speech[0]!.text)
+    // The video element plays the media streamed from the server.
+    await expect
+      .poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(1)
+    expect(await page.locator('video').evaluate((v: HTMLVideoElement) => Math.round(v.duration))).toBe(
+      Math.round(video.durationSec),
+    )
+  })
+
+  it('runs inference as a job and shows emotion and translation per row', async () => {
+    await page.click('[data-testid="run-inference"]')
+    const job = page.locator('[data-testid="job"]').first()
+    const refused = page.locator('[data-testid="jobs-panel"] .error')
+    await Promise.race([job.waitFor(), refused.waitFor()])
+    if (await refused.count()) throw new Error(`inference could not start: ${await refused.textContent()}`)
+    await shot('02-inference-running')
+    await expect
+      .poll(async () => (await job.getAttribute('data-status')) ?? '', { timeout: 150_000, intervals: [500] })
+      .toMatch(/done|failed|cancelled/)
+    const status = await job.getAttribute('data-status')
+    if (status !== 'done') throw new Error(`inference ${status}: ${await job.textContent()}`)
+    await expect
+      .poll(() => page.locator('.tr [data-col="emotion"] .emo-chip').count(), { timeout: 20_000 })
+      .toBe(video.speech.length)
+    const translations = await page.locator('.tr [data-col="translation"]').allTextContents()
+    expect(translations.filter((t) => t.trim() && t.trim() !== '—')).toHaveLength(video.speech.length)
+    await shot('03-after-inference')
+  }, 200_000)
+
+  it('reviews with the keyboard: navigate, relabel, accept, edit translation', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 5 } }) // focus the page, not a field
+    await page.keyboard.press('Escape')
+    const first = await selectedId()
+    expect(first).toBeTruthy()
+    await page.keyboard.press('j')
+    const second = await selectedId()
+    expect(second).not.toBe(first)
+    await page.keyboard.press('k')
+    expect(await selectedId()).toBe(first)
+    await page.keyboard.press('ArrowDown')
+    expect(await selectedId()).toBe(second)
+
+    // Relabel the second row with key 5 (the 5th label: sadness) → corrected, and the loop moves on.
+    const labels = await page.locator('.probs .probs-label').allTextContents()
+    const label5 = labels[4]!.trim()
+    await page.keyboard.press('5')
+    await waitSaved()
+    await expect.poll(() => rowById(second).locator('[data-col="emotion"]').textContent()).toBe(label5)
+    expect(await rowById(second).locator('.badge').textContent()).toBe('corrected')
+    const third = await selectedId()
+    expect(third).not.toBe(second)
+
+    // Accept the third row's prediction.
+    await page.keyboard.press('Enter')
+    await waitSaved()
+    await expect.poll(() => rowById(third).locator('.badge').textContent()).toBe('accepted')
+
+    // Edit the first row's translation inline.
+    await rowById(first).click()
+    await page.keyboard.press('t')
+    const editor = page.locator('input.cell-editor')
+    await editor.waitFor()
+    await editor.fill('Übersetzung, korrigiert „von Hand“')
+    await shot('04-inline-edit')
+    await page.keyboard.press('Enter')
+    await waitSaved()
+    await expect
+      .poll(() => rowById(first).locator('[data-col="translation"]').textContent())
+      .toBe('Übersetzung, korrigiert „von Hand“')
+    expect(await rowById(first).locator('.badge').textContent()).toBe('corrected')
+    await shot('05-reviewed')
+  })
+
+  it('undoes and redoes one change at a time', async () => {
+    const first = await selectedId()
+    const cell = rowById(first).locator('[data-col="translation"]')
+    await page.keyboard.press('Control+z')
+    await expect.poll(() => cell.textContent()).not.toBe('Übersetzung, korrigiert „von Hand“')
+    await page.keyboard.press('Control+Shift+z')
+    await expect.poll(() => cell.textContent()).toBe('Übersetzung, korrigiert „von Hand“')
+    await waitSaved()
+  })
+
+  it('keeps every correction across a reload', async () => {
+    const before = await page.locator('.tr').evaluateAll((rows) =>
+      rows.map((r) => ({
+        id: r.getAttribute('data-id'),
+        emotion: r.querySelector('[data-col="emotion"]')?.textContent?.trim(),
+        translation: r.querySelector('[data-col="translation"]')?.textContent?.trim(),
+        badge: r.querySelector('.badge')?.textContent?.trim(),
+      })),
+    )
+    await page.reload()
+    await page.locator('[data-testid="workstation"]').waitFor()
+    await expect.poll(() => page.locator('.tr').count(), { timeout: 20_000 }).toBe(before.length)
+    const after = await page.locator('.tr').evaluateAll((rows) =>
+      rows.map((r) => ({
+        id: r.getAttribute('data-id'),
+        emotion: r.querySelector('[data-col="emotion"]')?.textContent?.trim(),
+        translation: r.querySelector('[data-col="translation"]')?.textContent?.trim(),
+        badge: r.querySelector('.badge')?.textContent?.trim(),
+      })),
+    )
+    expect(after).toEqual(before)
+    expect(after.filter((r) => r.badge === 'corrected')).toHaveLength(2)
+    expect(after.filter((r) => r.badge === 'accepted')).toHaveLength(1)
+  })
+
+  it('exports ELAN .eaf and WebVTT with the corrections', async () => {
+    await page.click('[data-testid="open-export"]')
+    await page.locator('[data-testid="export-dialog"]').waitFor()
+    await page.check('[data-testid="format-eaf"]')
+    const eafPath = path.join(dir, 'out', 'review.eaf')
+    await page.fill('[data-testid="export-out"]', eafPath)
+    await shot('06-export-dialog')
+    await page.click('[data-testid="export-run"]')
+    await page.locator('[data-testid="export-result"]').waitFor({ timeout: 30_000 })
+    const eaf = readFileSync(eafPath, 'utf8')
+    expect(eaf).toMatch(/<ANNOTATION_DOCUMENT[^>]*FORMAT="3.0"/)
+    expect(eaf).toContain('Übersetzung, korrigiert „von Hand“')
+    expect(eaf).toContain(video.speech[0]!.text)
+    expect((eaf.match(/<TIME_SLOT /g) ?? []).length).toBeGreaterThanOrEqual(2 * video.speech.length)
+
+    await page.check('[data-testid="format-vtt"]')
+    await page.selectOption('[data-testid="export-text"]', 'translation')
+    const vttPath = path.join(dir, 'out', 'review.vtt')
+    await page.fill('[data-testid="export-out"]', vttPath)
+    await page.click('[data-testid="export-run"]')
+    await page.locator('[data-testid="export-result"]').waitFor({ timeout: 30_000 })
+    const vtt = readFileSync(vttPath, 'utf8')
+    expect(vtt.startsWith('WEBVTT')).toBe(true)
+    expect(vtt).toContain('Übersetzung, korrigiert „von Hand“')
+    const cues = vtt.match(/\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}/g) ?? []
+    expect(cues).toHaveLength(video.speech.length)
+    await page.keyboard.press('Escape')
+  })
+
+  it('shows the fine-tune panel and the keyboard help', async () => {
+    await page.click('[data-testid="open-finetune"]')
+    await page.locator('[data-testid="finetune-panel"]').waitFor()
+    await shot('07-finetune')
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('?')
+    await page.locator('[aria-label="Keyboard shortcuts"]').waitFor()
+    await shot('08-shortcuts')
+    await page.keyboard.press('Escape')
+    expect(await page.locator('[data-testid="status-backend"]').textContent()).toMatch(/Backend: \w+/)
+    expect(pageErrors).toEqual([])
+  })
+})
