@@ -96,21 +96,22 @@ export class Fbank {
     const frames = numFrames(pcm.length)
     const L = AUDIO_FRAME_LENGTH
     const frame = this.frame
+    const window = this.window
     const { first, weights } = this.filters
     for (let t = 0; t < frames; t++) {
       const s0 = t * AUDIO_FRAME_SHIFT
+      const avail = Math.min(L, pcm.length - s0)
       let mean = 0
-      for (let i = 0; i < L; i++) {
-        const j = s0 + i
-        const v = j < pcm.length ? pcm[j]! * PCM_SCALE : 0
-        frame[i] = v
-        mean += v
+      for (let i = 0; i < avail; i++) mean += pcm[s0 + i]!
+      mean = (mean * PCM_SCALE) / L
+      // DC removal, pre-emphasis (x[i] − 0.97·x[i−1], x[0] − 0.97·x[0]) and the window in one pass.
+      let prev = (avail > 0 ? pcm[s0]! * PCM_SCALE : 0) - mean
+      frame[0] = (prev - PREEMPHASIS * prev) * window[0]!
+      for (let i = 1; i < L; i++) {
+        const cur = (i < avail ? pcm[s0 + i]! * PCM_SCALE : 0) - mean
+        frame[i] = (cur - PREEMPHASIS * prev) * window[i]!
+        prev = cur
       }
-      mean /= L
-      for (let i = 0; i < L; i++) frame[i]! -= mean
-      for (let i = L - 1; i > 0; i--) frame[i]! -= PREEMPHASIS * frame[i - 1]!
-      frame[0]! -= PREEMPHASIS * frame[0]!
-      for (let i = 0; i < L; i++) frame[i]! *= this.window[i]!
       this.fft.powerSpectrum(frame, L, this.power)
       const row = t * stride + offset
       for (let b = 0; b < AUDIO_FBANK_BINS; b++) {

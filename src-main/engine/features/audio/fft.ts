@@ -65,13 +65,15 @@ export class RealFft {
       im[r] = a + 1 < frameLength ? frame[a + 1]! : 0
     }
     // In-place iterative butterflies over the bit-reversed input.
+    const cosT = this.cosT
+    const sinT = this.sinT
     for (let len = 2; len <= h; len <<= 1) {
       const halfLen = len >> 1
       const step = h / len
       for (let i = 0; i < h; i += len) {
         for (let j = 0, t = 0; j < halfLen; j++, t += step) {
-          const wr = this.cosT[t]!
-          const wi = this.sinT[t]!
+          const wr = cosT[t]!
+          const wi = sinT[t]!
           const p = i + j
           const q = p + halfLen
           const xr = re[q]! * wr - im[q]! * wi
@@ -84,6 +86,8 @@ export class RealFft {
       }
     }
     // Unpack: X[k] = E[k] + W^k O[k], E = (Z[k] + conj Z[h-k]) / 2, O = (Z[k] - conj Z[h-k]) / 2i.
+    const cosU = this.cosU
+    const sinU = this.sinU
     for (let k = 0; k <= h; k++) {
       const k1 = k === h ? 0 : k
       const k2 = k === 0 ? 0 : h - k
@@ -98,8 +102,8 @@ export class RealFft {
       const di = zi - ci
       const or = 0.5 * di
       const oi = -0.5 * dr
-      const wr = this.cosU[k]!
-      const wi = this.sinU[k]!
+      const wr = cosU[k]!
+      const wi = sinU[k]!
       const xr = er + or * wr - oi * wi
       const xi = ei + or * wi + oi * wr
       out[k] = xr * xr + xi * xi

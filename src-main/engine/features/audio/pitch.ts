@@ -29,6 +29,8 @@ const LAG_WEIGHT = 0.3
 const PENALTY = 0.1
 /** Frames with RMS below −100 dBFS have no defined correlation; their NCCF is 0 (unvoiced). */
 const MIN_RMS = 1e-5
+/** Frames whose 4 kHz NCCF is below this are unvoiced for certain; their lag is not refined. */
+const REFINE_MIN_NCCF = 0.3
 const NORM_HALF_WINDOW = 75
 const POV_SCALE = 2
 const PITCH_SCALE = 2
@@ -89,25 +91,35 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
   for (let j = 0; j < len4; j++) {
     const c = j * DOWN
     if (c - m >= n) break
-    const lo = Math.max(0, m - c)
-    const hi = Math.min(taps, n - c + m)
     const off = c - m
-    let a0 = 0
-    let a1 = 0
-    let k = lo
-    for (; k + 1 < hi; k += 2) {
-      a0 += FIR[k]! * pcm[off + k]!
-      a1 += FIR[k + 1]! * pcm[off + k + 1]!
+    if (off >= 0 && off + taps <= n) {
+      // Interior: the filter is symmetric, so fold the two halves (half the multiplies).
+      let a0 = FIR[m]! * pcm[c]!
+      let a1 = 0
+      let k = 0
+      for (; k + 1 < m; k += 2) {
+        a0 += FIR[k]! * (pcm[off + k]! + pcm[off + taps - 1 - k]!)
+        a1 += FIR[k + 1]! * (pcm[off + k + 1]! + pcm[off + taps - 2 - k]!)
+      }
+      for (; k < m; k++) a0 += FIR[k]! * (pcm[off + k]! + pcm[off + taps - 1 - k]!)
+      x4[j] = a0 + a1
+    } else {
+      const lo = Math.max(0, m - c)
+      const hi = Math.min(taps, n - c + m)
+      let acc = 0
+      for (let k = lo; k < hi; k++) acc += FIR[k]! * pcm[off + k]!
+      x4[j] = acc
     }
-    if (k < hi) a0 += FIR[k]! * pcm[off + k]!
-    x4[j] = a0 + a1
   }
 
   const nLags = MAX_LAG4 - MIN_LAG4 + 1
   const nccf = new Float64Array(frames * nLags)
-  const frame = new Float64Array(WIN4 + MAX_LAG4)
+  // +4: the 4-lag kernel reads up to 3 lags past MAX_LAG4 (those products are computed and dropped).
+  const frame = new Float64Array(WIN4 + MAX_LAG4 + 4)
   const fullLen = WIN4 + MAX_LAG4
   const minEnergy = WIN4 * MIN_RMS * MIN_RMS
+  const energy = new Float64Array(nLags) // Σ frame[L..L+WIN4)² per lag
+  const dots = new Float64Array(4)
   for (let t = 0; t < frames; t++) {
     const s0 = t * SHIFT4
     let mean = 0
@@ -119,16 +131,20 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     if (e0 < minEnergy) continue
     let eL = 0
     for (let i = MIN_LAG4; i < MIN_LAG4 + WIN4; i++) eL += frame[i]! * frame[i]!
+    energy[0] = eL
+    for (let L = MIN_LAG4 + 1; L <= MAX_LAG4; L++) {
+      const a = frame[L - 1]!
+      const b = frame[L + WIN4 - 1]!
+      eL += b * b - a * a
+      energy[L - MIN_LAG4] = eL
+    }
     const row = t * nLags
-    for (let L = MIN_LAG4; L <= MAX_LAG4; L++) {
-      if (L > MIN_LAG4) {
-        const a = frame[L - 1]!
-        const b = frame[L + WIN4 - 1]!
-        eL += b * b - a * a
+    for (let L = MIN_LAG4; L <= MAX_LAG4; L += 4) {
+      lagDot4(frame, L, WIN4, dots)
+      for (let k = 0; k < 4 && L + k <= MAX_LAG4; k++) {
+        const den = e0 * energy[L + k - MIN_LAG4]!
+        nccf[row + L + k - MIN_LAG4] = den > 0 ? dots[k]! / Math.sqrt(den) : 0
       }
-      const dot = lagDot(frame, L, WIN4)
-      const den = e0 * eL
-      nccf[row + L - MIN_LAG4] = den > 0 ? dot / Math.sqrt(den) : 0
     }
   }
 
@@ -199,14 +215,15 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     if (t > 0) state = back[t * nLags + state]!
   }
 
-  // Refine each chosen lag on the 16 kHz signal: NCCF at 4L−5..4L+5, parabola through the peak.
+  // Refine each chosen lag of a voiced frame on the 16 kHz signal: NCCF at the 5 lags nearest 4·lag4, parabola through the peak.
   const win = AUDIO_FRAME_LENGTH
   const buf = new Float64Array(win + (MAX_LAG4 + 1) * DOWN + 8)
-  const ncc16 = (L: number, e0: number): number => {
-    let eL = 0
-    for (let i = L; i < L + win; i++) eL += buf[i]! * buf[i]!
-    const den = e0 * eL
-    return den > 0 ? lagDot(buf, L, win) / Math.sqrt(den) : 0
+  const cum = new Float64Array(buf.length + 1) // prefix sums of buf², so any lag's energy is O(1)
+  let e0 = 0
+  const near = new Float64Array(5)
+  const nccAt = (L: number, dot: number): number => {
+    const den = e0 * (cum[L + win]! - cum[L]!)
+    return den > 0 ? dot / Math.sqrt(den) : 0
   }
   for (let t = 0; t < frames; t++) {
     const s = path[t]!
@@ -216,40 +233,34 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     // Parabola through the 4 kHz NCCF around the chosen lag gives a sub-sample estimate...
     let lag4 = MIN_LAG4 + s
     if (s > 0 && s < nLags - 1) lag4 += parabolaOffset(nccf[row + s - 1]!, c4, nccf[row + s + 1]!)
-    if (c4 <= 0) {
+    if (c4 < REFINE_MIN_NCCF) {
+      // Unvoiced: its pitch carries no information (the POV weighting ignores it); skip the refinement.
       f0[t] = RATE4 / lag4
       continue
     }
-    // ...which a 3-point search on the 16 kHz signal then sharpens (hill-climbing at most 2 steps).
+    // ...which the 16 kHz NCCF at the 5 lags around it (one 4-lag pass + one) then sharpens.
     const s0 = t * AUDIO_FRAME_SHIFT
     let mean = 0
     for (let i = 0; i < win; i++) mean += s0 + i < n ? pcm[s0 + i]! : 0
     mean /= win
-    let c = Math.min(MAX_LAG4 * DOWN, Math.max(3, Math.round(lag4 * DOWN)))
-    const maxL = c + 3 // hill-climbing reaches c + 3 at most
-    const need = Math.min(buf.length, win + maxL + 1)
-    const avail = Math.min(need, n - s0)
-    for (let i = 0; i < avail; i++) buf[i] = pcm[s0 + i]! - mean
-    for (let i = Math.max(0, avail); i < need; i++) buf[i] = -mean
-    let e0 = 0
-    for (let i = 0; i < win; i++) e0 += buf[i]! * buf[i]!
-    let a = ncc16(c - 1, e0)
-    let b = ncc16(c, e0)
-    let d = ncc16(c + 1, e0)
-    for (let step = 0; step < 2; step++) {
-      if (a > b && c - 2 >= 2) {
-        d = b
-        b = a
-        c--
-        a = ncc16(c - 1, e0)
-      } else if (d > b && c + 2 <= maxL) {
-        a = b
-        b = d
-        c++
-        d = ncc16(c + 1, e0)
-      } else break
+    const c = Math.min(MAX_LAG4 * DOWN, Math.max(3, Math.round(lag4 * DOWN)))
+    const need = Math.min(buf.length, win + c + 8)
+    const avail = Math.max(0, Math.min(need, n - s0))
+    let acc = 0
+    for (let i = 0; i < need; i++) {
+      const v = (i < avail ? pcm[s0 + i]! : 0) - mean
+      buf[i] = v
+      acc += v * v
+      cum[i + 1] = acc
     }
-    const lag = b >= a && b >= d ? c + parabolaOffset(a, b, d) : c
+    e0 = cum[win]!
+    lagDot4(buf, c - 2, win, dots)
+    for (let k = 0; k < 4; k++) near[k] = nccAt(c - 2 + k, dots[k]!)
+    near[4] = nccAt(c + 2, lagDot(buf, c + 2, win))
+    let best = 0
+    for (let k = 1; k < 5; k++) if (near[k]! > near[best]!) best = k
+    let lag = c - 2 + best
+    if (best > 0 && best < 4) lag += parabolaOffset(near[best - 1]!, near[best]!, near[best + 1]!)
     f0[t] = AUDIO_SAMPLE_RATE / lag
   }
   return { frames, f0, nccf: nccfOut }
@@ -270,6 +281,36 @@ function lagDot(x: Float64Array, L: number, n: number): number {
   }
   for (; i < n; i++) d0 += x[i]! * x[i + L]!
   return d0 + d1 + d2 + d3
+}
+
+/**
+ * Σ x[i]·x[i+L+k] for k = 0..3 at once: each x[i] is loaded once and the lagged values slide
+ * through registers, so the loop does 4 multiply-adds per 2 loads instead of 1 per 2.
+ */
+function lagDot4(x: Float64Array, L: number, n: number, out: Float64Array): void {
+  let d0 = 0
+  let d1 = 0
+  let d2 = 0
+  let d3 = 0
+  let b0 = x[L]!
+  let b1 = x[L + 1]!
+  let b2 = x[L + 2]!
+  let b3 = x[L + 3]!
+  for (let i = 0; i < n; i++) {
+    const a = x[i]!
+    d0 += a * b0
+    d1 += a * b1
+    d2 += a * b2
+    d3 += a * b3
+    b0 = b1
+    b1 = b2
+    b2 = b3
+    b3 = x[i + L + 4]!
+  }
+  out[0] = d0
+  out[1] = d1
+  out[2] = d2
+  out[3] = d3
 }
 
 /** Offset in (−0.5, 0.5) of the vertex of the parabola through (−1, a), (0, b), (1, c); 0 when not a peak. */
