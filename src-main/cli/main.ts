@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
+import { registerBatch } from './commands/batch'
 import { registerExport } from './commands/export'
 import { registerImport } from './commands/import'
 import { registerProject } from './commands/project'
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
   registerDoctor(program)
+  registerBatch(program)
   registerProject(program)
   registerExport(program)
   registerImport(program)

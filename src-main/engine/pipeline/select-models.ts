@@ -5,7 +5,7 @@
  * it names the folder that was looked at and the ways out. A batch never runs without a real
  * model for a task it was asked to do: no made-up predictions.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describeModel, listModels } from '../models/registry'
 import { defaultModelsDir } from '../paths'
@@ -76,5 +76,13 @@ function checkedModel(task: Task, dir: string, hint: string): ModelRef {
     )
   if (m.task !== task)
     throw new ModelSelectionError(`${dir} is a ${m.task} model, not a ${task} model. ${hint}`)
-  return { name: m.name, version: m.version, dir }
+  // The manifest's own name is what the model's predictions are recorded under (name@version).
+  let name = m.name
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { name?: unknown }
+    if (typeof manifest.name === 'string' && manifest.name) name = manifest.name
+  } catch {
+    /* describeModel already vouched for the manifest */
+  }
+  return { name, version: m.version, dir }
 }

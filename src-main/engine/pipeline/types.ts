@@ -36,8 +36,10 @@ export interface FileTask {
   /** Folder to look for a sidecar subtitle file in (besides the media file's own folder). */
   subsDir: string | null
   models: ModelSelection
-  /** Feature cache folder, or null for no cache. */
-  cacheDir: string | null
+  /** Read and write the feature cache (features/cache.ts). */
+  cache: boolean
+  /** The file's content hash (computed by the batch for resume), reused as the feature cache fingerprint. */
+  contentHash: string | null
   /**
    * Utterances to use instead of segmenting (e.g. a project's corrected cuts); null = segment the
    * file (sidecar / embedded subtitles, else voice activity).

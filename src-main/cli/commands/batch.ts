@@ -1,0 +1,149 @@
+/**
+ * `fws batch <files or folders...> --out DIR`: offline inference over footage, the main job.
+ * Owns the command line (options, model choice, progress mode, Ctrl-C) and the exit code:
+ * 0 when every file finished (or was already complete), 1 when some file failed, 130 when cancelled.
+ * The work itself is engine/pipeline/batch.ts, run as a job of the same registry the app uses.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import { Option, type Command } from 'commander'
+import { JobRegistry } from '../../engine/jobs/registry'
+import { runBatch, DEFAULT_FPS, type BatchSummary } from '../../engine/pipeline/batch'
+import { projectWriter } from '../../engine/pipeline/project-sink'
+import { ModelSelectionError, selectModels, TASKS, type Task } from '../../engine/pipeline/select-models'
+import { createProgressDisplay, type ProgressMode } from '../batch-progress'
+import { CliError } from '../output'
+
+interface BatchCliOptions {
+  out: string
+  subsDir?: string
+  fps: string
+  models?: string
+  emotionModel?: string
+  translationModel?: string
+  tasks: string
+  jobs?: string
+  resume?: boolean
+  retryFailed?: boolean
+  json?: boolean
+  project?: string
+  cache: boolean
+}
+
+export function registerBatch(program: Command): void {
+  program
+    .command('batch')
+    .description(
+      'segment, extract features and predict emotion + translation for every media file given (folders recursively); ' +
+        'writes <name>.utterances.jsonl, <name>.vtt and summary.json into --out',
+    )
+    .argument('<inputs...>', 'media files and/or folders')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option(
+      '--subs-dir <dir>',
+      'folder with sidecar subtitles (<name>.srt/.vtt/.eaf/.csv) for the media files',
+    )
+    .option('--fps <n>', 'frames per second sampled for visual features', String(DEFAULT_FPS))
+    .option(
+      '--models <dir>',
+      'folder with the emotion and translation model folders (default: resources/models)',
+    )
+    .option('--emotion-model <dir>', 'emotion model folder (overrides --models)')
+    .option('--translation-model <dir>', 'translation model folder (overrides --models)')
+    .option('--tasks <list>', 'what to predict: emotion, translation or both', TASKS.join(','))
+    .option(
+      '-j, --jobs <n>',
+      `files processed in parallel, one worker thread each (default: cores = ${os.availableParallelism()})`,
+    )
+    .option('--resume', 'skip files whose outputs are complete for the same content and models')
+    .option('--retry-failed', 'with --resume: process again the files that failed in the earlier run')
+    .option('--json', 'progress and the final summary as JSON lines on stdout')
+    .option('--project <file>', 'also write the results into this project (.fwsproj; created when missing)')
+    .addOption(new Option('--no-cache', 'do not read or write the feature cache'))
+    .action(async (inputs: string[], opts: BatchCliOptions) => {
+      process.exitCode = await batchCommand(inputs, opts)
+    })
+}
+
+function parsePositive(name: string, v: string | undefined, int: boolean): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
+    throw new CliError(`--${name} must be a positive ${int ? 'integer' : 'number'} (got "${v}")`, 2)
+  return n
+}
+
+async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
+  const fps = parsePositive('fps', o.fps, false)!
+  if (fps > 30) throw new CliError(`--fps must be at most 30 (got ${fps})`, 2)
+  const jobs = parsePositive('jobs', o.jobs, true)
+  const tasks = o.tasks
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+  for (const t of tasks)
+    if (!TASKS.includes(t as Task))
+      throw new CliError(`--tasks: unknown task "${t}" (use ${TASKS.join(', ')})`, 2)
+  let models
+  try {
+    models = selectModels({
+      modelsDir: o.models,
+      emotion: o.emotionModel,
+      translation: o.translationModel,
+      tasks: tasks as Task[],
+    })
+  } catch (err) {
+    if (err instanceof ModelSelectionError) throw new CliError(err.message, 2)
+    throw err
+  }
+
+  const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'
+  const display = createProgressDisplay(mode, (s) => process.stdout.write(s))
+  const sink = o.project ? await projectWriter(path.resolve(o.project)) : null
+  const registry = new JobRegistry({ throttleMs: 100 })
+  const unsubscribe = registry.on((s) => display.onSnapshot(s))
+  const outDir = path.resolve(o.out)
+  let summary: BatchSummary | null = null
+  const job = registry.start({ kind: 'inference', label: `fws batch → ${outDir}` }, async (control) => {
+    summary = await runBatch(
+      {
+        inputs,
+        outDir,
+        subsDir: o.subsDir ?? null,
+        fps,
+        models,
+        jobs,
+        resume: !!o.resume,
+        retryFailed: !!o.retryFailed,
+        cache: o.cache,
+        onEvent: (e) => display.onEvent(e),
+        segmentsFor: sink?.segmentsFor,
+        onFileResult: sink?.write,
+      },
+      control,
+    )
+    return summary.totals
+  })
+
+  // First Ctrl-C cancels cleanly (workers stop, ffmpeg is killed, summary.json says cancelled);
+  // a second one exits at once.
+  let interrupts = 0
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130)
+    process.stderr.write('\nfws: cancelling (Ctrl-C again to quit at once)…\n')
+    registry.cancel(job.id)
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    const end = await registry.wait(job.id)
+    display.finish(summary, summary ? path.join(outDir, 'summary.json') : null)
+    if (end.status === 'failed') throw new CliError(end.error ?? 'batch failed', 1)
+    if (end.status === 'cancelled') return 130
+    const s = summary as BatchSummary | null
+    return s && s.totals.failed > 0 ? 1 : 0
+  } finally {
+    process.off('SIGINT', onSigint)
+    unsubscribe()
+    sink?.close()
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * One batch inference run over files and folders, as a job. Owns the orchestration: discovery,
+ * output names, content hashing and the resume decision, dispatch of each file to the worker
+ * pool (one file per worker, `jobs` workers), atomic outputs per file, failure isolation (a bad
+ * file is recorded with its error and the batch goes on), progress (overall by file size, per
+ * file by stage), cancellation, and `summary.json`.
+ *
+ * The CLI (`fws batch`) and the app's `jobs.startInference` both run this; the app passes
+ * `onFileResult` to store predictions in the open project.
+ */
+import { mkdir, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { JobControl } from '../jobs/registry'
+import { abortError, isAbortError } from '../jobs/registry'
+import { WorkerPool } from '../jobs/pool'
+import type { WorkerName } from '../jobs/worker-entry'
+import { EXTRACTOR_VERSION } from '../features/types'
+import { probe } from '../media/probe'
+import { discoverMedia, outputNames } from './discover'
+import { contentHash } from './hash'
+import {
+  findReusableRecord,
+  outputPaths,
+  writeAtomic,
+  writeFailureRecord,
+  writeFileOutputs,
+  type ResultKey,
+} from './outputs'
+import {
+  STAGE_WEIGHTS,
+  STAGES,
+  type FileProgress,
+  type FileResult,
+  type FileTask,
+  type ModelSelection,
+  type Segment,
+  type Stage,
+} from './types'
+
+export interface BatchOptions {
+  inputs: string[]
+  outDir: string
+  subsDir?: string | null
+  /** Frames per second sampled for visual features. */
+  fps?: number
+  models: ModelSelection
+  /** Worker threads (files processed at once). Default: number of cores. */
+  jobs?: number
+  /** Skip files whose outputs are complete for the same content and models. */
+  resume?: boolean
+  /** With `resume`: redo files that failed last time (by default their failure is reported again). */
+  retryFailed?: boolean
+  /** Use the feature cache (default true). */
+  cache?: boolean
+  /** Called after a file's outputs are written (e.g. to store the predictions in a project). */
+  onFileResult?: (file: string, result: FileResult, contentHash: string) => Promise<void>
+  /** Utterances to use for a file instead of segmenting it (e.g. the cuts already in a project), or null. */
+  segmentsFor?: (file: string, contentHash: string) => Promise<Segment[] | null>
+  /** Fine-grained events for progress displays (per-file stage); the job snapshot carries the rest. */
+  onEvent?: (e: BatchEvent) => void
+  /** Worker entry override (tests and benches). */
+  worker?: WorkerName | { file: string }
+}
+
+export type BatchEvent =
+  | {
+      type: 'discovered'
+      files: { file: string; name: string }[]
+      skipped: { file: string; reason: string }[]
+    }
+  | { type: 'file-start'; index: number; name: string; file: string }
+  | {
+      type: 'file-progress'
+      index: number
+      name: string
+      stage: Stage | 'hash' | 'write'
+      fraction: number
+      fileFraction: number
+    }
+  | { type: 'file-done'; index: number; name: string; utterances: number; skipped: boolean; seconds: number }
+  | {
+      type: 'file-failed'
+      index: number
+      name: string
+      error: string
+      code: string | null
+      previous: boolean
+    }
+  | { type: 'file-cancelled'; index: number; name: string }
+
+export type FileStatus = 'done' | 'skipped' | 'failed' | 'cancelled'
+
+export interface FileSummary {
+  file: string
+  name: string
+  status: FileStatus
+  /** For `failed`: the specific error; `previous` when it is the recorded failure of an earlier run. */
+  error: string | null
+  errorCode: string | null
+  previous: boolean
+  utterances: number
+  durationSec: number
+  stageSec: Record<string, number>
+  outputs: string[]
+}
+
+export interface BatchSummary {
+  version: 1
+  startedAt: string
+  endedAt: string
+  wallSec: number
+  outDir: string
+  status: 'done' | 'cancelled'
+  options: { fps: number; subsDir: string | null; jobs: number; resume: boolean; extractorVersion: string }
+  models: ModelSelection
+  backend: string[]
+  totals: {
+    files: number
+    done: number
+    skipped: number
+    failed: number
+    cancelled: number
+    utterances: number
+    /** Media seconds processed in this run (skipped files excluded). */
+    mediaSec: number
+    /** Media seconds per wall second for the processed files. */
+    realTimeFactor: number | null
+  }
+  /** Work done vs avoided: `processed` files went through the pipeline; the others were reused. */
+  work: { processed: number; reusedComplete: number; reusedFailed: number }
+  /** Sum of wall seconds per stage over processed files (worker time; overlaps across workers). */
+  stageSec: Record<string, number>
+  files: FileSummary[]
+  /** Files in the given folders that were not taken as media, with why. */
+  notMedia: { file: string; reason: string }[]
+}
+
+export const DEFAULT_FPS = 2
+
+/** Runs the batch under `job` (its signal cancels everything) and writes `summary.json`. */
+export async function runBatch(opts: BatchOptions, job: JobControl): Promise<BatchSummary> {
+  const t0 = Date.now()
+  const startedAt = new Date(t0).toISOString()
+  const outDir = path.resolve(opts.outDir)
+  const fps = opts.fps ?? DEFAULT_FPS
+  const subsDir = opts.subsDir ? path.resolve(opts.subsDir) : null
+  const jobs = Math.max(1, Math.floor(opts.jobs ?? os.availableParallelism()))
+  const signal = job.signal
+  const emit = (e: BatchEvent) => opts.onEvent?.(e)
+
+  await mkdir(outDir, { recursive: true })
+  job.progress(0, 'discovering files')
+  const found = await discoverMedia(opts.inputs, { signal, isMedia: probesAsMedia, exclude: [outDir] })
+  const files = found.files.map((f) => f.file)
+  const names = outputNames(files)
+  job.setItems(names)
+  emit({
+    type: 'discovered',
+    files: files.map((file, i) => ({ file, name: names[i]! })),
+    skipped: found.skipped,
+  })
+
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => Math.max(s.size, 1),
+        () => 1,
+      ),
+    ),
+  )
+  const totalWeight = sizes.reduce((a, b) => a + b, 0) || 1
+  const fileFraction = new Array<number>(files.length).fill(0)
+  const updateTotal = (stage?: string) =>
+    job.progress(fileFraction.reduce((acc, f, i) => acc + f * sizes[i]!, 0) / totalWeight, stage)
+
+  const options: ResultKey['options'] = { fps, subsDir, extractorVersion: EXTRACTOR_VERSION }
+  const summaries: FileSummary[] = files.map((file, i) => ({
+    file,
+    name: names[i]!,
+    status: 'cancelled',
+    error: null,
+    errorCode: null,
+    previous: false,
+    utterances: 0,
+    durationSec: 0,
+    stageSec: {},
+    outputs: [],
+  }))
+  const backends = new Set<string>()
+  const work = { processed: 0, reusedComplete: 0, reusedFailed: 0 }
+  const pool = new WorkerPool<FileTask, FileResult, FileProgress>({
+    worker: opts.worker ?? 'pipeline-worker',
+    size: Math.min(jobs, Math.max(1, files.length)),
+  })
+
+  const handle = async (i: number): Promise<void> => {
+    const file = files[i]!
+    const name = names[i]!
+    const s = summaries[i]!
+    const tFile = Date.now()
+    const progress = (stage: Stage | 'hash' | 'write', fraction: number, fileFrac: number) => {
+      fileFraction[i] = Math.max(fileFraction[i]!, fileFrac)
+      job.item(i, { progress: fileFraction[i] })
+      emit({ type: 'file-progress', index: i, name, stage, fraction, fileFraction: fileFraction[i]! })
+      updateTotal(`${stage} · ${name}`)
+    }
+    try {
+      if (signal.aborted) throw abortError()
+      job.item(i, { status: 'running' })
+      emit({ type: 'file-start', index: i, name, file })
+      const hash = await contentHash(file, { signal })
+      const key: ResultKey = { contentHash: hash, models: opts.models, options }
+      if (opts.resume) {
+        const rec = await findReusableRecord(outDir, name, key)
+        if (rec && (rec.status === 'done' || !opts.retryFailed)) {
+          fileFraction[i] = 1
+          updateTotal()
+          s.durationSec = rec.durationSec
+          s.utterances = rec.utterances
+          s.stageSec = rec.stageSec
+          s.outputs = rec.outputs.map((o) => o.file)
+          if (rec.status === 'done') {
+            s.status = 'skipped'
+            work.reusedComplete++
+            job.item(i, { status: 'done', progress: 1 })
+            emit({ type: 'file-done', index: i, name, utterances: rec.utterances, skipped: true, seconds: 0 })
+          } else {
+            s.status = 'failed'
+            s.previous = true
+            s.error = rec.error?.message ?? 'failed in an earlier run'
+            s.errorCode = rec.error?.code ?? null
+            work.reusedFailed++
+            job.item(i, { status: 'failed', progress: 1, error: s.error })
+            emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: true })
+          }
+          return
+        }
+      }
+      work.processed++
+      const segments = opts.segmentsFor ? await opts.segmentsFor(file, hash) : null
+      let result: FileResult
+      try {
+        result = await pool.run(
+          {
+            file,
+            fps,
+            subsDir,
+            models: opts.models,
+            cache: opts.cache !== false,
+            contentHash: hash,
+            segments,
+          },
+          {
+            signal,
+            onProgress: (p) =>
+              progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
+          },
+        )
+      } catch (err) {
+        if (isAbortError(err) || signal.aborted) throw err
+        const e = err as Error & { code?: string }
+        s.status = 'failed'
+        s.error = e.message
+        s.errorCode = e.code ?? null
+        await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
+        job.item(i, { status: 'failed', progress: 1, error: s.error })
+        fileFraction[i] = 1
+        updateTotal()
+        emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
+        return
+      }
+      if (signal.aborted) throw abortError()
+      backends.add(result.backend)
+      progress('write', 0, 0.99)
+      const rec = await writeFileOutputs(outDir, name, file, key, result)
+      if (opts.onFileResult) await opts.onFileResult(file, result, hash)
+      s.status = 'done'
+      s.utterances = result.utterances.length
+      s.durationSec = result.durationSec
+      s.stageSec = result.stageSec
+      s.outputs = rec.outputs.map((o) => o.file)
+      fileFraction[i] = 1
+      updateTotal()
+      job.item(i, { status: 'done', progress: 1 })
+      emit({
+        type: 'file-done',
+        index: i,
+        name,
+        utterances: s.utterances,
+        skipped: false,
+        seconds: (Date.now() - tFile) / 1000,
+      })
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) {
+        s.status = 'cancelled'
+        job.item(i, { status: 'cancelled' })
+        emit({ type: 'file-cancelled', index: i, name })
+        return
+      }
+      // Anything else here is our own failure to write outputs: the file failed, the batch goes on.
+      s.status = 'failed'
+      s.error = `could not write outputs: ${(err as Error).message}`
+      s.errorCode = (err as NodeJS.ErrnoException).code ?? null
+      job.item(i, { status: 'failed', error: s.error })
+      emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
+    }
+  }
+
+  try {
+    // Files are started in order; one more than the pool size is in flight so the next file's
+    // hashing overlaps the current inference instead of leaving a worker idle.
+    await runLimited(files.length, pool.size + 1, handle)
+  } finally {
+    await pool.close()
+  }
+
+  const endedAt = Date.now()
+  const count = (st: FileStatus) => summaries.filter((s) => s.status === st).length
+  const processed = summaries.filter((s) => s.status === 'done')
+  const mediaSec = processed.reduce((a, s) => a + s.durationSec, 0)
+  const wallSec = (endedAt - t0) / 1000
+  const stageSec: Record<string, number> = {}
+  for (const s of processed)
+    for (const [k, v] of Object.entries(s.stageSec)) stageSec[k] = round3((stageSec[k] ?? 0) + v)
+  const summary: BatchSummary = {
+    version: 1,
+    startedAt,
+    endedAt: new Date(endedAt).toISOString(),
+    wallSec: round3(wallSec),
+    outDir,
+    status: signal.aborted ? 'cancelled' : 'done',
+    options: { fps, subsDir, jobs, resume: !!opts.resume, extractorVersion: EXTRACTOR_VERSION },
+    models: opts.models,
+    backend: [...backends],
+    totals: {
+      files: files.length,
+      done: count('done'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+      utterances: summaries.reduce(
+        (a, s) => a + (s.status === 'done' || s.status === 'skipped' ? s.utterances : 0),
+        0,
+      ),
+      mediaSec: round3(mediaSec),
+      realTimeFactor: processed.length && wallSec > 0 ? round3(mediaSec / wallSec) : null,
+    },
+    work,
+    stageSec,
+    files: summaries,
+    notMedia: found.skipped,
+  }
+  await writeAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  job.progress(1, signal.aborted ? 'cancelled' : 'done')
+  return summary
+}
+
+/** Where a stage starts within a file's 0..1 progress. */
+function stageOffset(stage: Stage): number {
+  let acc = 0
+  for (const s of STAGES) {
+    if (s === stage) return acc
+    acc += STAGE_WEIGHTS[s]
+  }
+  return acc
+}
+
+/** A file in a folder with an unknown extension is media when ffprobe finds an audio or video stream in it. */
+async function probesAsMedia(file: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const p = await probe(file, { signal })
+    return !!(p.audio || p.video)
+  } catch {
+    return false
+  }
+}
+
+/** Runs `fn(0..n-1)` with at most `limit` running at once, in index order. */
+async function runLimited(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  const lane = async () => {
+    while (next < n) await fn(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane))
+}
+
+function round3(x: number) {
+  return Math.round(x * 1000) / 1000
+}
+
+export { outputPaths }
