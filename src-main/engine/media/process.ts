@@ -246,6 +246,9 @@ export async function* streamFfmpeg(opts: StreamFfmpegOptions): AsyncGenerator<B
       if (messages.length < 400) messages.push(line)
     }
   })
+  // autoDestroy off (and destroyOnReturn false below): fluent-ffmpeg kills the process 20 ms after
+  // its output stream closes, which could race with a clean exit.
+  const out = new PassThrough({ autoDestroy: false, highWaterMark: opts.highWaterMark ?? 1 << 20 })
   const finished = new Promise<void>((resolve) => {
     cmd.on('end', () => {
       exited = true
@@ -254,13 +257,13 @@ export async function* streamFfmpeg(opts: StreamFfmpegOptions): AsyncGenerator<B
     cmd.on('error', (err: Error) => {
       exited = true
       failure = err
+      // When ffmpeg never started (spawn or capability check failed) nothing ends the output
+      // stream; once it has run, its stdout has been fully written into `out` by now.
+      if (!out.writableEnded) out.end()
       resolve()
     })
   })
 
-  // autoDestroy off (and destroyOnReturn false below): fluent-ffmpeg kills the process 20 ms after
-  // its output stream closes, which could race with a clean exit.
-  const out = new PassThrough({ autoDestroy: false, highWaterMark: opts.highWaterMark ?? 1 << 20 })
   cmd.pipe(out, { end: true })
 
   let completed = false
@@ -270,6 +273,13 @@ export async function* streamFfmpeg(opts: StreamFfmpegOptions): AsyncGenerator<B
     }
     await finished
     if (aborted || signal?.aborted) throw cancelledError(file, what)
+    if (failure && !commandLine)
+      throw new MediaError(
+        'FFMPEG_FAILED',
+        file,
+        `Could not start ffmpeg (${tools.ffmpeg.path}) for the ${what} of ${file}: ${(failure as Error).message}`,
+        { cause: failure },
+      )
     if (failure) {
       const err = failure as Error & { code?: number }
       const m = /exited with code (\d+)/.exec(err.message)

@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:media`: the engine's streaming decoders against plain ffmpeg doing the same work
+ * to /dev/null, in the same run, on a generated 10-minute 1280×720 H.264 video with speech.
+ *
+ *  - audio: whole file → 16 kHz mono float32 (engine: decodeAudio, consumer touches every chunk)
+ *  - frames: 2 fps scaled to a 320-pixel shorter side, RGB24 (engine: sampleFrames)
+ *  - VAD segmentation of the same file (engine only; informational), with boundary errors
+ *    against the known speech intervals
+ *
+ * The baseline is the engine's own logged command line run by a shell with stdout sent to
+ * /dev/null, so both sides run the same ffmpeg binary with the same arguments. Measurements run in
+ * a fresh child process so its peak RSS is the engine's alone (fixture generation builds the
+ * speech track in memory).
+ *
+ * Options: --reps N (default 2 for frames, 5 for audio), --minutes M (default 10).
+ */
+import { execFile, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { makeSpeechVideo } from '../test/helpers/media-fixtures'
+
+const run = promisify(execFile)
+const self = fileURLToPath(import.meta.url)
+
+interface Measured {
+  audio: { engine: number[]; ffmpeg: number[]; samples: number }
+  frames: { engine: number[]; ffmpeg: number[]; count: number; size: string }
+  vad: {
+    seconds: number
+    utterances: number
+    known: number
+    meanStartErr: number
+    meanEndErr: number
+    maxErr: number
+  }
+  maxRssMB: number
+  ffmpegPeakRssMB: number
+  ffmpeg: { path: string; version: string }
+  commands: { audio: string; frames: string }
+}
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(process.argv[i + 1]) : def
+}
+
+/** Peak resident memory (VmHWM) of a running process, read from /proc; 0 when unavailable. */
+function vmHwmMB(pid: number | undefined): number {
+  if (!pid) return 0
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+async function measure(file: string, speechJson: string): Promise<Measured> {
+  const { decodeAudio } = await import('../src-main/engine/media/audio')
+  const { sampleFrames } = await import('../src-main/engine/media/frames')
+  const { probe } = await import('../src-main/engine/media/probe')
+  const { ffmpegTools } = await import('../src-main/engine/media/ffmpeg-locate')
+  const { activeMediaProcesses, setMediaCommandLogger } = await import('../src-main/engine/media/process')
+  const { segmentMedia } = await import('../src-main/engine/segment')
+  const speech = JSON.parse(speechJson) as { start: number; end: number }[]
+  const reps = arg('reps', 2)
+  const audioReps = Math.max(reps, 5)
+  const tools = ffmpegTools()
+  let last = ''
+  setMediaCommandLogger((line) => (last = line))
+  let ffmpegPeak = 0
+  const watch = setInterval(() => {
+    for (const p of activeMediaProcesses()) ffmpegPeak = Math.max(ffmpegPeak, vmHwmMB(p.pid))
+  }, 100)
+
+  const time = async (fn: () => Promise<void>) => {
+    const t0 = performance.now()
+    await fn()
+    return (performance.now() - t0) / 1000
+  }
+  const baseline = (line: string) =>
+    time(async () => {
+      // The engine's command, verbatim, with its stdout going to /dev/null instead of a pipe.
+      await run('sh', ['-c', `${line} > /dev/null 2>/dev/null`], { maxBuffer: 1 << 20 })
+    })
+
+  // Warm the page cache and fluent-ffmpeg's one-time capability query.
+  await probe(file)
+  for await (const _ of decodeAudio(file, { end: 1 })) void _
+
+  const out: Measured = {
+    audio: { engine: [], ffmpeg: [], samples: 0 },
+    frames: { engine: [], ffmpeg: [], count: 0, size: '' },
+    vad: { seconds: 0, utterances: 0, known: speech.length, meanStartErr: 0, meanEndErr: 0, maxErr: 0 },
+    maxRssMB: 0,
+    ffmpegPeakRssMB: 0,
+    ffmpeg: { path: tools.ffmpeg.path, version: tools.ffmpeg.version },
+    commands: { audio: '', frames: '' },
+  }
+  for (let r = 0; r < audioReps; r++) {
+    let sum = 0
+    let n = 0
+    out.audio.engine.push(
+      await time(async () => {
+        for await (const c of decodeAudio(file)) {
+          n += c.length
+          sum += c[c.length - 1]! // touch the data
+        }
+      }),
+    )
+    void sum
+    out.audio.samples = n
+    out.commands.audio = last
+    out.audio.ffmpeg.push(await baseline(last))
+  }
+  for (let r = 0; r < reps; r++) {
+    let count = 0
+    let size = ''
+    out.frames.engine.push(
+      await time(async () => {
+        for await (const f of sampleFrames(file, { fps: 2, shortSide: 320 })) {
+          count++
+          size = `${f.width}×${f.height}`
+        }
+      }),
+    )
+    out.frames.count = count
+    out.frames.size = size
+    out.commands.frames = last
+    out.frames.ffmpeg.push(await baseline(last))
+  }
+  const t0 = performance.now()
+  const utts = await segmentMedia(file, { vad: true })
+  out.vad.seconds = (performance.now() - t0) / 1000
+  out.vad.utterances = utts.length
+  // Boundary errors: each known interval against the utterance overlapping it most.
+  const errs: number[][] = speech.map((s) => {
+    const best = utts.reduce(
+      (b, u) => {
+        const ov = Math.min(u.end, s.end) - Math.max(u.start, s.start)
+        return ov > b.ov ? { ov, u } : b
+      },
+      { ov: 0, u: null as (typeof utts)[number] | null },
+    ).u
+    return best ? [Math.abs(best.start - s.start), Math.abs(best.end - s.end)] : [Infinity, Infinity]
+  })
+  out.vad.meanStartErr = errs.reduce((a, e) => a + e[0]!, 0) / errs.length
+  out.vad.meanEndErr = errs.reduce((a, e) => a + e[1]!, 0) / errs.length
+  out.vad.maxErr = Math.max(...errs.flat())
+  clearInterval(watch)
+  out.maxRssMB = process.resourceUsage().maxRSS / 1024
+  out.ffmpegPeakRssMB = ffmpegPeak
+  return out
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const f2 = (x: number) => x.toFixed(2)
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--measure')) {
+    const i = process.argv.indexOf('--measure')
+    const res = await measure(process.argv[i + 1]!, process.argv[i + 2]!)
+    process.stdout.write(JSON.stringify(res))
+    return
+  }
+  const minutes = arg('minutes', 10)
+  const t0 = performance.now()
+  process.stdout.write(
+    `generating (or reusing) a ${minutes}-minute 1280×720 H.264 video with espeak-ng speech…\n`,
+  )
+  const video = await makeSpeechVideo(null, {
+    durationSec: minutes * 60,
+    width: 1280,
+    height: 720,
+    fps: 25,
+    preset: 'veryfast',
+  })
+  process.stdout.write(`  ${video.file} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      self,
+      '--measure',
+      video.file,
+      JSON.stringify(video.speech),
+      ...process.argv.slice(2),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let json = ''
+  child.stdout.on('data', (b: Buffer) => (json += b.toString()))
+  const code = await new Promise<number | null>((r) => child.on('close', r))
+  if (code !== 0) throw new Error(`measurement process failed (exit ${code})`)
+  const m = JSON.parse(json) as Measured
+  const ra = median(m.audio.engine) / median(m.audio.ffmpeg)
+  const rf = median(m.frames.engine) / median(m.frames.ffmpeg)
+  const lines = [
+    `ffmpeg ${m.ffmpeg.version} (${m.ffmpeg.path})`,
+    `video: ${video.durationSec} s, 1280×720 H.264 25 fps, ${video.speech.length} known speech intervals`,
+    '',
+    'task                               engine (s)   plain ffmpeg → /dev/null (s)   ratio (target ≤ 1.2)',
+    `audio → 16 kHz mono f32 (n=${m.audio.engine.length})      ${f2(median(m.audio.engine)).padStart(6)}       ${f2(median(m.audio.ffmpeg)).padStart(6)}                      ${f2(ra)}  ${ra <= 1.2 ? 'OK' : 'OVER'}`,
+    `frames 2 fps ${m.frames.size} RGB (n=${m.frames.engine.length})  ${f2(median(m.frames.engine)).padStart(6)}       ${f2(median(m.frames.ffmpeg)).padStart(6)}                      ${f2(rf)}  ${rf <= 1.2 ? 'OK' : 'OVER'}`,
+    `  runs: audio engine [${m.audio.engine.map(f2).join(', ')}] ffmpeg [${m.audio.ffmpeg.map(f2).join(', ')}]`,
+    `        frames engine [${m.frames.engine.map(f2).join(', ')}] ffmpeg [${m.frames.ffmpeg.map(f2).join(', ')}]`,
+    `  output: ${m.audio.samples} samples (${f2(m.audio.samples / 16000)} s), ${m.frames.count} frames`,
+    `VAD segmentation (decode + Silero, engine only): ${f2(m.vad.seconds)} s = ${f2(video.durationSec / m.vad.seconds)}× real time; ` +
+      `${m.vad.utterances} utterances for ${m.vad.known} known; boundary error mean start ${f2(m.vad.meanStartErr)} s, end ${f2(m.vad.meanEndErr)} s, max ${f2(m.vad.maxErr)} s`,
+    `peak RSS: engine process ${m.maxRssMB.toFixed(0)} MB (target < 300 MB) ${m.maxRssMB < 300 ? 'OK' : 'OVER'}; ffmpeg child ${m.ffmpegPeakRssMB.toFixed(0)} MB`,
+    `commands (rerunnable):`,
+    `  ${m.commands.audio}`,
+    `  ${m.commands.frames}`,
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:media failed: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
