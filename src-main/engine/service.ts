@@ -6,7 +6,9 @@
 import { EventEmitter } from 'node:events'
 import type { EventMap, EventName, RequestHandlers } from '../shared/contract'
 import { doctor } from './doctor'
-import { createProjectSession, type ProjectSession } from './project/session'
+import { createProjectSession, NoProjectError, type ProjectSession } from './project/session'
+import { JobRegistry } from './jobs/registry'
+import { startInferenceJob } from './jobs/inference-job'
 
 export interface EngineService {
   handlers: RequestHandlers
@@ -23,16 +25,22 @@ export interface EngineService {
 export function createEngineService(): EngineService {
   const events = new EventEmitter()
   const project = createProjectSession((event, payload) => events.emit(event, payload))
+  const jobs = new JobRegistry()
+  jobs.on((snapshot) => events.emit('jobs.update', snapshot))
   const notReady = (what: string) => async (): Promise<never> => {
     throw new Error(`${what} is not available in this build`)
   }
   const handlers: RequestHandlers = {
     'system.doctor': () => doctor(),
     ...project.handlers,
-    'jobs.startInference': notReady('jobs.startInference'),
+    'jobs.startInference': async (p) => {
+      const store = project.current()
+      if (!store) throw new NoProjectError()
+      return startInferenceJob(jobs, store, p, { onFileWritten: () => project.notifyChanged() })
+    },
     'jobs.startFinetune': notReady('jobs.startFinetune'),
-    'jobs.cancel': async () => undefined,
-    'jobs.list': async () => [],
+    'jobs.cancel': async ({ jobId }) => jobs.cancel(jobId),
+    'jobs.list': async () => jobs.list(),
   }
   return {
     handlers,
@@ -43,6 +51,7 @@ export function createEngineService(): EngineService {
     mediaFile: (mediaId) => project.mediaFile(mediaId),
     project,
     dispose: async () => {
+      await jobs.dispose()
       project.close()
     },
   }

@@ -22,6 +22,8 @@ export interface InferenceJobInput {
 export interface InferenceJobOptions {
   models?: ModelChoice
   jobs?: number
+  /** Called after a file's predictions are in the project (the service tells the front ends). */
+  onFileWritten?: () => void
 }
 
 /**
@@ -60,7 +62,10 @@ export function startInferenceJob(
           // Corrected cuts may differ from the last run on the same content: always recompute.
           resume: false,
           segmentsFor: sink.segmentsFor,
-          onFileResult: sink.write,
+          onFileResult: async (file, result, hash) => {
+            await sink.write(file, result, hash)
+            opts.onFileWritten?.()
+          },
         },
         job,
       )
