@@ -12,6 +12,8 @@ import { registerProbe } from './commands/probe'
 import { registerSegment } from './commands/segment'
 import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
+import { registerTrain } from './commands/train'
+import { registerEval } from './commands/eval'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
   registerDoctor(program)
   registerBatch(program)
+  registerTrain(program)
+  registerEval(program)
   registerProject(program)
   registerExport(program)
   registerImport(program)

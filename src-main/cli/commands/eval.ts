@@ -1,0 +1,73 @@
+/**
+ * `fws eval <task>`: measures a checkpoint on labelled data. This file owns the `eval` command
+ * group and the `emotion` subcommand; other tasks register theirs on the group returned by
+ * registerEval (e.g. `registerEvalTranslation(evalCmd)` from its own file).
+ */
+import type { Command } from 'commander'
+import { getTf } from '../../engine/backend'
+import { readLabelled } from '../../engine/models/corpus'
+import { corpusFeatures } from '../../engine/models/corpus-features'
+import { emotionExamples, loadEmotionModel, reportSummary } from '../../engine/models/emotion'
+import { CliError, printJson } from '../output'
+
+export function registerEval(program: Command): Command {
+  const evalCmd = program
+    .command('eval')
+    .description('measure a model on labelled data (emotion | translation)')
+  registerEvalEmotion(evalCmd)
+  return evalCmd
+}
+
+function registerEvalEmotion(evalCmd: Command): void {
+  evalCmd
+    .command('emotion')
+    .description('accuracy, macro/weighted F1, per-class F1 and confusion matrix of an emotion model')
+    .requiredOption('--model <dir>', 'emotion checkpoint folder')
+    .requiredOption('--data <path>', 'MELD *_sent_emo.csv or a corpus folder')
+    .option('--no-features', 'ignore media: evaluate on text only')
+    .option('--json', 'print JSON {accuracy, macroF1, weightedF1, perClass, confusion, ...}')
+    .action(async (o: { model: string; data: string; features: boolean; json?: boolean }) => {
+      await getTf()
+      const m = loadEmotionModel(o.model)
+      try {
+        const corpus = readLabelled(o.data)
+        const feats =
+          o.features && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)
+            ? await corpusFeatures(corpus)
+            : undefined
+        const examples = emotionExamples(corpus, {
+          contextTurns: m.model.config.text?.contextTurns ?? 0,
+          features: feats,
+        })
+        if (!examples.length) throw new CliError(`${o.data}: no utterance has an emotion label`)
+        const unknown = [...new Set(examples.map((e) => e.label!).filter((l) => !m.model.labelIndex.has(l)))]
+        if (unknown.length)
+          throw new CliError(
+            `${o.data} has labels the model does not know: ${unknown.join(', ')} (model labels: ${m.labels.join(', ')})`,
+          )
+        const t0 = Date.now()
+        const r = m.evaluate(examples)
+        const ms = (Date.now() - t0) / examples.length
+        const summary = { model: m.versionTag, data: o.data, ...reportSummary(r), msPerUtterance: ms }
+        if (o.json) printJson(summary)
+        else {
+          const lines = [
+            `model ${m.versionTag} on ${o.data} (${r.n} utterances)`,
+            `accuracy ${r.accuracy.toFixed(4)}  macro F1 ${r.macroF1.toFixed(4)}  weighted F1 ${r.weightedF1.toFixed(4)}`,
+            'class        P      R      F1     support',
+            ...r.labels.map((l) => {
+              const c = r.perClass[l]!
+              return `${l.padEnd(10)} ${c.precision.toFixed(3)}  ${c.recall.toFixed(3)}  ${c.f1.toFixed(3)}  ${c.support}`
+            }),
+            'confusion (rows gold, columns predicted): ' + r.labels.join(' '),
+            ...r.confusion.map(
+              (row, i) => `${r.labels[i]!.padEnd(10)} ${row.map((v) => String(v).padStart(5)).join('')}`,
+            ),
+          ]
+          process.stdout.write(lines.join('\n') + '\n')
+        }
+      } finally {
+        m.dispose()
+      }
+    })
+}

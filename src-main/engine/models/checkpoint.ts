@@ -1,0 +1,294 @@
+/**
+ * Model checkpoints on disk. Owns the folder format and its validation:
+ *   manifest.json  what the model is (task, fusion method, modalities + feature dims, label set /
+ *                  vocabulary file, training-data hash, hyperparameters, metrics, parent model,
+ *                  created-at, version) and the size + sha256 of the weights;
+ *   model.json     the model configuration + a tfjs-style weights manifest (names, shapes, dtypes);
+ *   weights.bin    float32 weights, concatenated in model.json order;
+ *   other files    named by the manifest (e.g. vocab.json).
+ * `loadCheckpoint` validates the manifest, the model.json, the file size and the checksum BEFORE
+ * any weight is read into a model, and names the first thing that is wrong.
+ * Files are written to a temporary name and renamed, weights first and manifest last, so a crash
+ * mid-save leaves either the previous checkpoint or a detectably incomplete one.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { z } from 'zod'
+import { tfm, type ParamStore } from '../fusion/nn'
+
+export const CHECKPOINT_FORMAT = 'fws-checkpoint'
+export const CHECKPOINT_FORMAT_VERSION = 1
+
+const modalityInfo = z.object({
+  /** Feature columns per frame (null for text). */
+  dim: z.number().int().positive().nullable(),
+  /** Whether training data had this modality (false: branch present but trained only as "absent"). */
+  trained: z.boolean(),
+})
+
+export const manifestSchema = z
+  .object({
+    format: z.literal(CHECKPOINT_FORMAT),
+    formatVersion: z.literal(CHECKPOINT_FORMAT_VERSION),
+    name: z.string().min(1).max(200),
+    task: z.enum(['emotion', 'translation']),
+    version: z.string().min(1).max(200),
+    fusion: z.string().min(1).max(64),
+    modalities: z.record(z.enum(['text', 'audio', 'visual']), modalityInfo),
+    labels: z.array(z.string().min(1)).min(2).optional(),
+    /** Extra files of the checkpoint (e.g. { vocab: 'vocab.json' }). */
+    files: z.record(z.string(), z.string().min(1)).default({}),
+    dataHash: z.string().min(1),
+    data: z.array(z.object({ role: z.string(), path: z.string(), hash: z.string() })).default([]),
+    hyperparameters: z.record(z.string(), z.unknown()),
+    metrics: z.record(z.string(), z.unknown()),
+    parent: z.string().nullable(),
+    createdAt: z.string().min(1),
+    weights: z.object({
+      file: z.string().min(1),
+      bytes: z.number().int().min(0),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  })
+  .passthrough()
+export type CheckpointManifest = z.infer<typeof manifestSchema>
+export type ManifestInput = Omit<
+  CheckpointManifest,
+  'format' | 'formatVersion' | 'weights' | 'createdAt' | 'files'
+> & {
+  createdAt?: string
+  files?: Record<string, string>
+}
+
+const weightSpec = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.literal('float32'),
+})
+const modelJsonSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  modelConfig: z.record(z.string(), z.unknown()),
+  weightsManifest: z
+    .array(z.object({ paths: z.array(z.string()).length(1), weights: z.array(weightSpec) }))
+    .length(1),
+})
+
+export interface NamedTensor {
+  name: string
+  shape: number[]
+  data: Float32Array
+}
+
+export interface LoadedCheckpoint {
+  dir: string
+  manifest: CheckpointManifest
+  modelConfig: Record<string, unknown>
+  tensors: Map<string, NamedTensor>
+  /** Reads a file the manifest lists under `files`. */
+  readFile(key: string): string
+}
+
+export class CheckpointError extends Error {
+  constructor(dir: string, problem: string, cause?: unknown) {
+    super(`checkpoint ${dir}: ${problem}`, cause === undefined ? undefined : { cause })
+    this.name = 'CheckpointError'
+  }
+}
+
+function writeAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, data)
+  renameSync(tmp, file)
+}
+
+/** Snapshot of every variable of a store, by logical name. */
+export function storeTensors(store: ParamStore): NamedTensor[] {
+  return store
+    .list()
+    .map((e) => ({ name: e.name, shape: [...e.variable.shape], data: e.variable.dataSync() as Float32Array }))
+}
+
+/** Writes a checkpoint folder. `extraFiles` maps manifest keys to { file name: content }. */
+export function saveCheckpoint(
+  dir: string,
+  opts: {
+    manifest: ManifestInput
+    modelConfig: Record<string, unknown>
+    tensors: NamedTensor[]
+    extraFiles?: Record<string, { file: string; content: string | Buffer }>
+  },
+): CheckpointManifest {
+  mkdirSync(dir, { recursive: true })
+  const total = opts.tensors.reduce((s, t) => s + t.data.length, 0)
+  const buf = Buffer.alloc(total * 4)
+  let off = 0
+  for (const t of opts.tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1)
+    if (n !== t.data.length)
+      throw new Error(`saveCheckpoint: ${t.name} has ${t.data.length} values for shape [${t.shape}]`)
+    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(buf, off)
+    off += t.data.byteLength
+  }
+  const files: Record<string, string> = { ...(opts.manifest.files ?? {}) }
+  for (const [key, f] of Object.entries(opts.extraFiles ?? {})) {
+    writeAtomic(path.join(dir, f.file), f.content)
+    files[key] = f.file
+  }
+  writeAtomic(path.join(dir, 'weights.bin'), buf)
+  const modelJson = {
+    format: CHECKPOINT_FORMAT,
+    modelConfig: opts.modelConfig,
+    weightsManifest: [
+      {
+        paths: ['weights.bin'],
+        weights: opts.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' })),
+      },
+    ],
+  }
+  writeAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson))
+  const manifest = manifestSchema.parse({
+    ...opts.manifest,
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    createdAt: opts.manifest.createdAt ?? new Date().toISOString(),
+    files,
+    weights: {
+      file: 'weights.bin',
+      bytes: buf.length,
+      sha256: createHash('sha256').update(buf).digest('hex'),
+    },
+  })
+  writeAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+  return manifest
+}
+
+function readJson(dir: string, file: string): unknown {
+  const p = path.join(dir, file)
+  if (!existsSync(p)) throw new CheckpointError(dir, `${file} is missing`)
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'))
+  } catch (err) {
+    throw new CheckpointError(dir, `${file} is not valid JSON (${(err as Error).message})`, err)
+  }
+}
+
+function issues(e: z.ZodError): string {
+  return e.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+}
+
+/** Reads and checks only manifest.json (what lists and the registry need). */
+export function readManifest(dir: string): CheckpointManifest {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(dir, 'no such folder')
+  const r = manifestSchema.safeParse(readJson(dir, 'manifest.json'))
+  if (!r.success) throw new CheckpointError(dir, `manifest.json is invalid: ${issues(r.error)}`)
+  return r.data
+}
+
+/**
+ * Validates a checkpoint folder and reads its weights. `expect.task` guards against loading a
+ * translation model as an emotion model (and vice versa).
+ */
+export function loadCheckpoint(
+  dir: string,
+  expect: { task?: 'emotion' | 'translation' } = {},
+): LoadedCheckpoint {
+  const manifest = readManifest(dir)
+  if (expect.task && manifest.task !== expect.task)
+    throw new CheckpointError(dir, `is a ${manifest.task} model, not a ${expect.task} model`)
+  const mj = modelJsonSchema.safeParse(readJson(dir, 'model.json'))
+  if (!mj.success) throw new CheckpointError(dir, `model.json is invalid: ${issues(mj.error)}`)
+  const group = mj.data.weightsManifest[0]!
+  const wFile = group.paths[0]!
+  if (wFile !== manifest.weights.file)
+    throw new CheckpointError(
+      dir,
+      `model.json names ${wFile} but the manifest names ${manifest.weights.file}`,
+    )
+  const specs = group.weights
+  const expectedBytes = specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0)
+  if (expectedBytes !== manifest.weights.bytes)
+    throw new CheckpointError(
+      dir,
+      `model.json describes ${expectedBytes} bytes of weights but the manifest records ${manifest.weights.bytes}`,
+    )
+  const wPath = path.join(dir, wFile)
+  if (!existsSync(wPath)) throw new CheckpointError(dir, `${wFile} is missing`)
+  const size = statSync(wPath).size
+  if (size !== expectedBytes)
+    throw new CheckpointError(
+      dir,
+      `${wFile} has ${size} bytes, expected ${expectedBytes} (truncated or wrong file)`,
+    )
+  const buf = readFileSync(wPath)
+  const sha = createHash('sha256').update(buf).digest('hex')
+  if (sha !== manifest.weights.sha256)
+    throw new CheckpointError(
+      dir,
+      `${wFile} is corrupt (sha256 ${sha.slice(0, 12)}… ≠ manifest ${manifest.weights.sha256.slice(0, 12)}…)`,
+    )
+  for (const [key, f] of Object.entries(manifest.files))
+    if (!existsSync(path.join(dir, f))) throw new CheckpointError(dir, `${f} (${key}) is missing`)
+  const tensors = new Map<string, NamedTensor>()
+  let off = 0
+  for (const w of specs) {
+    if (tensors.has(w.name)) throw new CheckpointError(dir, `weight ${w.name} appears twice`)
+    const n = w.shape.reduce((a, b) => a * b, 1)
+    const data = new Float32Array(n)
+    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n))
+    off += 4 * n
+    tensors.set(w.name, { name: w.name, shape: w.shape, data })
+  }
+  return {
+    dir,
+    manifest,
+    modelConfig: mj.data.modelConfig,
+    tensors,
+    readFile: (key: string) => {
+      const f = manifest.files[key]
+      if (!f) throw new CheckpointError(dir, `the manifest lists no '${key}' file`)
+      return readFileSync(path.join(dir, f), 'utf8')
+    },
+  }
+}
+
+/**
+ * Copies checkpoint tensors into a freshly built model's variables. Every variable must be in the
+ * checkpoint with the same shape, and every checkpoint tensor must belong to a variable.
+ */
+export function assignTensors(store: ParamStore, tensors: Map<string, NamedTensor>, dir = '(memory)'): void {
+  const entries = store.list()
+  const names = new Set(entries.map((e) => e.name))
+  for (const e of entries) {
+    const t = tensors.get(e.name)
+    if (!t)
+      throw new CheckpointError(
+        dir,
+        `has no weight for ${e.name} (the checkpoint does not match this model configuration)`,
+      )
+    if (t.shape.join('x') !== e.variable.shape.join('x'))
+      throw new CheckpointError(
+        dir,
+        `weight ${e.name} has shape [${t.shape}] but the model expects [${e.variable.shape}]`,
+      )
+  }
+  for (const name of tensors.keys())
+    if (!names.has(name)) throw new CheckpointError(dir, `has a weight ${name} the model does not define`)
+  const tf = tfm()
+  for (const e of entries) {
+    const t = tensors.get(e.name)!
+    const value = tf.tensor(t.data, t.shape)
+    e.variable.assign(value)
+    value.dispose()
+  }
+}
+
+/** A short description of this machine for manifests and model cards. */
+export function machineInfo(): string {
+  const cpus = os.cpus()
+  return `${cpus.length}× ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`
+}

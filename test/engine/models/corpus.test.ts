@@ -1,0 +1,121 @@
+/** The labelled-corpus format, MELD CSV reading (with mojibake repair) and parallel text. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  fixMojibake,
+  parseCsv,
+  readCorpus,
+  readLabelled,
+  readMeldCsv,
+  readParallelText,
+  writeCorpus,
+} from '../../../src-main/engine/models/corpus'
+import { emotionExamples } from '../../../src-main/engine/models/emotion'
+import { tokenizeWords } from '../../../src-main/engine/models/word-vocab'
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fws-corpus-'))
+
+describe('corpus folder', () => {
+  it('round-trips utterances and gives dialogue context by media order', () => {
+    const dir = tmp()
+    writeCorpus(dir, { name: 't', labelSets: { emotion: ['joy', 'anger'] } }, [
+      { id: 'u2', media: 'a.mp4', start: 2, end: 3, text: 'second', labels: { emotion: 'anger' } },
+      {
+        id: 'u1',
+        media: 'a.mp4',
+        start: 0,
+        end: 1,
+        text: 'first',
+        labels: { emotion: 'joy', translation: 'erste' },
+      },
+      { id: 'u3', media: 'b.mp4', start: 0, end: 1, text: 'other file', labels: {} },
+    ])
+    const c = readCorpus(dir)
+    expect(c.manifest!.count).toBe(3)
+    expect(c.utterances.map((u) => u.id)).toEqual(['u2', 'u1', 'u3'])
+    const ex = emotionExamples(c, { contextTurns: 2 })
+    expect(ex.map((e) => [e.text, e.context])).toEqual([
+      ['second', ['first']],
+      ['first', []],
+    ])
+    expect(emotionExamples(c, { requireLabel: false })).toHaveLength(3)
+  })
+
+  it('names the bad line of utterances.jsonl', () => {
+    const dir = tmp()
+    writeCorpus(dir, {}, [{ id: 'a', media: null, start: 0, end: 1, text: 'x', labels: {} }])
+    writeFileSync(
+      path.join(dir, 'utterances.jsonl'),
+      '{"id":"a","start":0,"end":1,"text":"x"}\n{"id":"b","start":5,"end":1,"text":"y"}\n',
+    )
+    expect(() => readCorpus(dir)).toThrow(/utterances.jsonl:2: end 1 is before start 5/)
+    writeFileSync(
+      path.join(dir, 'utterances.jsonl'),
+      '{"id":"a","start":0,"end":1,"text":"x","media":"/abs/a.mp4"}\n',
+    )
+    expect(() => readCorpus(dir)).toThrow(/must be relative/)
+    writeFileSync(path.join(dir, 'manifest.json'), '{"format":"other"}')
+    expect(() => readCorpus(dir)).toThrow(/not a fws-corpus v1 manifest/)
+  })
+})
+
+describe('MELD CSV', () => {
+  it('parses quoted fields, repairs cp1252-mis-decoded UTF-8 and keeps dialogue ids', () => {
+    const dir = tmp()
+    const f = path.join(dir, 'x_sent_emo.csv')
+    writeFileSync(
+      f,
+      'Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,Season,Episode,StartTime,EndTime\n' +
+        '1,"Oh, I donâ€™t know…",Ross,Surprise,positive,3,0,1,1,"00:00:01,000","00:00:02,000"\n' +
+        '2,"He said ""hi""\nthen left",Joey,neutral,neutral,3,1,1,1,"00:00:02,000","00:00:03,000"\n',
+    )
+    const c = readMeldCsv(f)
+    expect(c.utterances.map((u) => u.text)).toEqual(['Oh, I don’t know…', 'He said "hi"\nthen left'])
+    expect(c.utterances[0]!.labels.emotion).toBe('surprise')
+    expect(c.utterances[1]!.id).toBe('dia3_utt1')
+    expect(emotionExamples(c, { contextTurns: 1 })[1]!.context).toEqual(['Oh, I don’t know…'])
+    expect(readLabelled(f).kind).toBe('meld-csv')
+    expect(tokenizeWords(c.utterances[0]!.text)).toEqual(['oh', ',', 'i', 'do', "n't", 'know', '...'])
+  })
+
+  it('fixMojibake leaves correct text alone and repairs typical sequences', () => {
+    expect(fixMojibake('cafÃ© â€“ Iâ€™m')).toBe('café – I’m')
+    expect(fixMojibake('déjà vu ’')).toBe('déjà vu ’')
+    expect(parseCsv('a,b\r\n1,"x,y"\r\n')).toEqual([
+      ['a', 'b'],
+      ['1', 'x,y'],
+    ])
+  })
+
+  it('reads the real MELD dev set when present', (ctx) => {
+    const dev = path.resolve(import.meta.dirname, '../../../../shared/data/meld/dev_sent_emo.csv')
+    try {
+      const c = readMeldCsv(dev)
+      expect(c.utterances).toHaveLength(1109)
+      expect(new Set(c.utterances.map((u) => u.labels.emotion)).size).toBe(7)
+      expect(c.utterances.some((u) => /â€/.test(u.text))).toBe(false)
+    } catch (err) {
+      if ((err as Error).message.includes('ENOENT')) ctx.skip()
+      else throw err
+    }
+  })
+})
+
+describe('parallel text', () => {
+  it('reads aligned files (gzip too) and rejects misaligned ones', () => {
+    const dir = tmp()
+    writeFileSync(path.join(dir, 's.en'), 'a b\nc\n')
+    writeFileSync(path.join(dir, 's.de.gz'), gzipSync(Buffer.from('x y\nz\n')))
+    writeFileSync(path.join(dir, 'bad.de'), 'only one\n')
+    expect(readParallelText(path.join(dir, 's.en'), path.join(dir, 's.de.gz'))).toEqual({
+      src: ['a b', 'c'],
+      ref: ['x y', 'z'],
+    })
+    expect(() => readParallelText(path.join(dir, 's.en'), path.join(dir, 'bad.de'))).toThrow(
+      /2 lines but .* has 1/,
+    )
+  })
+})
