@@ -10,7 +10,11 @@ export default defineConfig({
     target: 'node20',
     sourcemap: true,
     rollupOptions: {
-      input: { fws: resolve(import.meta.dirname, 'src-main/cli/index.ts') },
+      input: {
+        fws: resolve(import.meta.dirname, 'src-main/cli/index.ts'),
+        // Worker-thread entries (engine/jobs/worker-entry.ts finds them next to the bundle).
+        'pipeline-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/pipeline-worker.ts'),
+      },
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

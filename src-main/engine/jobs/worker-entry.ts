@@ -50,12 +50,17 @@ export function locateWorker(name: WorkerName | { file: string }): WorkerLocatio
     }
   }
   // Bundled: next to the bundle file that contains this code, else the CLI build folder.
+  // (Shared code may sit in a chunk under assets/, hence the parent folder too.)
   const candidates = [
     path.join(path.dirname(here), `${name}.js`),
     path.join(path.dirname(here), '..', `${name}.js`),
-    path.join(packageRoot(), 'out', 'cli', `${name}.js`),
   ]
-  const found = candidates.find((c) => existsSync(c))
+  let found = candidates.find((c) => existsSync(c))
+  if (!found) {
+    const cli = path.join(packageRoot(), 'out', 'cli', `${name}.js`)
+    candidates.push(cli)
+    if (existsSync(cli)) found = cli
+  }
   if (!found)
     throw new Error(
       `worker entry "${name}.js" is missing from the build (looked in ${candidates.join(', ')}); rebuild with npm run build:cli`,
