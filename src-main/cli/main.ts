@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander'
 import { registerDoctor } from './commands/doctor'
 import { registerBatch } from './commands/batch'
 import { registerExport } from './commands/export'
+import { registerFinetune } from './commands/finetune'
 import { registerImport } from './commands/import'
 import { registerProject } from './commands/project'
 import { registerProbe } from './commands/probe'
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerProject(program)
   registerExport(program)
   registerImport(program)
+  registerFinetune(program)
   registerProbe(program)
   registerSegment(program)
   registerFeatures(program)

@@ -1,0 +1,102 @@
+/**
+ * `fws finetune --base MODEL_DIR --data CORPUS_DIR --out MODEL_DIR`: fine-tunes an emotion model
+ * on the corrected labels of a corpus (e.g. `fws export P --format corpus --only-corrected`),
+ * holding out a split, and prints the held-out metrics before and after. The new model folder's
+ * manifest names its parent (base name@version).
+ */
+import type { Command } from 'commander'
+import { finetuneFromCorpus } from '../../engine/exchange/finetune'
+import { CliError, printJson } from '../output'
+
+interface FinetuneCliOptions {
+  base: string
+  data: string
+  out: string
+  heldOut: string
+  epochs: string
+  lr: string
+  seed: string
+  allLabels?: boolean
+  version?: string
+  json?: boolean
+}
+
+function num(v: string, name: string, int = false): number {
+  const n = Number(v)
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
+    throw new CliError(`--${name} must be ${int ? 'an integer' : 'a number'}, got '${v}'`, 2)
+  return n
+}
+
+export function registerFinetune(program: Command): void {
+  program
+    .command('finetune')
+    .description('fine-tune an emotion model on corrected labels; prints held-out metrics before and after')
+    .requiredOption('--base <dir>', 'the emotion model folder to start from')
+    .requiredOption('--data <dir>', 'corpus folder with the corrections (or a MELD .csv)')
+    .requiredOption('--out <dir>', 'folder for the new model version')
+    .option(
+      '--held-out <fraction>',
+      'fraction of the corrections held out for the before/after metrics',
+      '0.2',
+    )
+    .option('--epochs <n>', 'maximum epochs (early stopping on the held-out weighted F1)', '10')
+    .option('--lr <x>', 'learning rate', '0.0003')
+    .option('--seed <n>', 'seed of the held-out split and training', '1')
+    .option(
+      '--all-labels',
+      'also learn from labels that are model predictions (default: corrected/accepted only)',
+    )
+    .option('--version <v>', 'version of the new model (default: base version + .ft<timestamp>)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: FinetuneCliOptions) => {
+      const heldOut = num(o.heldOut, 'held-out')
+      if (!(heldOut >= 0.05 && heldOut <= 0.5))
+        throw new CliError('--held-out must be between 0.05 and 0.5', 2)
+      const ac = new AbortController()
+      const onSig = () => ac.abort()
+      process.once('SIGINT', onSig)
+      try {
+        const res = await finetuneFromCorpus({
+          base: o.base,
+          data: o.data,
+          out: o.out,
+          labels: o.allLabels ? 'all' : 'human',
+          heldOutFraction: heldOut,
+          epochs: num(o.epochs, 'epochs', true),
+          lr: num(o.lr, 'lr'),
+          seed: num(o.seed, 'seed', true),
+          version: o.version,
+          signal: ac.signal,
+          log: (s) => process.stderr.write(`${s}\n`),
+        })
+        if (o.json)
+          printJson({
+            out: res.out,
+            name: res.manifest.name,
+            version: res.manifest.version,
+            parent: res.manifest.parent,
+            trainCount: res.trainCount,
+            heldOutCount: res.heldOutCount,
+            before: res.before,
+            after: res.after,
+          })
+        else {
+          const f = (x: number) => x.toFixed(4)
+          process.stdout.write(
+            `new model ${res.manifest.name}@${res.manifest.version} (parent ${res.manifest.parent}) in ${res.out}\n` +
+              `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+              `held-out       before   after\n` +
+              (['weightedF1', 'macroF1', 'accuracy'] as const)
+                .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)
+                .join(''),
+          )
+        }
+      } catch (err) {
+        if ((err as Error).name === 'TrainingCancelled') throw new CliError('fine-tuning cancelled', 130)
+        throw err
+      } finally {
+        process.off('SIGINT', onSig)
+      }
+    })
+}
