@@ -19,10 +19,10 @@ export class RealFft {
   private readonly re: Float64Array
   private readonly im: Float64Array
 
-  /** @param size power of two ≥ 4 (the padded frame length). */
+  /** @param size power of two ≥ 16 (the padded frame length). */
   constructor(size: number) {
-    if (size < 4 || (size & (size - 1)) !== 0)
-      throw new Error(`FFT size must be a power of two ≥ 4, got ${size}`)
+    if (size < 16 || (size & (size - 1)) !== 0)
+      throw new Error(`FFT size must be a power of two ≥ 16, got ${size}`)
     this.size = size
     const h = size >> 1
     this.half = h
@@ -64,24 +64,47 @@ export class RealFft {
       re[r] = a < frameLength ? frame[a]! : 0
       im[r] = a + 1 < frameLength ? frame[a + 1]! : 0
     }
-    // In-place iterative butterflies over the bit-reversed input.
+    // Stages 1 and 2 as one radix-4 pass: their twiddles are 1 and −i, so no multiplies.
+    for (let i = 0; i < h; i += 4) {
+      const ar = re[i]! + re[i + 1]!
+      const ai = im[i]! + im[i + 1]!
+      const br = re[i]! - re[i + 1]!
+      const bi = im[i]! - im[i + 1]!
+      const cr = re[i + 2]! + re[i + 3]!
+      const ci = im[i + 2]! + im[i + 3]!
+      const dr = re[i + 2]! - re[i + 3]!
+      const di = im[i + 2]! - im[i + 3]!
+      re[i] = ar + cr
+      im[i] = ai + ci
+      re[i + 2] = ar - cr
+      im[i + 2] = ai - ci
+      // (dr + i·di)·(−i) = di − i·dr
+      re[i + 1] = br + di
+      im[i + 1] = bi - dr
+      re[i + 3] = br - di
+      im[i + 3] = bi + dr
+    }
+    // Remaining stages: twiddle-outer loop so each twiddle is loaded once per stage.
     const cosT = this.cosT
     const sinT = this.sinT
-    for (let len = 2; len <= h; len <<= 1) {
+    for (let len = 8; len <= h; len <<= 1) {
       const halfLen = len >> 1
       const step = h / len
-      for (let i = 0; i < h; i += len) {
-        for (let j = 0, t = 0; j < halfLen; j++, t += step) {
-          const wr = cosT[t]!
-          const wi = sinT[t]!
-          const p = i + j
+      for (let j = 0, t = 0; j < halfLen; j++, t += step) {
+        const wr = cosT[t]!
+        const wi = sinT[t]!
+        for (let p = j; p < h; p += len) {
           const q = p + halfLen
-          const xr = re[q]! * wr - im[q]! * wi
-          const xi = re[q]! * wi + im[q]! * wr
-          re[q] = re[p]! - xr
-          im[q] = im[p]! - xi
-          re[p] = re[p]! + xr
-          im[p] = im[p]! + xi
+          const qr = re[q]!
+          const qi = im[q]!
+          const xr = qr * wr - qi * wi
+          const xi = qr * wi + qi * wr
+          const pr = re[p]!
+          const pi = im[p]!
+          re[q] = pr - xr
+          im[q] = pi - xi
+          re[p] = pr + xr
+          im[p] = pi + xi
         }
       }
     }
