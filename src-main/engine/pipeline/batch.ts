@@ -22,6 +22,7 @@ import { contentHash } from './hash'
 import {
   findReusableRecord,
   outputPaths,
+  removeStaleTemps,
   writeAtomic,
   writeFailureRecord,
   writeFileOutputs,
@@ -150,6 +151,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   const emit = (e: BatchEvent) => opts.onEvent?.(e)
 
   await mkdir(outDir, { recursive: true })
+  await removeStaleTemps(outDir)
   job.progress(0, 'discovering files')
   const found = await discoverMedia(opts.inputs, { signal, isMedia: probesAsMedia, exclude: [outDir] })
   const files = found.files.map((f) => f.file)

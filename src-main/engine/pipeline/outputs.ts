@@ -9,7 +9,7 @@
  * `.jsonl` can never pass for a finished one because its digest would not match.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { FileResult, ModelRef, UtteranceResult } from './types'
 
@@ -75,6 +75,43 @@ export async function writeAtomic(file: string, data: string | Uint8Array): Prom
   } catch (err) {
     await unlink(tmp).catch(() => {})
     throw err
+  }
+}
+
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
+
+/**
+ * Removes temp files that a killed run left in `dir` (their writer process is gone). They were
+ * never renamed into place, so they hold nothing anyone relies on. Returns how many were removed.
+ */
+export async function removeStaleTemps(dir: string): Promise<number> {
+  let n = 0
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return 0
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name)
+    if (!m) continue
+    const pid = Number(m[1])
+    if (pid !== process.pid && processAlive(pid)) continue
+    if (pid === process.pid) continue
+    await unlink(path.join(dir, name)).then(
+      () => n++,
+      () => {},
+    )
+  }
+  return n
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -1,0 +1,210 @@
+/**
+ * One media file through the whole pipeline, inside a worker thread:
+ * probe → segment (given cuts, sidecar / embedded subtitles, else voice activity) → features
+ * (audio, visual, text) → emotion model → translation model → one result row per utterance.
+ * Owns the order of the stages, the time spent in each, the per-stage progress, cancellation
+ * checks between model batches, and the models kept loaded per worker (loaded once, reused for
+ * every file the worker gets).
+ */
+import path from 'node:path'
+import { getTf } from '../backend'
+import { extractFeatures } from '../features/extract'
+import type { UtteranceFeatures } from '../features/types'
+import { abortError } from '../jobs/registry'
+import { probe } from '../media/probe'
+import { loadEmotionModel, type LoadedEmotionModel } from '../models/emotion'
+import { findSidecar, segmentMediaDetailed, type Utterance } from '../segment/index'
+import { loadTranslator, type Translator } from './translator'
+import type { FileProgress, FileResult, FileTask, Stage, UtteranceResult } from './types'
+
+export interface ProcessContext {
+  signal: AbortSignal
+  progress(p: FileProgress): void
+}
+
+/** Utterances per model call: small enough to check for cancellation often, big enough to batch. */
+const MODEL_CHUNK = 32
+
+const emotionModels = new Map<string, LoadedEmotionModel>()
+const translators = new Map<string, Translator>()
+
+function emotionModel(dir: string): LoadedEmotionModel {
+  let m = emotionModels.get(dir)
+  if (!m) emotionModels.set(dir, (m = loadEmotionModel(dir)))
+  return m
+}
+
+async function translator(dir: string): Promise<Translator> {
+  let t = translators.get(dir)
+  if (!t) translators.set(dir, (t = await loadTranslator(dir)))
+  return t
+}
+
+/** Runs the pipeline on `task.file`; throws MediaError (with a code) for bad media, AbortError on cancel. */
+export async function processFile(task: FileTask, ctx: ProcessContext): Promise<FileResult> {
+  const { signal } = ctx
+  const file = task.file
+  const stageSec: Record<string, number> = {}
+  const check = () => {
+    if (signal.aborted) throw abortError()
+  }
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now()
+    try {
+      return await fn()
+    } finally {
+      stageSec[stage] = round3((stageSec[stage] ?? 0) + (performance.now() - t0) / 1000)
+    }
+  }
+  const report = (stage: Stage, fraction: number) =>
+    ctx.progress({ stage, fraction: Math.min(1, Math.max(0, fraction)) })
+
+  // The backend is chosen once per worker; models must be loaded after it.
+  const { choice } = await timed('load', () => getTf())
+
+  report('probe', 0)
+  const info = await timed('probe', () => probe(file, { signal }))
+  report('probe', 1)
+  check()
+
+  report('segment', 0)
+  let utterances: Utterance[]
+  let textSource: string
+  if (task.segments) {
+    utterances = task.segments.map((s, i) => ({
+      id: `u${String(i + 1).padStart(4, '0')}`,
+      start: s.start,
+      end: s.end,
+      text: s.text,
+      source: 'given' as const,
+    }))
+    textSource = 'given'
+  } else {
+    const subs = task.subsDir ? await findSidecar(path.join(task.subsDir, path.basename(file))) : null
+    const seg = await timed('segment', () =>
+      segmentMediaDetailed(file, {
+        subs: subs ?? undefined,
+        signal,
+        onProgress: (f) => report('segment', f),
+      }),
+    )
+    utterances = seg.utterances
+    textSource =
+      seg.origin && seg.source !== 'embedded' ? `${seg.source}:${path.basename(seg.origin)}` : seg.source
+  }
+  report('segment', 1)
+  check()
+
+  // Features: time is split by the extractor's own sub-stages (audio, visual, cache).
+  report('features', 0)
+  let sub = 'features.other'
+  let subT0 = performance.now()
+  const switchSub = (name: string) => {
+    const t = performance.now()
+    stageSec[sub] = round3((stageSec[sub] ?? 0) + (t - subT0) / 1000)
+    sub = name
+    subT0 = t
+  }
+  const feats: UtteranceFeatures[] = utterances.length
+    ? await timed('features', () =>
+        extractFeatures(file, utterances, {
+          fps: task.fps,
+          signal,
+          probe: info,
+          cache: task.cache,
+          contentHash: task.contentHash ?? undefined,
+          onProgress: (f, stage) => {
+            if (`features.${stage}` !== sub) switchSub(`features.${stage}`)
+            report('features', f)
+          },
+        }),
+      )
+    : []
+  switchSub('features.other')
+  for (const k of Object.keys(stageSec))
+    if (k.startsWith('features.') && (k === 'features.other' || !stageSec[k])) delete stageSec[k]
+  report('features', 1)
+  check()
+
+  const emotions: (UtteranceResult['emotion'] | null)[] = new Array(utterances.length).fill(null)
+  if (task.models.emotion && utterances.length) {
+    const model = await timed('load', () => emotionModel(task.models.emotion!.dir))
+    const turns = contextTurns(model)
+    await timed('emotion', async () => {
+      for (let i = 0; i < utterances.length; i += MODEL_CHUNK) {
+        check()
+        const chunk = utterances.slice(i, i + MODEL_CHUNK)
+        const out = model.predict(
+          chunk.map((u, k) => ({
+            text: u.text,
+            context: turns ? utterances.slice(Math.max(0, i + k - turns), i + k).map((p) => p.text) : [],
+            features: feats[i + k] ?? null,
+          })),
+        )
+        out.forEach((r, k) => (emotions[i + k] = r))
+        report('emotion', (i + chunk.length) / utterances.length)
+        // Let the cancel message in between chunks: predict() is synchronous.
+        await new Promise((r) => setImmediate(r))
+      }
+    })
+  }
+  report('emotion', 1)
+
+  const translations: (string | null)[] = new Array(utterances.length).fill(null)
+  if (task.models.translation) {
+    const withText = utterances.map((u, i) => [u.text.trim(), i] as const).filter(([t]) => t.length > 0)
+    if (withText.length) {
+      const tr = await timed('load', () => translator(task.models.translation!.dir))
+      await timed('translation', async () => {
+        for (let i = 0; i < withText.length; i += MODEL_CHUNK) {
+          check()
+          const chunk = withText.slice(i, i + MODEL_CHUNK)
+          const out = await tr.translate(chunk.map(([t]) => t))
+          chunk.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
+          report('translation', (i + chunk.length) / withText.length)
+          await new Promise((r) => setImmediate(r))
+        }
+      })
+    }
+  }
+  report('translation', 1)
+  check()
+
+  return {
+    file,
+    durationSec: info.durationSec,
+    hasAudio: !!info.audio,
+    hasVideo: !!info.video,
+    backend: choice.name,
+    probe: info,
+    models: task.models,
+    stageSec,
+    utterances: utterances.map((u, i) => {
+      const f = feats[i]
+      return {
+        index: i,
+        start: u.start,
+        end: u.end,
+        text: u.text,
+        textSource,
+        emotion: emotions[i] ?? null,
+        translation: translations[i] ?? null,
+        modalities: {
+          text: f ? f.textPresent : u.text.trim().length > 0,
+          audio: f ? f.audio.present : false,
+          visual: f ? f.visual.present : false,
+          face: f ? f.visual.facePresent : false,
+        },
+      }
+    }),
+  }
+}
+
+/** How many previous utterances the emotion model reads as dialogue context (from its config). */
+function contextTurns(m: LoadedEmotionModel): number {
+  return m.model.config.text?.contextTurns ?? 0
+}
+
+function round3(x: number) {
+  return Math.round(x * 1000) / 1000
+}

@@ -1,0 +1,240 @@
+// `fws batch` end to end through the real CLI entry (bin/fws.mjs from source): a generated folder
+// with speech videos + subtitles (sidecar .srt, sidecar .vtt, embedded stream), one video without
+// subtitles (voice activity), one audio-only file, one truncated MP4, one empty file and a text
+// file. Models are real but tiny: trained in this setup with the project's own training code
+// (test/engine/pipeline/helpers/tiny-models.ts), passed with --models.
+//
+// The run is killed with SIGKILL after its first finished file, resumed, then resumed again:
+// nothing half-written may pass for complete, the resumed run does exactly the remaining work,
+// and the last run does none (counted in summary.json, not timed).
+import { spawn } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeBadFiles, makeSpeechVideo } from '../helpers/media-fixtures'
+import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tiny-models'
+import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
+
+const root = path.resolve(import.meta.dirname, '../..')
+let tmp: string
+let input: string
+let models: TinyModels
+/** Cue counts of the files whose utterances come from subtitles. */
+const cues: Record<string, number> = {}
+
+interface Run {
+  code: number | null
+  signal: NodeJS.Signals | null
+  lines: Record<string, unknown>[]
+  stderr: string
+}
+
+/** Runs `fws batch` with --json; `killAfterFirstDone` sends SIGKILL when the first file finishes. */
+function fwsBatch(args: string[], opts: { killAfterFirstDone?: boolean } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), 'batch', ...args, '--json'], {
+      cwd: root,
+      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const lines: Record<string, unknown>[] = []
+    let buf = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString()
+      let nl
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        const obj = JSON.parse(line) as Record<string, unknown>
+        lines.push(obj)
+        if (opts.killAfterFirstDone && obj.type === 'file-done') child.kill('SIGKILL')
+      }
+    })
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, lines, stderr }))
+  })
+}
+
+const summaryOf = (out: string) =>
+  JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as BatchSummary
+const jsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-cli-batch-'))
+  input = path.join(tmp, 'footage')
+  mkdirSync(path.join(input, 'day2'), { recursive: true })
+  const [a, b, c] = await Promise.all([
+    makeSpeechVideo(input, { name: 'interview.mp4', sidecar: 'srt' }),
+    makeSpeechVideo(path.join(input, 'day2'), {
+      name: 'street.mp4',
+      sidecar: 'vtt',
+      phrases: ['Where is the station?', 'I am so happy to see you again!', 'That is terrible news.'],
+    }),
+    makeSpeechVideo(path.join(input, 'day2'), {
+      name: 'embedded.mkv',
+      container: 'mkv',
+      embeddedSubs: true,
+      phrases: ['Hello there, how are you today?', 'Get out of my room right now!'],
+    }),
+    makeSpeechVideo(input, {
+      name: 'no subtitles.mp4',
+      phrases: ['Nobody expected the results to be this clear.', 'Turn left at the bakery.'],
+    }),
+    makeSpeechVideo(input, {
+      name: 'voice memo.m4a',
+      video: false,
+      sidecar: 'srt',
+      phrases: ['Call me back when you can.', 'It is raining again.'],
+    }),
+  ])
+  cues.interview = a.speech.length
+  cues.street = b.speech.length
+  cues.embedded = c.speech.length
+  cues['voice memo'] = 2
+  const bad = await makeBadFiles(path.join(tmp, 'bad'))
+  copyFileSync(bad.truncatedMp4, path.join(input, 'day2', 'broken.mp4'))
+  copyFileSync(bad.empty, path.join(input, 'empty.mp4'))
+  writeFileSync(path.join(input, 'notes.txt'), 'shot list\n')
+  models = await trainTinyModels(path.join(tmp, 'models'))
+}, 240_000)
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('fws batch', () => {
+  it('reports a missing default model clearly instead of predicting anything', async () => {
+    const r = await fwsBatch([input, '--out', path.join(tmp, 'x'), '--models', path.join(tmp, 'nowhere')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/emotion model is missing: no .*nowhere\/emotion-meld/)
+    expect(r.stderr).toMatch(/--models DIR/)
+    expect(existsSync(path.join(tmp, 'x', 'summary.json'))).toBe(false)
+  })
+
+  it('processes the good files, reports the bad ones, survives SIGKILL and resumes without redoing work', async () => {
+    const out = path.join(tmp, 'out')
+    const common = [
+      input,
+      '--out',
+      out,
+      '--models',
+      models.dir,
+      '--tasks',
+      models.tasks.join(','),
+      '--fps',
+      '1',
+      '--jobs',
+      '2',
+    ]
+
+    // 1. Killed after the first finished file: whatever is on disk must be either complete or absent.
+    const killed = await fwsBatch(common, { killAfterFirstDone: true })
+    expect(killed.signal).toBe('SIGKILL')
+    const discovered = killed.lines.find((l) => l.type === 'discovered') as {
+      files: number
+      notMedia: number
+    }
+    expect(discovered).toMatchObject({ files: 7, notMedia: 4 }) // 3 subtitle sidecars + notes.txt
+    const records = readdirSync(out).filter((f) => f.endsWith('.batch.json'))
+    expect(records.length).toBeGreaterThanOrEqual(1)
+    // (A temp file the kill interrupted may remain; it never has a final name.)
+    const completeBefore = records.length
+
+    // 2. Resumed: only the remaining files are processed; the bad ones fail with their own errors.
+    const resumed = await fwsBatch([...common, '--resume'])
+    expect(resumed.code).toBe(1) // some files failed: and only that makes the exit code non-zero
+    for (const f of readdirSync(out)) expect(f).not.toMatch(/\.tmp$/) // the killed run's temps are cleaned
+    const s = summaryOf(out)
+    expect(s.totals).toMatchObject({ files: 7, failed: 2, cancelled: 0 })
+    expect(s.totals.done + s.totals.skipped).toBe(5)
+    expect(s.work.processed + s.work.reusedComplete + s.work.reusedFailed).toBe(7)
+    expect(s.work.reusedComplete + s.work.reusedFailed).toBe(completeBefore)
+    expect(s.backend.length).toBe(1)
+    const byName = Object.fromEntries(s.files.map((f) => [f.name, f]))
+    expect(byName.broken).toMatchObject({ status: 'failed', errorCode: 'TRUNCATED' })
+    expect(byName.broken!.error).toMatch(/truncated/)
+    expect(byName.empty).toMatchObject({ status: 'failed', errorCode: 'EMPTY_FILE' })
+    expect(byName.empty!.error).toMatch(/empty \(0 bytes\)/)
+    expect(s.notMedia.map((n) => path.basename(n.file)).sort()).toEqual([
+      'interview.srt',
+      'notes.txt',
+      'street.vtt',
+      'voice memo.srt',
+    ])
+
+    // Every good file has complete outputs: one row per utterance with label + probabilities.
+    for (const name of ['interview', 'street', 'embedded', 'no subtitles', 'voice memo']) {
+      expect(['done', 'skipped']).toContain(byName[name]!.status)
+      const rows = jsonl(path.join(out, `${name}.utterances.jsonl`))
+      if (cues[name] !== undefined) expect(rows).toHaveLength(cues[name]!)
+      else expect(rows.length).toBeGreaterThanOrEqual(1) // voice activity found the speech
+      expect(rows.length).toBe(byName[name]!.utterances)
+      for (const r of rows) {
+        const e = r.emotion as { label: string; probabilities: Record<string, number> }
+        expect(models.labels).toContain(e.label)
+        const sum = Object.values(e.probabilities).reduce((a, b) => a + b, 0)
+        expect(sum).toBeCloseTo(1, 3)
+        expect(e.probabilities[e.label]).toBe(Math.max(...Object.values(e.probabilities)))
+        expect(r.models).toMatchObject({ emotion: `${models.emotionName}@${models.version}` })
+        expect(r.end as number).toBeGreaterThan(r.start as number)
+      }
+      if (models.tasks.includes('translation')) {
+        const vtt = readFileSync(path.join(out, `${name}.vtt`), 'utf8')
+        expect(vtt.startsWith('WEBVTT')).toBe(true)
+      }
+    }
+    const interview = jsonl(path.join(out, 'interview.utterances.jsonl'))
+    expect(interview[0]).toMatchObject({
+      text: 'The quick brown fox jumps over the lazy dog.',
+      textSource: 'srt:interview.srt',
+    })
+    expect(interview[0]!.modalities).toMatchObject({ text: true, audio: true, visual: true })
+    expect(jsonl(path.join(out, 'voice memo.utterances.jsonl'))[0]!.modalities).toMatchObject({
+      audio: true,
+      visual: false,
+    })
+    expect(jsonl(path.join(out, 'embedded.utterances.jsonl'))[0]).toMatchObject({ textSource: 'embedded' })
+    const vad = jsonl(path.join(out, 'no subtitles.utterances.jsonl'))
+    expect(vad.every((r) => r.textSource === 'vad' && r.text === '' && r.translation === null)).toBe(true)
+
+    // 3. Resumed again: no work at all, outputs untouched.
+    const stamp = statSync(path.join(out, 'interview.utterances.jsonl')).mtimeMs
+    const again = await fwsBatch([...common, '--resume'])
+    expect(again.code).toBe(1)
+    const s2 = summaryOf(out)
+    expect(s2.work).toEqual({ processed: 0, reusedComplete: 5, reusedFailed: 2 })
+    expect(s2.totals).toMatchObject({ done: 0, skipped: 5, failed: 2 })
+    expect(statSync(path.join(out, 'interview.utterances.jsonl')).mtimeMs).toBe(stamp)
+
+    // 4. A run whose files all succeed exits 0.
+    const clean = await fwsBatch([
+      path.join(input, 'interview.mp4'),
+      '--out',
+      out,
+      '--models',
+      models.dir,
+      '--tasks',
+      models.tasks.join(','),
+      '--fps',
+      '1',
+      '--resume',
+    ])
+    expect(clean.code).toBe(0)
+    expect(summaryOf(out).work).toEqual({ processed: 0, reusedComplete: 1, reusedFailed: 0 })
+  }, 240_000)
+})
