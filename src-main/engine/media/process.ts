@@ -257,9 +257,10 @@ export async function* streamFfmpeg(opts: StreamFfmpegOptions): AsyncGenerator<B
     cmd.on('error', (err: Error) => {
       exited = true
       failure = err
-      // When ffmpeg never started (spawn or capability check failed) nothing ends the output
-      // stream; once it has run, its stdout has been fully written into `out` by now.
-      if (!out.writableEnded) out.end()
+      // When ffmpeg never started (fluent-ffmpeg's preparation failed) nothing would end the
+      // output stream. Once it has started, its stdout ends `out` itself (after any data still in
+      // flight: fluent-ffmpeg reports the exit before stdout is drained).
+      if (!commandLine && !out.writableEnded) out.end()
       resolve()
     })
   })
