@@ -168,7 +168,16 @@ async function extract(
     const fingerprint = opts.contentHash ?? (await fileFingerprint(file, { full: opts.fullHash, signal }))
     for (const u of utterances) {
       aborted()
-      const key = featureKey({ fingerprint, start: u.start, end: u.end, fps, shortSide, detector, inputSize })
+      // Audio-only runs have their own keys: their empty visual part must never satisfy a full run.
+      const key = featureKey({
+        fingerprint,
+        start: u.start,
+        end: u.end,
+        fps,
+        shortSide,
+        detector: opts.noVisual ? 'none' : detector,
+        inputSize,
+      })
       keys.set(u.id, key)
       const hit = await readCached(key)
       if (hit) results.set(u.id, hit)

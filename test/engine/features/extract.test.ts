@@ -153,9 +153,16 @@ describe('extractFeatures', () => {
     await extractFeatures(video.file, moved)
     expect(featureCacheStats).toEqual({ hits: 5, misses: 4, writes: 4 })
 
-    // Other settings are other keys; cache: false neither reads nor writes.
+    // cache: false neither reads nor writes.
     await extractFeatures(video.file, UTTS, { cache: false })
     expect(featureCacheStats).toEqual({ hits: 5, misses: 4, writes: 4 })
+    // An audio-only run has its own keys (its empty visual part must not serve a full run).
+    const audioOnlyRun = await extractFeatures(video.file, UTTS.slice(0, 1), { noVisual: true })
+    expect(audioOnlyRun[0]!.visual.present).toBe(false)
+    expect(featureCacheStats).toEqual({ hits: 5, misses: 5, writes: 5 })
+    const full = await extractFeatures(video.file, UTTS.slice(0, 1))
+    expect(full[0]!.visual.facePresent).toBe(true)
+    expect(featureCacheStats).toEqual({ hits: 6, misses: 5, writes: 5 })
   })
 
   it('treats a truncated cache entry as a miss and rewrites it', async () => {

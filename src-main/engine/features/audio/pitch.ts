@@ -155,53 +155,46 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     lnLag[s] = Math.log(MIN_LAG4 + s)
     bias[s] = 1 - (LAG_WEIGHT * (MIN_LAG4 + s)) / MAX_LAG4
   }
-  const trans = new Float64Array(nLags * nLags)
-  for (let i = 0; i < nLags; i++)
-    for (let j = 0; j < nLags; j++) {
-      const d = lnLag[i]! - lnLag[j]!
-      trans[i * nLags + j] = PENALTY * d * d
-    }
-  // Because the transition cost is convex in ln-lag difference, the best predecessor of state j is
-  // non-decreasing in j (a Monge array); divide and conquer finds all of them in O(S log S), not O(S²).
+  // min_i prev[i] + PENALTY·(x_j − x_i)² for all j at once (x = ln lag, sorted): the lower envelope of
+  // parabolas (Felzenszwalb & Huttenlocher's distance transform), O(S) per frame instead of O(S²).
   const back = new Int16Array(frames * nLags)
   let prev = new Float64Array(nLags)
   let cur = new Float64Array(nLags)
   for (let s = 0; s < nLags; s++) prev[s] = 1 - nccf[s]! * bias[s]!
-  const stack = new Int32Array(4 * 64 * 4)
+  const hull = new Int32Array(nLags) // parabola indices on the envelope
+  const bound = new Float64Array(nLags + 1) // where each envelope parabola starts
   for (let t = 1; t < frames; t++) {
     const row = t * nLags
-    // Explicit stack of (jLo, jHi, iLo, iHi) ranges.
-    let sp = 0
-    stack[sp++] = 0
-    stack[sp++] = nLags - 1
-    stack[sp++] = 0
-    stack[sp++] = nLags - 1
-    while (sp > 0) {
-      const iHi = stack[--sp]!
-      const iLo = stack[--sp]!
-      const jHi = stack[--sp]!
-      const jLo = stack[--sp]!
-      if (jLo > jHi) continue
-      const j = (jLo + jHi) >> 1
-      let best = Infinity
-      let arg = iLo
-      for (let i = iLo; i <= iHi; i++) {
-        const c = prev[i]! + trans[i * nLags + j]!
-        if (c < best) {
-          best = c
-          arg = i
+    let k = 0
+    hull[0] = 0
+    bound[0] = -Infinity
+    bound[1] = Infinity
+    for (let q = 1; q < nLags; q++) {
+      const xq = lnLag[q]!
+      const fq = prev[q]! + PENALTY * xq * xq
+      for (;;) {
+        const v = hull[k]!
+        const xv = lnLag[v]!
+        const cross = (fq - (prev[v]! + PENALTY * xv * xv)) / (2 * PENALTY * (xq - xv))
+        if (cross <= bound[k]!) {
+          k-- // v is hidden under q's parabola (bound[0] = −∞ stops this at the first)
+          continue
         }
+        k++
+        hull[k] = q
+        bound[k] = cross
+        bound[k + 1] = Infinity
+        break
       }
-      cur[j] = best + 1 - nccf[row + j]! * bias[j]!
-      back[row + j] = arg
-      stack[sp++] = jLo
-      stack[sp++] = j - 1
-      stack[sp++] = iLo
-      stack[sp++] = arg
-      stack[sp++] = j + 1
-      stack[sp++] = jHi
-      stack[sp++] = arg
-      stack[sp++] = iHi
+    }
+    k = 0
+    for (let j = 0; j < nLags; j++) {
+      const x = lnLag[j]!
+      while (bound[k + 1]! < x) k++
+      const i = hull[k]!
+      const d = x - lnLag[i]!
+      cur[j] = prev[i]! + PENALTY * d * d + 1 - nccf[row + j]! * bias[j]!
+      back[row + j] = i
     }
     const tmp = prev
     prev = cur
