@@ -58,7 +58,7 @@ interface TrainEmotionCliOptions {
   resume?: boolean
   log?: string
   name?: string
-  version?: string
+  modelVersion?: string
   json?: boolean
 }
 
@@ -121,7 +121,7 @@ function registerTrainEmotion(train: Command): void {
     .option('--resume', 'continue the training state in <out>/train-state')
     .option('--log <file>', 'append progress lines to this file')
     .option('--name <name>', 'model name for the manifest (default: the out folder name)')
-    .option('--version <v>', 'model version for the manifest', '1.0.0')
+    .option('--model-version <v>', 'model version for the manifest', '1.0.0')
     .option('--json', 'print the final result as JSON')
     .action(async (o: TrainEmotionCliOptions) => {
       const fusion = parseFusionMethod(o.fusion)
@@ -204,7 +204,7 @@ function registerTrainEmotion(train: Command): void {
           dev,
           out: o.out,
           name: o.name ?? path.basename(path.resolve(o.out)),
-          version: o.version ?? '1.0.0',
+          version: o.modelVersion ?? '1.0.0',
           data: dataFiles,
           dataHash: hashFiles([...o.data, ...(o.dev ? [o.dev] : [])]),
           training: {

@@ -10,7 +10,7 @@ import { mediaPath, type Corpus } from './corpus'
 
 export async function corpusFeatures(
   corpus: Corpus,
-  opts: Pick<ExtractOptions, 'fps' | 'noVisual' | 'detector' | 'signal'> & {
+  opts: Pick<ExtractOptions, 'fps' | 'shortSide' | 'noVisual' | 'detector' | 'signal'> & {
     onProgress?: (fraction: number, stage: string) => void
   } = {},
 ): Promise<Map<string, UtteranceFeatures>> {
@@ -28,6 +28,7 @@ export async function corpusFeatures(
     const file = files[i]!
     const feats = await extractFeatures(file, byMedia.get(file)!, {
       fps: opts.fps,
+      shortSide: opts.shortSide,
       noVisual: opts.noVisual,
       detector: opts.detector,
       signal: opts.signal,
