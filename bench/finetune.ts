@@ -141,6 +141,9 @@ async function main() {
     console.log(
       `fine-tuned ${a.tag.padEnd(34)} parent ${a.parent}; ${ft.trainCount} corrections trained, ${ft.heldOutCount} held out`,
     )
+    console.log(
+      `settings: base ${EPOCHS} epochs max (early stop on its own 10% split); fine-tune ${FT_EPOCHS} epochs max, lr ${FT_LR}, early stop on 10% of the corrections`,
+    )
     console.log('')
     console.log('metric (MELD dev)     base     fine-tuned   ratio')
     for (const k of ['weightedF1', 'macroF1', 'accuracy'] as const)
