@@ -237,7 +237,9 @@ async function extract(
         const mid = (u.start + u.end) / 2
         let best = all[0]!
         for (const r of all) if (Math.abs(r.time - mid) < Math.abs(best.time - mid)) best = r
-        list.push(best)
+        // ...but only a frame within one sampling interval of it (none for an utterance past the video's end).
+        const gap = Math.max(u.start - best.time, best.time - u.end, 0)
+        if (gap <= 1 / fps) list.push(best)
       }
     }
 

@@ -126,6 +126,11 @@ describe('extractFeatures', () => {
     expect(v!.visual.present).toBe(true)
     expect(v!.visual.facePresent).toBe(false)
     expect(v!.visual.frames).toBe(3)
+    // Utterances past the end of the media: nothing to read, both masked (no borrowed frame).
+    const [late] = await extractFeatures(audioOnly, [{ id: 'late', start: 3, end: 4 }], { cache: false })
+    expect(late!.audio).toMatchObject({ frames: 0, present: false })
+    const [lateV] = await extractFeatures(silentVideo, [{ id: 'late', start: 2.5, end: 4 }], { cache: false })
+    expect(lateV!.visual).toMatchObject({ frames: 0, present: false, facePresent: false })
   })
 
   it('hits the cache on the second run (counted), misses only the utterance whose bounds changed', async () => {
