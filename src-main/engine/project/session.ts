@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../../shared/contract'
 import { exportProject } from '../exchange/export'
 import { importSegmentation } from '../exchange/import'
+import { ExchangePathError, isInside } from '../exchange/safe-path'
 import { addMediaFiles } from './media-add'
 import { ProjectStore } from './store'
 
@@ -24,6 +25,20 @@ export type ProjectHandlerName =
   | 'edits.redo'
   | 'exchange.export'
   | 'exchange.importSegmentation'
+
+/**
+ * Browser mode sends paths relative to the project's folder: those must stay inside it (a crafted
+ * "../../x" is refused). Absolute paths come from a native file dialog and are taken as chosen.
+ */
+export function resolveForProject(store: ProjectStore, p: string): string {
+  if (path.isAbsolute(p)) return p
+  const abs = path.resolve(store.dir, p)
+  if (!isInside(store.dir, abs))
+    throw new ExchangePathError(
+      `${p} leaves the project folder; give a path inside ${store.dir} or an absolute path`,
+    )
+  return abs
+}
 
 export class NoProjectError extends Error {
   override name = 'NoProjectError'
@@ -98,12 +113,11 @@ export function createProjectSession(
     },
     'exchange.export': async (p) => {
       const s = need()
-      // Browser mode sends paths relative to the project's folder.
-      return exportProject(s, { ...p, out: path.resolve(s.dir, p.out) })
+      return exportProject(s, { ...p, out: resolveForProject(s, p.out) })
     },
     'exchange.importSegmentation': async ({ mediaId, path: file }) => {
       const s = need()
-      const r = await importSegmentation(s, mediaId, path.resolve(s.dir, file))
+      const r = await importSegmentation(s, mediaId, resolveForProject(s, file))
       changed()
       return r.rows
     },

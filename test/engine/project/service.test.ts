@@ -95,6 +95,12 @@ describe('engine service: project side', () => {
     const vtt = await call('exchange.export', { format: 'vtt', out: 'out/sub.vtt', mediaId: m.id })
     expect(vtt.files).toEqual([path.join(tmp, 'out', 'sub.vtt')])
     expect(readFileSync(vtt.files[0], 'utf8')).toContain('Corrected, “quoted”')
+    await expect(call('exchange.export', { format: 'csv', out: '../escape.csv' })).rejects.toThrow(
+      /leaves the project folder/,
+    )
+    await expect(
+      call('exchange.importSegmentation', { mediaId: m.id, path: '../../etc/passwd' }),
+    ).rejects.toThrow(/leaves the project folder/)
     const eaf = await call('exchange.export', { format: 'eaf', out: path.join(tmp, 'x.eaf') })
     expect(readFileSync(eaf.files[0], 'utf8')).toContain('RELATIVE_MEDIA_URL="./interview ü 1.mp4"')
     const corrected = await call('exchange.export', { format: 'jsonl', out: 'c.jsonl', onlyCorrected: true })
