@@ -14,6 +14,7 @@ export default defineConfig({
         fws: resolve(import.meta.dirname, 'src-main/cli/index.ts'),
         // Worker-thread entries (engine/jobs/worker-entry.ts finds them next to the bundle).
         'pipeline-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/pipeline-worker.ts'),
+        'finetune-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/finetune-worker.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

@@ -9,6 +9,7 @@ import { doctor } from './doctor'
 import { createProjectSession, NoProjectError, type ProjectSession } from './project/session'
 import { JobRegistry } from './jobs/registry'
 import { startInferenceJob } from './jobs/inference-job'
+import { startFinetuneJob } from './jobs/finetune-job'
 
 export interface EngineService {
   handlers: RequestHandlers
@@ -27,9 +28,6 @@ export function createEngineService(): EngineService {
   const project = createProjectSession((event, payload) => events.emit(event, payload))
   const jobs = new JobRegistry()
   jobs.on((snapshot) => events.emit('jobs.update', snapshot))
-  const notReady = (what: string) => async (): Promise<never> => {
-    throw new Error(`${what} is not available in this build`)
-  }
   const handlers: RequestHandlers = {
     'system.doctor': () => doctor(),
     ...project.handlers,
@@ -38,7 +36,11 @@ export function createEngineService(): EngineService {
       if (!store) throw new NoProjectError()
       return startInferenceJob(jobs, store, p, { onFileWritten: () => project.notifyChanged() })
     },
-    'jobs.startFinetune': notReady('jobs.startFinetune'),
+    'jobs.startFinetune': async (p) => {
+      const store = project.current()
+      if (!store) throw new NoProjectError()
+      return startFinetuneJob(jobs, store, p)
+    },
     'jobs.cancel': async ({ jobId }) => jobs.cancel(jobId),
     'jobs.list': async () => jobs.list(),
   }

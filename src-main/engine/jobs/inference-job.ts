@@ -10,7 +10,7 @@ import type { JobSnapshot } from '../../shared/contract'
 import { cacheDir } from '../paths'
 import { runBatch } from '../pipeline/batch'
 import { storeSink } from '../pipeline/project-sink'
-import { selectModels, type ModelChoice } from '../pipeline/select-models'
+import { selectAvailableModels, type ModelChoice } from '../pipeline/select-models'
 import type { ProjectStore } from '../project/store'
 import type { JobRegistry } from './registry'
 
@@ -20,7 +20,7 @@ export interface InferenceJobInput {
 }
 
 export interface InferenceJobOptions {
-  models?: ModelChoice
+  models?: Omit<ModelChoice, 'tasks'>
   jobs?: number
   /** Called after a file's predictions are in the project (the service tells the front ends). */
   onFileWritten?: () => void
@@ -41,7 +41,7 @@ export function startInferenceJob(
     if (!f) throw new Error(`media "${id}" is not in the open project`)
     return f
   })
-  const models = selectModels(opts.models)
+  const { models, missing } = selectAvailableModels(opts.models)
   const sink = storeSink(store)
   const outDir = path.join(
     cacheDir(),
@@ -72,7 +72,8 @@ export function startInferenceJob(
       const failed = summary.files.filter((f) => f.status === 'failed')
       if (failed.length === summary.files.length && failed.length)
         throw new Error(failed.map((f) => `${path.basename(f.file)}: ${f.error}`).join('; '))
-      return summary
+      // A task without its model did not run: say so with the result rather than silently omit it.
+      return { ...summary, missingModels: missing }
     },
   )
 }

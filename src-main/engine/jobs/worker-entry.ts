@@ -13,6 +13,7 @@ import { packageRoot } from '../paths'
 /** Worker entry points, by name → source file (relative to src-main/engine/). Built as out/cli/<name>.js. */
 export const WORKER_ENTRIES = {
   'pipeline-worker': 'jobs/workers/pipeline-worker.ts',
+  'finetune-worker': 'jobs/workers/finetune-worker.ts',
 } as const
 export type WorkerName = keyof typeof WORKER_ENTRIES
 

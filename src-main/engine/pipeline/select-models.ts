@@ -86,3 +86,25 @@ function checkedModel(task: Task, dir: string, hint: string): ModelRef {
   }
   return { name, version: m.version, dir }
 }
+
+/**
+ * The app's choice: every task whose model is present runs; a missing one is reported in
+ * `missing` (shown with the job) instead of failing the whole job. No model at all is an error.
+ */
+export function selectAvailableModels(choice: Omit<ModelChoice, 'tasks'> = {}): {
+  models: ModelSelection
+  missing: string[]
+} {
+  const models: ModelSelection = { emotion: null, translation: null }
+  const missing: string[] = []
+  for (const task of TASKS) {
+    try {
+      models[task] = selectModels({ ...choice, tasks: [task] })[task]
+    } catch (err) {
+      if (!(err instanceof ModelSelectionError)) throw err
+      missing.push(err.message)
+    }
+  }
+  if (!models.emotion && !models.translation) throw new ModelSelectionError(missing.join(' '))
+  return { models, missing }
+}

@@ -1,0 +1,75 @@
+/**
+ * The app's fine-tune job (`jobs.startFinetune`): the open project's corrected utterances become a
+ * corpus (exported on the main thread: it reads the project's SQLite connection), and a worker
+ * thread fine-tunes the base model on it (exchange/finetune.ts → models/emotion.ts), so training
+ * never blocks the process that serves the UI. Owns where the new version goes (the project's
+ * `models/` folder) and the cleanup of the temporary corpus.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { JobSnapshot } from '../../shared/contract'
+import { exportProject } from '../exchange/export'
+import type { FinetuneFromCorpusOptions, FinetuneSummary } from '../exchange/finetune'
+import { selectModels, type ModelChoice } from '../pipeline/select-models'
+import type { ProjectStore } from '../project/store'
+import { WorkerPool } from './pool'
+import type { JobRegistry } from './registry'
+
+export interface FinetuneJobInput {
+  baseModel: 'emotion' | 'translation'
+  epochs?: number
+  heldOutFraction?: number
+}
+
+/** What the worker gets: finetuneFromCorpus options without the callbacks and the signal. */
+export type FinetuneTask = Omit<FinetuneFromCorpusOptions, 'signal' | 'log' | 'onProgress'>
+export interface FinetuneProgress {
+  fraction: number
+  stage: string
+}
+
+export function startFinetuneJob(
+  registry: JobRegistry,
+  store: ProjectStore,
+  input: FinetuneJobInput,
+  opts: { models?: ModelChoice; onDone?: (summary: FinetuneSummary) => void } = {},
+): JobSnapshot {
+  if (input.baseModel !== 'emotion')
+    throw new Error(
+      'fine-tuning from corrections supports the emotion model; translation corrections are exported for offline training',
+    )
+  const base = selectModels({ ...opts.models, tasks: ['emotion'] }).emotion!
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
+  const out = path.join(store.dir, 'models', `${path.basename(base.dir)}-ft-${stamp}`)
+  return registry.start(
+    { kind: 'finetune', label: `Fine-tune ${base.name}@${base.version} on corrections` },
+    async (job) => {
+      job.progress(0, 'exporting corrections')
+      const corpus = mkdtempSync(path.join(os.tmpdir(), 'fws-corrections-'))
+      const pool = new WorkerPool<FinetuneTask, FinetuneSummary, FinetuneProgress>({
+        worker: 'finetune-worker',
+        size: 1,
+      })
+      try {
+        const exp = await exportProject(store, {
+          format: 'corpus',
+          out: corpus,
+          onlyCorrected: true,
+          signal: job.signal,
+        })
+        if (!exp.records)
+          throw new Error('the project has no corrected utterances yet: correct or accept some labels first')
+        const summary = await pool.run(
+          { base: base.dir, data: corpus, out, epochs: input.epochs, heldOutFraction: input.heldOutFraction },
+          { signal: job.signal, onProgress: (p) => job.progress(0.02 + 0.98 * p.fraction, p.stage) },
+        )
+        opts.onDone?.(summary)
+        return summary
+      } finally {
+        await pool.close()
+        if (existsSync(corpus)) rmSync(corpus, { recursive: true, force: true })
+      }
+    },
+  )
+}
