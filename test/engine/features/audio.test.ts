@@ -10,6 +10,7 @@ import {
   numFrames,
 } from '../../../src-main/engine/features/audio/fbank'
 import { nccfToPov, pitchTrack } from '../../../src-main/engine/features/audio/pitch'
+import { RealFft } from '../../../src-main/engine/features/audio/fft'
 import {
   AUDIO_DELTA_PITCH,
   AUDIO_DIM,
@@ -174,6 +175,24 @@ function referenceLogMel(pcm: Float32Array, frame: number): number[] {
   }
   return out
 }
+
+describe('real FFT', () => {
+  it.each([16, 32, 64, 128, 512, 1024])('power spectrum of size %d matches a naive DFT', (size) => {
+    const x = noise(size - 3, 1, size) // shorter than size: the rest is zero padding
+    const out = new Float64Array(size / 2 + 1)
+    new RealFft(size).powerSpectrum(x, x.length, out)
+    for (let k = 0; k <= size / 2; k++) {
+      let re = 0
+      let im = 0
+      for (let n = 0; n < x.length; n++) {
+        re += x[n]! * Math.cos((2 * Math.PI * k * n) / size)
+        im -= x[n]! * Math.sin((2 * Math.PI * k * n) / size)
+      }
+      expect(Math.abs(out[k]! - (re * re + im * im))).toBeLessThan(1e-9 * size * size)
+    }
+    expect(() => new RealFft(100)).toThrow(/power of two/)
+  })
+})
 
 describe('log-mel filterbank', () => {
   it('agrees with the independent reference within 1e-3 on noise, a chord and a chirp', () => {

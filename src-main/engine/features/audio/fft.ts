@@ -84,10 +84,57 @@ export class RealFft {
       re[i + 3] = br - di
       im[i + 3] = bi + dr
     }
-    // Remaining stages: twiddle-outer loop so each twiddle is loaded once per stage.
+    // Remaining stages two at a time (radix-2²): stages of length L and 2L share one load/store of
+    // the 4 points a, b = a + L/2, c = a + L, d = c + L/2. Twiddles: stage L uses w1 = W_2L^{2j} on
+    // (a,b) and (c,d); stage 2L uses w2 = W_2L^j on (a,c) and −i·w2 on (b,d). With h = 4^k·2 the
+    // last stage is left over and done alone.
     const cosT = this.cosT
     const sinT = this.sinT
-    for (let len = 8; len <= h; len <<= 1) {
+    let len = 8
+    for (; len * 2 <= h; len <<= 2) {
+      const q1 = len >> 1 // half of stage L
+      const step2 = h / (2 * len) // twiddle index step for W_2L
+      for (let j = 0; j < q1; j++) {
+        const w1r = cosT[2 * j * step2]!
+        const w1i = sinT[2 * j * step2]!
+        const w2r = cosT[j * step2]!
+        const w2i = sinT[j * step2]!
+        for (let i0 = j; i0 < h; i0 += 2 * len) {
+          const ia = i0
+          const ib = i0 + q1
+          const ic = i0 + len
+          const id = ic + q1
+          // stage L
+          let tr = re[ib]! * w1r - im[ib]! * w1i
+          let ti = re[ib]! * w1i + im[ib]! * w1r
+          const ar = re[ia]! + tr
+          const ai = im[ia]! + ti
+          const br = re[ia]! - tr
+          const bi = im[ia]! - ti
+          tr = re[id]! * w1r - im[id]! * w1i
+          ti = re[id]! * w1i + im[id]! * w1r
+          const cr = re[ic]! + tr
+          const ci = im[ic]! + ti
+          const dr = re[ic]! - tr
+          const di = im[ic]! - ti
+          // stage 2L
+          const xr = cr * w2r - ci * w2i
+          const xi = cr * w2i + ci * w2r
+          re[ia] = ar + xr
+          im[ia] = ai + xi
+          re[ic] = ar - xr
+          im[ic] = ai - xi
+          // (−i·w2)·d = −i·(yr + i·yi) = yi − i·yr, y = w2·d
+          const yr = dr * w2r - di * w2i
+          const yi = dr * w2i + di * w2r
+          re[ib] = br + yi
+          im[ib] = bi - yr
+          re[id] = br - yi
+          im[id] = bi + yr
+        }
+      }
+    }
+    for (; len <= h; len <<= 1) {
       const halfLen = len >> 1
       const step = h / len
       for (let j = 0, t = 0; j < halfLen; j++, t += step) {
