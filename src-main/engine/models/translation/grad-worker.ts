@@ -1,0 +1,78 @@
+/**
+ * Worker-thread side of data-parallel translation training. Owns one replica of the model: on
+ * every message it loads the main thread's current weights, computes the loss gradient of its
+ * share of the batch, and posts the gradients back flattened (variable order = the model's).
+ *
+ * Why: the wasm backend is single-threaded in Node (DESIGN.md §5), so a second core can only be
+ * used by a second tfjs instance in another thread. Weights and gradients cross as transferred
+ * Float32Arrays (12.6 MB each way per step for the default model: milliseconds).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import type * as TF from '@tensorflow/tfjs'
+import { getTf } from '../../backend'
+import { TranslationModel, type TranslationConfig } from './model'
+
+export interface GradWorkerInit {
+  config: TranslationConfig
+}
+
+export interface GradRequest {
+  weights: Float32Array
+  src: Int32Array
+  srcLen: number
+  tgtIn: Int32Array
+  tgtOut: Int32Array
+  tgtLen: number
+  rows: number
+  labelSmoothing: number
+}
+
+export interface GradResponse {
+  grads?: Float32Array
+  loss?: number
+  error?: string
+}
+
+const port = parentPort
+if (!port) throw new Error('grad-worker must run in a worker thread')
+const init = (workerData as { init: GradWorkerInit }).init
+const ready = (async () => {
+  const { tf } = await getTf()
+  const model = new TranslationModel(tf, init.config, { seed: 1 })
+  return { tf, model, vars: [...model.vars.values()] }
+})()
+
+port.on('message', (req: GradRequest) => {
+  void (async () => {
+    try {
+      const { tf, model, vars } = await ready
+      let off = 0
+      for (const v of vars) {
+        const n = v.size
+        tf.tidy(() => v.assign(tf.tensor(req.weights.subarray(off, off + n), v.shape)))
+        off += n
+      }
+      const { value, grads } = tf.tidy(() => {
+        const src = tf.tensor2d(req.src, [req.rows, req.srcLen], 'int32')
+        const tin = tf.tensor2d(req.tgtIn, [req.rows, req.tgtLen], 'int32')
+        const tout = tf.tensor2d(req.tgtOut, [req.rows, req.tgtLen], 'int32')
+        return tf.variableGrads(
+          () => model.loss(src, tin, tout, { training: true, labelSmoothing: req.labelSmoothing }).total,
+          vars,
+        )
+      })
+      const flat = new Float32Array(off)
+      let o = 0
+      for (const v of vars) {
+        const g = grads[v.name] as TF.Tensor | undefined
+        if (g) flat.set(g.dataSync() as Float32Array, o)
+        o += v.size
+      }
+      const loss = value.dataSync()[0]!
+      tf.dispose([value, ...Object.values(grads)])
+      port.postMessage({ grads: flat, loss } satisfies GradResponse, [flat.buffer])
+    } catch (err) {
+      port.postMessage({ error: (err as Error).stack ?? String(err) } satisfies GradResponse)
+    }
+  })()
+})
