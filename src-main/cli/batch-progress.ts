@@ -46,13 +46,13 @@ export function formatDuration(sec: number | null): string {
 function jsonDisplay(write: Write, now: () => number): ProgressDisplay {
   const line = (o: object) => write(JSON.stringify(o) + '\n')
   const lastProgress = new Map<number, number>()
-  let lastTotal = 0
+  let lastTotal = -Infinity
   return {
     onEvent(e) {
       if (e.type === 'file-progress') {
         // At most two progress lines per file per second: enough to follow, not a flood.
         const t = now()
-        if (t - (lastProgress.get(e.index) ?? 0) < 500) return
+        if (t - (lastProgress.get(e.index) ?? -Infinity) < 500) return
         lastProgress.set(e.index, t)
       }
       if (e.type === 'discovered')
