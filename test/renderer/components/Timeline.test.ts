@@ -8,7 +8,7 @@ import { row } from '../fake-api'
 const rows = Array.from({ length: 10 }, (_, i) => row(i))
 
 function canvasAt(w: ReturnType<typeof mount>, x: number) {
-  return w.find('canvas').trigger('click', { clientX: x, clientY: 60 })
+  return w.find('canvas.timeline-overlay').trigger('click', { clientX: x, clientY: 60 })
 }
 
 describe('Timeline', () => {

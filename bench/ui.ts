@@ -1,0 +1,266 @@
+/**
+ * `npm run bench:ui`: how the review table behaves with 10,000 utterances, measured in Debian's
+ * Chromium against a real `fws serve`. A project gets two media files with sidecar subtitles —
+ * 10,000 cues and, as the baseline measured in the same run, 100 cues — and for each the bench
+ * times: opening the media until the table shows every row (fetch + render), re-rendering the full
+ * table after a filter is cleared, scrolling top to bottom (frame times), and moving the selection
+ * with the keyboard. Figures are printed with the 10,000 / 100 ratio.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { ffmpegTools } from '../src-main/engine/media/ffmpeg-locate'
+import { ensureRendererBuilt, launchChromium, resultsPath, startServeProcess } from '../test/e2e/harness'
+
+const BIG = 10_000
+const SMALL = 100
+const CUE_SEC = 0.3
+
+function srtTime(t: number): string {
+  const ms = Math.round(t * 1000)
+  const h = Math.floor(ms / 3_600_000)
+  const m = Math.floor(ms / 60_000) % 60
+  const s = Math.floor(ms / 1000) % 60
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+  return `${pad(h)}:${pad(m)}:${pad(s)},${pad(ms % 1000, 3)}`
+}
+
+/** A tiny video (1 fps, 64×64, silent AAC) of `seconds`, with an SRT of `cues` cues beside it. */
+function makeMedia(dir: string, name: string, cues: number): string {
+  const seconds = Math.ceil(cues * CUE_SEC) + 2
+  const file = path.join(dir, `${name}.mp4`)
+  const ffmpeg = ffmpegTools().ffmpeg.path
+  execFileSync(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x223344:s=64x64:r=1:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `anullsrc=r=8000:cl=mono`,
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '16k',
+    '-shortest',
+    file,
+  ])
+  const lines: string[] = []
+  for (let i = 0; i < cues; i++) {
+    const a = 1 + i * CUE_SEC
+    lines.push(
+      String(i + 1),
+      `${srtTime(a)} --> ${srtTime(a + CUE_SEC * 0.9)}`,
+      `Cue ${i + 1}: the quick brown fox number ${i}`,
+      '',
+    )
+  }
+  writeFileSync(path.join(dir, `${name}.srt`), lines.join('\n'))
+  return file
+}
+
+async function api(origin: string, token: string, name: string, payload?: unknown): Promise<unknown> {
+  const res = await fetch(`${origin}/api/${name}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: payload === undefined ? '' : JSON.stringify(payload),
+  })
+  const body = (await res.json()) as { result?: unknown; error?: string }
+  if (!res.ok) throw new Error(`${name}: ${body.error}`)
+  return body.result
+}
+
+interface Figures {
+  openMs: number
+  rerenderMs: number
+  domRows: number
+  frameMeanMs: number
+  frameP95Ms: number
+  frameMaxMs: number
+  longFrames: number
+  frames: number
+  keyStepMs: number
+}
+
+async function measure(page: Page, mediaName: string, rows: number): Promise<Figures> {
+  // Open: click the media, wait until the table lists every row, then two frames (painted).
+  const t0 = await page.evaluate(() => performance.now())
+  await page.locator('[data-testid="media-item"]', { hasText: mediaName }).click()
+  await page
+    .locator('[data-testid="row-count"]', { hasText: `${rows} / ${rows}` })
+    .waitFor({ timeout: 120_000 })
+  const openMs =
+    (await page.evaluate(
+      () =>
+        new Promise<number>((r) =>
+          requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))),
+        ),
+    )) - t0
+
+  // Re-render: filter to nothing, then clear the filter and time until the rows are painted again.
+  await page.fill('[data-testid="filter"]', 'no row matches this')
+  await page.locator('[data-testid="row-count"]', { hasText: `0 / ${rows}` }).waitFor()
+  const rerenderMs = await page.evaluate(async (n) => {
+    const input = document.querySelector<HTMLInputElement>('[data-testid="filter"]')!
+    const start = performance.now()
+    input.value = ''
+    input.dispatchEvent(new Event('input', { bubbles: true }))
+    for (;;) {
+      await new Promise((r) => requestAnimationFrame(r))
+      if (document.querySelector('[data-testid="row-count"]')?.textContent?.startsWith(`${n} /`)) break
+    }
+    await new Promise((r) => requestAnimationFrame(r))
+    return performance.now() - start
+  }, rows)
+  const domRows = await page.locator('.tr').count()
+
+  // Scroll top to bottom, 900 px per frame, recording frame intervals.
+  const scroll = await page.evaluate(async () => {
+    const el = document.querySelector<HTMLElement>('[data-testid="utable-body"]')!
+    el.scrollTop = 0
+    await new Promise((r) => requestAnimationFrame(r))
+    const times: number[] = []
+    let last = performance.now()
+    while (el.scrollTop + el.clientHeight < el.scrollHeight - 1) {
+      el.scrollTop += 900
+      await new Promise((r) => requestAnimationFrame(r))
+      // Force layout of what Vue rendered for this position, so its cost lands in this frame.
+      void el.querySelector('.tr')?.getBoundingClientRect()
+      const now = performance.now()
+      times.push(now - last)
+      last = now
+      if (times.length > 5000) break
+    }
+    return times
+  })
+  const sorted = [...scroll].sort((a, b) => a - b)
+  const frameMeanMs = scroll.reduce((a, b) => a + b, 0) / Math.max(1, scroll.length)
+
+  // Keyboard: 200 × "next", each until the selection moved and was painted.
+  await page.locator('[data-testid="utable-body"]').evaluate(async (el) => {
+    el.scrollTop = 0
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+  })
+  await page.locator('.tr[data-index="0"]').dispatchEvent('mousedown')
+  await page.locator('body').focus()
+  const keyStepMs = await page.evaluate(async (n) => {
+    const steps = Math.min(200, n - 1)
+    const start = performance.now()
+    for (let i = 0; i < steps; i++) {
+      const before = document.querySelector('.tr.selected')?.getAttribute('data-id')
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }))
+      for (let f = 0; f < 60; f++) {
+        await new Promise((r) => requestAnimationFrame(r))
+        if (document.querySelector('.tr.selected')?.getAttribute('data-id') !== before) break
+        if (f === 59) throw new Error(`selection did not move at step ${i}`)
+      }
+    }
+    return (performance.now() - start) / steps
+  }, rows)
+
+  return {
+    openMs,
+    rerenderMs,
+    domRows,
+    frameMeanMs,
+    frameP95Ms: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
+    frameMaxMs: sorted[sorted.length - 1] ?? 0,
+    longFrames: scroll.filter((t) => t > 50).length,
+    frames: scroll.length,
+    keyStepMs,
+  }
+}
+
+async function main(): Promise<void> {
+  ensureRendererBuilt()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fws-bench-ui-'))
+  const serve = await startServeProcess([], { FWS_CACHE_DIR: path.join(dir, 'cache') })
+  const browser = await launchChromium()
+  try {
+    const small = makeMedia(dir, `baseline-${SMALL}`, SMALL)
+    const big = makeMedia(dir, `big-${BIG}`, BIG)
+    const origin = new URL(serve.url).origin
+    const token = new URL(serve.url).searchParams.get('token')!
+    await api(origin, token, 'project.create', { path: path.join(dir, 'bench.fwsproj') })
+    const added = (await api(origin, token, 'media.add', { paths: [small, big] })) as {
+      utteranceCount: number
+    }[]
+    const counts = added.map((m) => m.utteranceCount)
+    if (counts[0] !== SMALL || counts[1] !== BIG)
+      throw new Error(`expected ${SMALL} and ${BIG} utterances, got ${counts}`)
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    await page.goto(serve.url)
+    await page.locator('[data-testid="workstation"]').waitFor()
+    const version = browser.version()
+    // Warm-up pass on the baseline (JIT, fonts), then the measured passes.
+    await measure(page, `baseline-${SMALL}`, SMALL)
+    const base = await measure(page, `baseline-${SMALL}`, SMALL)
+    const heavy = await measure(page, `big-${BIG}`, BIG)
+    await page.screenshot({ path: resultsPath('bench-ui-10000.png') })
+
+    const f = (x: number) => x.toFixed(1)
+    const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a')
+    const rows: [string, number, number, string][] = [
+      ['open media → table painted (ms)', base.openMs, heavy.openMs, ratio(heavy.openMs, base.openMs)],
+      [
+        're-render all rows after clearing filter (ms)',
+        base.rerenderMs,
+        heavy.rerenderMs,
+        ratio(heavy.rerenderMs, base.rerenderMs),
+      ],
+      ['DOM rows rendered', base.domRows, heavy.domRows, ratio(heavy.domRows, base.domRows)],
+      [
+        'scroll: mean frame (ms)',
+        base.frameMeanMs,
+        heavy.frameMeanMs,
+        ratio(heavy.frameMeanMs, base.frameMeanMs),
+      ],
+      ['scroll: p95 frame (ms)', base.frameP95Ms, heavy.frameP95Ms, ratio(heavy.frameP95Ms, base.frameP95Ms)],
+      [
+        'scroll: worst frame (ms)',
+        base.frameMaxMs,
+        heavy.frameMaxMs,
+        ratio(heavy.frameMaxMs, base.frameMaxMs),
+      ],
+      ['scroll: frames > 50 ms', base.longFrames, heavy.longFrames, ''],
+      ['scroll: frames measured', base.frames, heavy.frames, ''],
+      [
+        'keyboard next → painted (ms/step)',
+        base.keyStepMs,
+        heavy.keyStepMs,
+        ratio(heavy.keyStepMs, base.keyStepMs),
+      ],
+    ]
+    process.stdout.write(`UI table benchmark — Chromium ${version}, 1440×900, ${os.cpus().length} cores\n`)
+    process.stdout.write(
+      `${'measure'.padEnd(48)}${`${SMALL} rows`.padStart(12)}${`${BIG} rows`.padStart(14)}${'ratio'.padStart(10)}\n`,
+    )
+    for (const [name, a, b, r] of rows)
+      process.stdout.write(`${name.padEnd(48)}${f(a).padStart(12)}${f(b).padStart(14)}${r.padStart(10)}\n`)
+    process.stdout.write(
+      `scrolled ${BIG} rows (${(BIG * 32).toLocaleString('en')} px) in ${heavy.frames} frames; screenshot: test-results/bench-ui-10000.png\n`,
+    )
+  } finally {
+    await browser.close()
+    await serve.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:ui failed: ${(err as Error).stack ?? err}\n`)
+  process.exit(1)
+})
