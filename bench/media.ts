@@ -33,6 +33,7 @@ interface Measured {
     meanStartErr: number
     meanEndErr: number
     maxErr: number
+    over03: number
   }
   maxRssMB: number
   ffmpegPeakRssMB: number
@@ -92,7 +93,15 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
   const out: Measured = {
     audio: { engine: [], ffmpeg: [], samples: 0 },
     frames: { engine: [], ffmpeg: [], count: 0, size: '' },
-    vad: { seconds: 0, utterances: 0, known: speech.length, meanStartErr: 0, meanEndErr: 0, maxErr: 0 },
+    vad: {
+      seconds: 0,
+      utterances: 0,
+      known: speech.length,
+      meanStartErr: 0,
+      meanEndErr: 0,
+      maxErr: 0,
+      over03: 0,
+    },
     maxRssMB: 0,
     ffmpegPeakRssMB: 0,
     ffmpeg: { path: tools.ffmpeg.path, version: tools.ffmpeg.version },
@@ -148,6 +157,7 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
   out.vad.meanStartErr = errs.reduce((a, e) => a + e[0]!, 0) / errs.length
   out.vad.meanEndErr = errs.reduce((a, e) => a + e[1]!, 0) / errs.length
   out.vad.maxErr = Math.max(...errs.flat())
+  out.vad.over03 = errs.flat().filter((e) => e > 0.3).length
   clearInterval(watch)
   out.maxRssMB = process.resourceUsage().maxRSS / 1024
   out.ffmpegPeakRssMB = ffmpegPeak
@@ -208,7 +218,7 @@ async function main(): Promise<void> {
     `        frames engine [${m.frames.engine.map(f2).join(', ')}] ffmpeg [${m.frames.ffmpeg.map(f2).join(', ')}]`,
     `  output: ${m.audio.samples} samples (${f2(m.audio.samples / 16000)} s), ${m.frames.count} frames`,
     `VAD segmentation (decode + Silero, engine only): ${f2(m.vad.seconds)} s = ${f2(video.durationSec / m.vad.seconds)}× real time; ` +
-      `${m.vad.utterances} utterances for ${m.vad.known} known; boundary error mean start ${f2(m.vad.meanStartErr)} s, end ${f2(m.vad.meanEndErr)} s, max ${f2(m.vad.maxErr)} s`,
+      `${m.vad.utterances} utterances for ${m.vad.known} known; boundary error mean start ${f2(m.vad.meanStartErr)} s, end ${f2(m.vad.meanEndErr)} s, max ${f2(m.vad.maxErr)} s, ${m.vad.over03} of ${2 * m.vad.known} boundaries off by > 0.3 s`,
     `peak RSS: engine process ${m.maxRssMB.toFixed(0)} MB (target < 300 MB) ${m.maxRssMB < 300 ? 'OK' : 'OVER'}; ffmpeg child ${m.ffmpegPeakRssMB.toFixed(0)} MB`,
     `commands (rerunnable):`,
     `  ${m.commands.audio}`,

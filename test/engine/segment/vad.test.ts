@@ -55,10 +55,10 @@ describe('speechSegments (pure)', () => {
   })
 
   it('uses hysteresis: probabilities between the thresholds neither start nor end speech', () => {
-    const p = probsFor(6, [[1, 2]], [[2, 4, 0.45]]) // 0.45 < threshold 0.5 but > neg 0.35
+    const p = probsFor(6, [[1, 2]], [[2, 4, 0.47]]) // 0.47 < threshold 0.5 but > neg 0.45
     const [seg] = speechSegments(p, F, 6, { padSec: 0 })
     expect(seg!.end).toBeCloseTo(4, 1)
-    expect(speechSegments(probsFor(6, [], [[1, 4, 0.45]]), F, 6, { padSec: 0 })).toEqual([])
+    expect(speechSegments(probsFor(6, [], [[1, 4, 0.47]]), F, 6, { padSec: 0 })).toEqual([])
   })
 
   it('splits speech longer than maxUtteranceSec at its quietest point', () => {
