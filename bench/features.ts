@@ -96,7 +96,7 @@ function naiveFbank(pcm: Float32Array): number {
 
 async function benchAudio(): Promise<{ rtf: number }> {
   log('== audio: 40 log-mel fbank + 3 pitch per 10 ms frame (one core) ==')
-  const track = await makeSpeechVideo(null, { durationSec: 75, video: false })
+  const track = await makeSpeechVideo(null, { durationSec: 100, video: false })
   const full = await readAudio(track.file)
   // One minute of speech: the speech intervals (pauses excluded), in order, until 60 s are collected.
   const clips: Float32Array[] = []
