@@ -17,6 +17,10 @@ export function registerExport(program: Command): void {
     .option('--only-corrected', 'only utterances with a human correction or acceptance')
     .option('--text <which>', 'vtt/srt: transcript (default) or translation', 'transcript')
     .option('--media <id>', 'only this media item')
+    .option(
+      '--features',
+      'corpus: also extract audio/visual features into the feature cache (ready for training)',
+    )
     .option('--json', 'print the result as JSON')
     .description('export utterances with predictions, corrections, model versions, annotators and timestamps')
     .action(
@@ -28,6 +32,7 @@ export function registerExport(program: Command): void {
           onlyCorrected?: boolean
           text: string
           media?: string
+          features?: boolean
           json?: boolean
         },
       ) => {
@@ -42,7 +47,13 @@ export function registerExport(program: Command): void {
             onlyCorrected: !!opts.onlyCorrected,
             text: opts.text as 'transcript' | 'translation',
             mediaId: opts.media,
+            features: !!opts.features,
+            onProgress: (f, stage) => {
+              if (process.stderr.isTTY)
+                process.stderr.write(`\r${(f * 100).toFixed(0).padStart(3)}% ${stage}\x1b[K`)
+            },
           })
+          if (process.stderr.isTTY) process.stderr.write('\n')
           if (opts.json) printJson(res)
           else process.stdout.write(`${res.records} utterances → ${res.files.join(', ')}\n`)
         })

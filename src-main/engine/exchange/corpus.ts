@@ -55,6 +55,8 @@ export interface CorpusManifest {
     media: number
   }
   media: { path: string; sha256: string | null }[]
+  /** Set when the export also filled the feature cache (training then reads features from it). */
+  features?: { extractor: string; utterances: number }
 }
 
 export async function writeCorpus(
@@ -65,6 +67,8 @@ export async function writeCorpus(
     signal?: AbortSignal
     onProgress?: (f: number, stage: string) => void
     onlyCorrected?: boolean
+    /** Also extract the audio/visual features of every utterance into the feature cache. */
+    features?: boolean
   } = {},
 ): Promise<ExportResult> {
   const folder = checkOutputFolder(out)
@@ -143,9 +147,22 @@ export async function writeCorpus(
       sha256: store.mediaDetails(id)?.sha256 ?? null,
     })),
   }
-  opts.onProgress?.(0.5, 'writing corpus')
   const files = [joinInside(folder, 'utterances.jsonl'), joinInside(folder, 'manifest.json')]
   writeFileAtomic(files[0], lines.join(''))
   writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+  if (opts.features && records.length) {
+    // Through the training side's own reader and extractor, so the cache keys are exactly the ones
+    // `fws finetune` / `fws train` will look up (content fingerprint + bounds + extractor version).
+    const { readCorpus } = await import('../models/corpus')
+    const { corpusFeatures } = await import('../models/corpus-features')
+    const { EXTRACTOR_VERSION } = await import('../features/types')
+    const corpus = readCorpus(folder)
+    const feats = await corpusFeatures(corpus, {
+      signal: opts.signal,
+      onProgress: (f, stage) => opts.onProgress?.(0.05 + 0.9 * f, `features: ${stage}`),
+    })
+    manifest.features = { extractor: EXTRACTOR_VERSION, utterances: feats.size }
+    writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+  }
   return { files, records: records.length }
 }

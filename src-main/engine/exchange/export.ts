@@ -21,6 +21,8 @@ export interface ExportOptions {
   /** For srt/vtt: transcripts (default) or translations. */
   text?: TextChoice
   mediaId?: string
+  /** corpus: also extract audio/visual features into the feature cache (slow; ready for training). */
+  features?: boolean
   signal?: AbortSignal
   onProgress?: (fraction: number, stage: string) => void
 }
@@ -57,6 +59,7 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
       signal: opts.signal,
       onProgress: opts.onProgress,
       onlyCorrected: opts.onlyCorrected,
+      features: opts.features,
     })
     opts.onProgress?.(1, 'done')
     return res
