@@ -17,7 +17,13 @@ export interface Confusion {
 }
 
 export interface FinetuneView {
+  /** Overall scores in [0, 1] (accuracy, macro/weighted F1…). */
   metrics: MetricPair[]
+  /** Per-label F1 before/after, when reported. */
+  perClass: MetricPair[]
+  /** Size of the held-out split and of the training set, when reported. */
+  heldOut: number | null
+  trained: number | null
   before: Confusion | null
   after: Confusion | null
   modelDir: string | null
@@ -46,17 +52,28 @@ export function parseFinetuneResult(result: unknown): FinetuneView | null {
   const before = metricsRoot.before
   const after = metricsRoot.after
   if (!isObj(before) || !isObj(after)) return null
-  const metrics: MetricPair[] = []
-  for (const [k, v] of Object.entries(before)) {
-    const a = after[k]
-    if (typeof v === 'number' && typeof a === 'number' && Number.isFinite(v) && Number.isFinite(a))
-      metrics.push({ name: k, before: v, after: a })
+  const pairs = (b: Record<string, unknown>, a: Record<string, unknown>): MetricPair[] => {
+    const out: MetricPair[] = []
+    for (const [k, v] of Object.entries(b)) {
+      const x = a[k]
+      // Scores only: counts such as `n` would dwarf them on a shared axis.
+      if (typeof v === 'number' && typeof x === 'number' && v >= 0 && v <= 1 && x >= 0 && x <= 1)
+        out.push({ name: k, before: v, after: x })
+    }
+    return out
   }
-  const modelDir = [result.modelDir, result.outDir, result.model, result.dir].find(
+  const metrics = pairs(before, after)
+  const perClass =
+    isObj(before.perClass) && isObj(after.perClass) ? pairs(before.perClass, after.perClass) : []
+  const num = (...xs: unknown[]) => (xs.find((x) => typeof x === 'number') as number | undefined) ?? null
+  const modelDir = [result.modelDir, result.outDir, result.out, result.model, result.dir].find(
     (x) => typeof x === 'string',
   ) as string | undefined
   return {
     metrics,
+    perClass,
+    heldOut: num(result.heldOutCount, before.n),
+    trained: num(result.trainCount, result.used),
     before: confusionOf(before, result.labels),
     after: confusionOf(after, result.labels),
     modelDir: modelDir ?? null,

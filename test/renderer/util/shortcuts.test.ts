@@ -72,10 +72,13 @@ describe('uncertainty', () => {
 
 describe('fine-tune result', () => {
   it('pairs numeric metrics and reads confusion matrices', () => {
+    // The shape of the engine's FinetuneSummary (reportSummary before/after).
     const v = parseFinetuneResult({
       before: {
+        n: 4,
         accuracy: 0.5,
         weightedF1: 0.4,
+        perClass: { a: 0.5, b: 0.4 },
         confusion: [
           [1, 1],
           [0, 2],
@@ -83,20 +86,29 @@ describe('fine-tune result', () => {
         labels: ['a', 'b'],
       },
       after: {
+        n: 4,
         accuracy: 0.75,
         weightedF1: 0.7,
+        perClass: { a: 0.8, b: 0.6 },
         confusion: [
           [2, 0],
           [1, 1],
         ],
         labels: ['a', 'b'],
       },
-      modelDir: '/m/v2',
+      heldOutCount: 4,
+      trainCount: 12,
+      out: '/m/v2',
     })!
     expect(v.metrics).toEqual([
       { name: 'accuracy', before: 0.5, after: 0.75 },
       { name: 'weightedF1', before: 0.4, after: 0.7 },
     ])
+    expect(v.perClass).toEqual([
+      { name: 'a', before: 0.5, after: 0.8 },
+      { name: 'b', before: 0.4, after: 0.6 },
+    ])
+    expect([v.heldOut, v.trained]).toEqual([4, 12])
     expect(v.after).toEqual({
       labels: ['a', 'b'],
       matrix: [
