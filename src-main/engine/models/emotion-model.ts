@@ -45,6 +45,12 @@ export interface EmotionModelConfig {
   audio: SequenceEncoderConfig | null
   visual: SequenceEncoderConfig | null
   seed: number
+  /**
+   * Auxiliary classification tasks trained alongside (multi-task), e.g. MELD's sentiment
+   * (positive / negative / neutral): a second head on the same hidden layer, loss × weight.
+   * Used only in training; predictions come from the main head.
+   */
+  auxTasks?: { name: string; labels: string[]; weight: number }[]
 }
 
 /** One utterance to classify (or learn from). */
@@ -54,6 +60,8 @@ export interface EmotionExample {
   context?: string[]
   features?: UtteranceFeatures | null
   label?: string | null
+  /** Labels of auxiliary tasks by task name (missing = no loss for that row). */
+  aux?: Record<string, string | null | undefined>
 }
 
 export interface EmotionBatch {
@@ -66,6 +74,8 @@ export interface EmotionBatch {
   labels: Int32Array | null
   /** Per-row loss weights (class weighting), or null. */
   weights: Float32Array | null
+  /** Per auxiliary task: label index per row and a 0/1 mask (0 = no label). */
+  aux: { labels: Int32Array; mask: Float32Array }[]
 }
 
 export class EmotionModel {
@@ -76,6 +86,7 @@ export class EmotionModel {
   private readonly absent: Partial<Record<Modality, TF.Variable>> = {}
   private readonly head1: Linear
   private readonly head2: Linear
+  private readonly auxHeads: Linear[]
   readonly labelIndex: Map<string, number>
 
   constructor(
@@ -112,6 +123,9 @@ export class EmotionModel {
     })
     this.head1 = new Linear(root.sub('head1'), c.fusedDim, c.headHidden)
     this.head2 = new Linear(root.sub('head2'), c.headHidden, c.labels.length)
+    this.auxHeads = (c.auxTasks ?? []).map(
+      (t) => new Linear(root.sub(`aux_${t.name}`), c.headHidden, t.labels.length),
+    )
   }
 
   // ---------------------------------------------------------------- batches
@@ -191,7 +205,20 @@ export class EmotionModel {
       })
       if (classWeights) weights = Float32Array.from(labels, (k) => classWeights[k]!)
     }
-    return { size: B, text, audio: seq('audio'), visual: seq('visual'), present, labels, weights }
+    const aux = (c.auxTasks ?? []).map((t) => {
+      const idx = new Map(t.labels.map((l, i) => [l, i]))
+      const lab = new Int32Array(B)
+      const mask = new Float32Array(B)
+      examples.forEach((e, i) => {
+        const k = idx.get(e.aux?.[t.name] ?? '')
+        if (k !== undefined) {
+          lab[i] = k
+          mask[i] = 1
+        }
+      })
+      return { labels: lab, mask }
+    })
+    return { size: B, text, audio: seq('audio'), visual: seq('visual'), present, labels, weights, aux }
   }
 
   // ---------------------------------------------------------------- forward
@@ -219,27 +246,44 @@ export class EmotionModel {
     return { latents, masks }
   }
 
-  /** Fusion + head on given inputs → logits [B, K] and the fusion's auxiliary loss. */
-  head(inputs: FusionInputs, training: boolean): { logits: Tensor; auxLoss: TF.Scalar | null } {
+  /** Fusion + head on given inputs → logits [B, K], auxiliary-task logits and the fusion's auxiliary loss. */
+  head(
+    inputs: FusionInputs,
+    training: boolean,
+  ): { logits: Tensor; auxLogits: Tensor[]; auxLoss: TF.Scalar | null } {
     const tf = tfm()
     const { fused, auxLoss } = this.fusion.apply(inputs, { training })
     const h = dropout(tf.relu(this.head1.apply(fused)), this.config.dropout, this.store.rng, training)
-    return { logits: this.head2.apply(h), auxLoss }
+    return {
+      logits: this.head2.apply(h),
+      auxLogits: training ? this.auxHeads.map((a) => a.apply(h)) : [],
+      auxLoss,
+    }
   }
 
-  forward(b: EmotionBatch, training: boolean): { logits: Tensor; auxLoss: TF.Scalar | null } {
+  forward(
+    b: EmotionBatch,
+    training: boolean,
+  ): { logits: Tensor; auxLogits: Tensor[]; auxLoss: TF.Scalar | null } {
     return this.head(this.encode(b, training), training)
   }
 
-  /** Task loss (weighted cross-entropy) + auxiliary fusion loss. */
+  /** Task loss (weighted cross-entropy) + auxiliary-task losses + the fusion's auxiliary loss. */
   loss(b: EmotionBatch, training: boolean): TF.Scalar {
     if (!b.labels) throw new Error('emotion model: loss needs labelled examples')
     const tf = tfm()
-    const { logits, auxLoss } = this.forward(b, training)
+    const { logits, auxLogits, auxLoss } = this.forward(b, training)
     const labels = tf.tensor1d(b.labels, 'int32')
     const mask = b.weights ? tf.tensor1d(b.weights) : null
-    const task = softmaxCrossEntropy(logits, labels, { mask }) as TF.Scalar
-    return auxLoss ? task.add(auxLoss) : task
+    let total = softmaxCrossEntropy(logits, labels, { mask }) as TF.Scalar
+    auxLogits.forEach((l, i) => {
+      const a = b.aux[i]!
+      if (!a.mask.some((v) => v > 0)) return
+      const w = this.config.auxTasks![i]!.weight
+      const ce = softmaxCrossEntropy(l, tf.tensor1d(a.labels, 'int32'), { mask: tf.tensor1d(a.mask) })
+      total = total.add(ce.mul(w))
+    })
+    return auxLoss ? total.add(auxLoss) : total
   }
 
   /** Class probabilities [n·K] row-major (input order), in length-sorted batches, no tensors left behind. */

