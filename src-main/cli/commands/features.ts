@@ -10,7 +10,7 @@ import path from 'node:path'
 import { isMediaError } from '../../engine/media/errors'
 import { segmentMediaDetailed } from '../../engine/segment'
 import { extractFeatures, featureCacheStats, type FaceDetectorChoice } from '../../engine/features'
-import { writeFeatureExport } from '../../engine/features/export'
+import { checkExportTarget, writeFeatureExport } from '../../engine/features/export'
 import { CliError, printJson } from '../output'
 
 interface FeaturesCliOptions {
@@ -52,6 +52,9 @@ export function registerFeatures(program: Command): void {
       const hitsBefore = featureCacheStats.hits
       const t0 = Date.now()
       try {
+        await checkExportTarget(opts.out).catch((err: Error) => {
+          throw new CliError(err.message, 2)
+        })
         const seg = await segmentMediaDetailed(video, {
           subs: opts.subs,
           signal: ac.signal,

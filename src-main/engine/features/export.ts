@@ -13,7 +13,7 @@
  * Python: `m = json.load(open('manifest.json')); a = numpy.load('audio/' + m['utterances'][0]['audioFile'])`.
  * Writes into a temp folder next to DIR and renames it into place, so DIR is never half written.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { encodeNpy } from './npy'
@@ -65,6 +65,22 @@ function safeName(id: string, used: Set<string>): string {
   return name
 }
 
+/**
+ * Throws when `outDir` may not be written: it exists, is not empty and holds no earlier export.
+ * Call before a long extraction so a bad --out fails at once.
+ */
+export async function checkExportTarget(outDir: string): Promise<void> {
+  const dir = path.resolve(outDir)
+  if (existsSync(dir) && !existsSync(path.join(dir, 'manifest.json'))) {
+    const st = await stat(dir)
+    if (!st.isDirectory()) throw new Error(`${dir} exists and is not a folder`)
+    if ((await readdir(dir)).length)
+      throw new Error(
+        `${dir} exists and is not an earlier feature export (no manifest.json): refusing to overwrite it`,
+      )
+  }
+}
+
 /** Writes `features` to `outDir` (created; an existing folder is replaced only if it holds an earlier export). */
 export async function writeFeatureExport(
   outDir: string,
@@ -72,13 +88,7 @@ export async function writeFeatureExport(
   meta: ExportMeta,
 ): Promise<void> {
   const dir = path.resolve(outDir)
-  if (existsSync(dir) && !existsSync(path.join(dir, 'manifest.json'))) {
-    const { readdir } = await import('node:fs/promises')
-    if ((await readdir(dir)).length)
-      throw new Error(
-        `${dir} exists and is not an earlier feature export (no manifest.json): refusing to overwrite it`,
-      )
-  }
+  await checkExportTarget(dir)
   const tmp = `${dir}.tmp-${process.pid}`
   await rm(tmp, { recursive: true, force: true })
   await mkdir(path.join(tmp, 'audio'), { recursive: true })
