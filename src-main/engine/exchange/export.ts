@@ -82,6 +82,14 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
     mediaIds.length > 1 ||
     (existsSync(opts.out) && statSync(opts.out).isDirectory()) ||
     /[/\\]$/.test(opts.out)
+  if (
+    mediaIds.length > 1 &&
+    path.extname(opts.out).toLowerCase() === EXT[opts.format] &&
+    !(existsSync(opts.out) && statSync(opts.out).isDirectory())
+  )
+    throw new Error(
+      `the project has ${mediaIds.length} media files and ${opts.format} holds one: give a folder for --out (one file per media) or choose one media item`,
+    )
   const folder = outIsFolder ? checkOutputFolder(opts.out) : null
   const usedNames = new Set<string>()
   let count = 0

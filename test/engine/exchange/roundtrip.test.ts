@@ -238,6 +238,9 @@ describe('path safety', () => {
       )
     const folder = path.join(tmp, `out${k}`)
     const res = await exportProject(store, { format: 'vtt', out: folder })
+    await expect(exportProject(store, { format: 'vtt', out: path.join(tmp, 'one.vtt') })).rejects.toThrow(
+      /4 media files and vtt holds one/,
+    )
     expect(res.files).toHaveLength(4)
     for (const f of res.files) {
       expect(path.dirname(f)).toBe(folder)
