@@ -194,8 +194,15 @@ describe('fws batch', () => {
         expect(r.end as number).toBeGreaterThan(r.start as number)
       }
       if (models.tasks.includes('translation')) {
+        // Every utterance with a transcript has a translation (from a tiny model: words, not quality).
+        for (const r of rows)
+          expect(typeof r.translation === 'string' && r.translation.length > 0).toBe(
+            (r.text as string).length > 0,
+          )
         const vtt = readFileSync(path.join(out, `${name}.vtt`), 'utf8')
-        expect(vtt.startsWith('WEBVTT')).toBe(true)
+        expect(vtt.startsWith('WEBVTT\n')).toBe(true)
+        const withText = rows.filter((r) => (r.text as string).length > 0)
+        expect(vtt.match(/ --> /g)?.length ?? 0).toBe(withText.length)
       }
     }
     const interview = jsonl(path.join(out, 'interview.utterances.jsonl'))

@@ -159,7 +159,10 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
         for (let i = 0; i < withText.length; i += MODEL_CHUNK) {
           check()
           const chunk = withText.slice(i, i + MODEL_CHUNK)
-          const out = await tr.translate(chunk.map(([t]) => t))
+          const out = await tr.translate(
+            chunk.map(([t]) => t),
+            chunk.map(([, idx]) => feats[idx] ?? null),
+          )
           chunk.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
           report('translation', (i + chunk.length) / withText.length)
           await new Promise((r) => setImmediate(r))

@@ -55,7 +55,14 @@ export interface TinyModels {
 /** Trains the tiny models into `dir` (one sub-folder per model). */
 export async function trainTinyModels(dir: string): Promise<TinyModels> {
   const labels = await trainTinyEmotionModel(path.join(dir, 'emotion-tiny'))
-  return { dir, tasks: ['emotion'], labels, emotionName: 'emotion-tiny-test', version: '0.0.1' }
+  const translation = await trainTinyTranslationModel(path.join(dir, 'translation-tiny'))
+  return {
+    dir,
+    tasks: translation ? ['emotion', 'translation'] : ['emotion'],
+    labels,
+    emotionName: 'emotion-tiny-test',
+    version: '0.0.1',
+  }
 }
 
 /** Trains a small AutoFusion text+audio+visual emotion model into `out` (≈ seconds on wasm); returns its labels. */
@@ -90,4 +97,52 @@ export async function trainTinyEmotionModel(out: string): Promise<string[]> {
     training: { epochs: 1, batchSize: 32, lr: 3e-3 },
   })
   return labels
+}
+
+/**
+ * Trains a very small translation model (Transformer + AutoFusion, C2's trainer) on the first
+ * lines of Multi30K en→de into `out`, for a handful of steps: real weights, real beam search, and
+ * (at this size) mostly wrong German. Returns false when the Multi30K files are absent.
+ */
+export async function trainTinyTranslationModel(out: string): Promise<boolean> {
+  const { trainTranslation } = await import('../../../../src-main/engine/models/translation/train')
+  const { defaultMulti30kDir } = await import('../../../../src-main/engine/models/translation/data')
+  const zlib = await import('node:zlib')
+  const fs = await import('node:fs')
+  const src = path.join(defaultMulti30kDir(), 'train.en.gz')
+  const tgt = path.join(defaultMulti30kDir(), 'train.de.gz')
+  if (!existsSync(src) || !existsSync(tgt)) return false
+  const data = path.join(path.dirname(out), 'tiny-multi30k')
+  fs.mkdirSync(data, { recursive: true })
+  const head = (f: string, n: number) =>
+    zlib.gunzipSync(readFileSync(f)).toString('utf8').split('\n').slice(0, n).join('\n') + '\n'
+  fs.writeFileSync(path.join(data, 'train.en'), head(src, 400))
+  fs.writeFileSync(path.join(data, 'train.de'), head(tgt, 400))
+  fs.writeFileSync(path.join(data, 'val.en'), head(src, 20))
+  fs.writeFileSync(path.join(data, 'val.de'), head(tgt, 20))
+  await trainTranslation({
+    trainSrc: path.join(data, 'train.en'),
+    trainTgt: path.join(data, 'train.de'),
+    valSrc: path.join(data, 'val.en'),
+    valTgt: path.join(data, 'val.de'),
+    out,
+    vocabSize: 400,
+    model: {
+      dModel: 32,
+      heads: 2,
+      ffDim: 64,
+      encLayers: 1,
+      decLayers: 1,
+      latentDim: 16,
+      fusedDim: 16,
+      maxLen: 64,
+    },
+    batchTokens: 2000,
+    maxSteps: 4,
+    validateEvery: 4,
+    workers: 0,
+    seed: 1,
+    command: 'test setup: tiny translation model',
+  })
+  return true
 }
