@@ -2,7 +2,7 @@
 // source), then read the export back both with our .npy reader and, when NumPy is installed, with
 // Python itself, to prove the documented format is what a Python user gets.
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -117,6 +117,14 @@ print(json.dumps({'a': list(a.shape), 'dtype': str(a.dtype), 'v_missing': float(
       code: 2,
       stderr: expect.stringContaining('--fps'),
     })
+    const busy = path.join(tmp, 'busy')
+    mkdirSync(busy)
+    writeFileSync(path.join(busy, 'keep.txt'), 'mine')
+    await expect(fws(['features', video, '--out', busy])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('refusing to overwrite'),
+    })
+    expect(readFileSync(path.join(busy, 'keep.txt'), 'utf8')).toBe('mine')
     await expect(
       fws(['features', path.join(tmp, 'nope.mp4'), '--out', path.join(tmp, 'y')]),
     ).rejects.toMatchObject({
