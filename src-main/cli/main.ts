@@ -15,6 +15,7 @@ import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
 import { registerTrain } from './commands/train'
 import { registerEval } from './commands/eval'
+import { registerTranslate } from './commands/translation'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerBatch(program)
   registerTrain(program)
   registerEval(program)
+  registerTranslate(program)
   registerProject(program)
   registerExport(program)
   registerImport(program)

@@ -9,12 +9,14 @@ import { readLabelled } from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import { emotionExamples, loadEmotionModel, reportSummary } from '../../engine/models/emotion'
 import { CliError, printJson } from '../output'
+import { registerEvalTranslation } from './translation'
 
 export function registerEval(program: Command): Command {
   const evalCmd = program
     .command('eval')
     .description('measure a model on labelled data (emotion | translation)')
   registerEvalEmotion(evalCmd)
+  registerEvalTranslation(evalCmd)
   return evalCmd
 }
 
