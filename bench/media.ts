@@ -66,7 +66,7 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
   const { segmentMedia } = await import('../src-main/engine/segment')
   const speech = JSON.parse(speechJson) as { start: number; end: number }[]
   const reps = arg('reps', 2)
-  const audioReps = Math.max(reps, 5)
+  const audioReps = Math.max(reps, 9)
   const tools = ffmpegTools()
   let last = ''
   setMediaCommandLogger((line) => (last = line))
@@ -107,37 +107,40 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
     ffmpeg: { path: tools.ffmpeg.path, version: tools.ffmpeg.version },
     commands: { audio: '', frames: '' },
   }
+  // Engine and baseline alternate which goes first, so neither always meets a warmer cache.
   for (let r = 0; r < audioReps; r++) {
-    let sum = 0
     let n = 0
-    out.audio.engine.push(
-      await time(async () => {
+    let sum = 0
+    const engine = () =>
+      time(async () => {
         for await (const c of decodeAudio(file)) {
           n += c.length
           sum += c[c.length - 1]! // touch the data
         }
-      }),
-    )
+      })
+    if (r % 2 && out.commands.audio) out.audio.ffmpeg.push(await baseline(out.commands.audio))
+    out.audio.engine.push(await engine())
     void sum
     out.audio.samples = n
     out.commands.audio = last
-    out.audio.ffmpeg.push(await baseline(last))
+    if (!(r % 2)) out.audio.ffmpeg.push(await baseline(last))
   }
   for (let r = 0; r < reps; r++) {
     let count = 0
     let size = ''
-    out.frames.engine.push(
-      await time(async () => {
+    const engine = () =>
+      time(async () => {
         for await (const f of sampleFrames(file, { fps: 2, shortSide: 320 })) {
           count++
           size = `${f.width}×${f.height}`
         }
-      }),
-    )
+      })
+    if (r % 2 && out.commands.frames) out.frames.ffmpeg.push(await baseline(out.commands.frames))
+    out.frames.engine.push(await engine())
     out.frames.count = count
     out.frames.size = size
     out.commands.frames = last
-    out.frames.ffmpeg.push(await baseline(last))
+    if (!(r % 2)) out.frames.ffmpeg.push(await baseline(last))
   }
   const t0 = performance.now()
   const utts = await segmentMedia(file, { vad: true })

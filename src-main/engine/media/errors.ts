@@ -113,6 +113,14 @@ export function ffmpegFailure(
   const tail = lines.slice(-8).join('\n')
   const detail = [opts.command ? `command: ${opts.command}` : '', tail].filter(Boolean).join('\n')
   const text = lines.join('\n')
+  // Killed from outside (shutdown, killAllMediaProcesses): say so, whatever it printed before.
+  if (opts.signal)
+    return new MediaError(
+      'FFMPEG_FAILED',
+      file,
+      `${opts.what ?? 'ffmpeg'} on ${file} was stopped: the process was killed by ${opts.signal}.`,
+      { detail },
+    )
   if (
     /moov atom not found|partial file|Invalid data found|could not find codec parameters|EBML header parsing failed|Unknown format|misdetection possible/i.test(
       text,
