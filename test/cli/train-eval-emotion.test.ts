@@ -1,0 +1,102 @@
+/**
+ * `fws train emotion` and `fws eval emotion` end to end on a small MELD-format CSV: the checkpoint
+ * folder is written (manifest, model.json, weights, vocab), `--resume` continues the saved state,
+ * eval prints the JSON metrics, and a bad model folder gives a clear error and exit code.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = path.resolve(import.meta.dirname, '../..')
+const fws = (args: string[]) =>
+  run(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
+    cwd: root,
+    env: { ...process.env, FWS_FROM_SOURCE: '1' },
+    maxBuffer: 16 << 20,
+  })
+
+function meldCsv(file: string, n: number, seed: number): void {
+  const lines = [
+    'Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,Season,Episode,StartTime,EndTime',
+  ]
+  const joy = ['That is wonderful!', 'I love it, thanks!', 'Yay, great news!']
+  const anger = ['Get out of here!', 'I hate you, stop it!', 'This is so unfair!']
+  const neutral = ['I will be at home.', 'It starts at five.', 'The keys are on the table.']
+  for (let i = 0; i < n; i++) {
+    const k = (i + seed) % 3
+    const [emo, sent, pool] =
+      k === 0
+        ? ['joy', 'positive', joy]
+        : k === 1
+          ? ['anger', 'negative', anger]
+          : ['neutral', 'neutral', neutral]
+    lines.push(
+      `${i + 1},"${pool[(i * 7 + seed) % 3]}",Ross,${emo},${sent},${Math.floor(i / 4)},${i % 4},1,1,"00:00:01,000","00:00:02,000"`,
+    )
+  }
+  writeFileSync(file, lines.join('\n') + '\n')
+}
+
+describe('fws train/eval emotion', () => {
+  it('trains to a checkpoint folder, resumes, and evaluates with --json', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fws-cli-emo-'))
+    const train = path.join(dir, 'train.csv')
+    const dev = path.join(dir, 'dev.csv')
+    meldCsv(train, 60, 0)
+    meldCsv(dev, 24, 1)
+    const out = path.join(dir, 'model')
+    const common = [
+      'train',
+      'emotion',
+      '--data',
+      train,
+      '--dev',
+      dev,
+      '--out',
+      out,
+      '--no-pretrained',
+      '--latent',
+      '16',
+      '--hidden',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--labels',
+      'neutral,joy,anger',
+      '--aux-sentiment',
+      '0.5',
+    ]
+    await fws([...common, '--epochs', '2', '--log', path.join(dir, 'train.log')])
+    for (const f of ['manifest.json', 'model.json', 'weights.bin', 'vocab.json', 'train-state/state.json'])
+      expect(existsSync(path.join(out, f)), f).toBe(true)
+    const m1 = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'))
+    expect(m1.task).toBe('emotion')
+    expect(m1.modalities.audio.trained).toBe(false)
+    expect(m1.command).toContain('train emotion')
+    expect(readFileSync(path.join(dir, 'train.log'), 'utf8')).toMatch(/epoch 2\/2/)
+    const resumed = await fws([...common, '--epochs', '4', '--resume', '--patience', '9']).catch(
+      (e: { stderr: string }) => e,
+    )
+    // A different --epochs changes the schedule: resume must refuse rather than silently mix runs.
+    expect(String((resumed as { stderr: string }).stderr)).toMatch(
+      /different model configuration, data or options/,
+    )
+    const { stdout } = await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json'])
+    const r = JSON.parse(stdout)
+    expect(r.n).toBe(24)
+    expect(r.weightedF1).toBeGreaterThan(0.5)
+    expect(Object.keys(r.perClass)).toEqual(['neutral', 'joy', 'anger'])
+    expect(r.confusion).toHaveLength(3)
+    const bad = await fws(['eval', 'emotion', '--model', dir, '--data', dev]).catch(
+      (e: { stderr: string; code: number }) => e,
+    )
+    expect((bad as { code: number }).code).toBe(1)
+    expect((bad as { stderr: string }).stderr).toMatch(/manifest.json is missing/)
+  }, 180_000)
+})
