@@ -18,6 +18,7 @@ import type { WorkerName } from '../jobs/worker-entry'
 import { EXTRACTOR_VERSION } from '../features/types'
 import { probe } from '../media/probe'
 import { discoverMedia, outputNames } from './discover'
+import { assembleResult } from './assemble'
 import { contentHash } from './hash'
 import {
   findReusableRecord,
@@ -35,8 +36,11 @@ import {
   type FileResult,
   type FileTask,
   type ModelSelection,
+  type PartOutcome,
   type Segment,
+  type SegmentOutcome,
   type Stage,
+  type WorkerTask,
 } from './types'
 
 export interface BatchOptions {
@@ -191,7 +195,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   }))
   const backends = new Set<string>()
   const work = { processed: 0, reusedComplete: 0, reusedFailed: 0 }
-  const pool = new WorkerPool<FileTask, FileResult, FileProgress>({
+  const pool = new WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>({
     worker: opts.worker ?? 'pipeline-worker',
     size: Math.min(jobs, Math.max(1, files.length)),
   })
@@ -243,22 +247,58 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       const segments = opts.segmentsFor ? await opts.segmentsFor(file, hash) : null
       let result: FileResult
       try {
-        result = await pool.run(
-          {
-            file,
-            fps,
-            subsDir,
-            models: opts.models,
-            cache: opts.cache !== false,
-            contentHash: hash,
-            segments,
-          },
+        const task: FileTask = {
+          file,
+          fps,
+          subsDir,
+          models: opts.models,
+          cache: opts.cache !== false,
+          contentHash: hash,
+          segments,
+        }
+        const seg = (await pool.run(
+          { kind: 'segment', task },
           {
             signal,
             onProgress: (p) =>
               progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
           },
+        )) as SegmentOutcome
+        // A long file is shared between the workers: contiguous runs of utterances, one per worker.
+        const parts = splitParts(seg.utterances, pool.size)
+        const segEnd = stageOffset('features')
+        const partFrac = parts.map(() => 0)
+        const shares = partShares(parts)
+        const outcomes = await Promise.all(
+          parts.map(
+            (p, k) =>
+              pool.run(
+                {
+                  kind: 'infer',
+                  task,
+                  part: {
+                    probe: seg.probe,
+                    utterances: p.utterances,
+                    textSource: seg.textSource,
+                    context: seg.utterances.slice(Math.max(0, p.offset - 8), p.offset).map((u) => u.text),
+                    offset: p.offset,
+                  },
+                },
+                {
+                  signal,
+                  onProgress: (pr) => {
+                    partFrac[k] = Math.max(
+                      partFrac[k]!,
+                      (stageOffset(pr.stage) - segEnd + STAGE_WEIGHTS[pr.stage] * pr.fraction) / (1 - segEnd),
+                    )
+                    const f = partFrac.reduce((a, x, j) => a + x * shares[j]!, 0)
+                    progress(pr.stage, pr.fraction, segEnd + (1 - segEnd) * f)
+                  },
+                },
+              ) as Promise<PartOutcome>,
+          ),
         )
+        result = assembleResult(task, seg, outcomes)
       } catch (err) {
         if (isAbortError(err) || signal.aborted) throw err
         const e = err as Error & { code?: string }
@@ -356,6 +396,40 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   await writeAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   job.progress(1, signal.aborted ? 'cancelled' : 'done')
   return summary
+}
+
+/** Parts shorter than this are not worth a second worker (its model loading, a second ffmpeg). */
+export const MIN_PART_SEC = 45
+
+/**
+ * Splits a file's utterances (in time order) into at most `k` contiguous runs of about equal
+ * media time, none shorter than MIN_PART_SEC: one run per worker for a long file, one run otherwise.
+ */
+export function splitParts<U extends { start: number; end: number }>(
+  utterances: U[],
+  k: number,
+): { offset: number; utterances: U[] }[] {
+  if (!utterances.length) return [{ offset: 0, utterances: [] }]
+  const span = utterances.at(-1)!.end - utterances[0]!.start
+  const n = Math.max(1, Math.min(k, Math.floor(span / MIN_PART_SEC), utterances.length))
+  if (n === 1) return [{ offset: 0, utterances }]
+  const parts: { offset: number; utterances: U[] }[] = []
+  let from = 0
+  for (let p = 1; p <= n; p++) {
+    const boundary = utterances[0]!.start + (span * p) / n
+    let to = from
+    while (to < utterances.length && (p === n || utterances[to]!.end <= boundary || to === from)) to++
+    if (to > from) parts.push({ offset: from, utterances: utterances.slice(from, to) })
+    from = to
+  }
+  return parts
+}
+
+/** Each part's share of the file's utterance time (for one progress figure). */
+function partShares(parts: { utterances: { start: number; end: number }[] }[]): number[] {
+  const len = parts.map((p) => p.utterances.reduce((a, u) => a + (u.end - u.start), 0))
+  const total = len.reduce((a, b) => a + b, 0)
+  return total > 0 ? len.map((l) => l / total) : parts.map(() => 1 / parts.length)
 }
 
 /** Where a stage starts within a file's 0..1 progress. */

@@ -14,8 +14,18 @@ import { abortError } from '../jobs/registry'
 import { probe } from '../media/probe'
 import { loadEmotionModel, type LoadedEmotionModel } from '../models/emotion'
 import { findSidecar, segmentMediaDetailed, type Utterance } from '../segment/index'
+import { assembleResult } from './assemble'
 import { loadTranslator, type Translator } from './translator'
-import type { FileProgress, FileResult, FileTask, Stage, UtteranceResult } from './types'
+import type {
+  FileProgress,
+  FileResult,
+  FileTask,
+  InferPart,
+  PartOutcome,
+  SegmentOutcome,
+  Stage,
+  UtteranceResult,
+} from './types'
 
 export interface ProcessContext {
   signal: AbortSignal
@@ -40,33 +50,42 @@ async function translator(dir: string): Promise<Translator> {
   return t
 }
 
-/** Runs the pipeline on `task.file`; throws MediaError (with a code) for bad media, AbortError on cancel. */
-export async function processFile(task: FileTask, ctx: ProcessContext): Promise<FileResult> {
+interface Timer {
+  stageSec: Record<string, number>
+  timed<T>(stage: string, fn: () => Promise<T> | T): Promise<T>
+}
+
+function timer(): Timer {
+  const stageSec: Record<string, number> = {}
+  return {
+    stageSec,
+    async timed(stage, fn) {
+      const t0 = performance.now()
+      try {
+        return await fn()
+      } finally {
+        stageSec[stage] = round3((stageSec[stage] ?? 0) + (performance.now() - t0) / 1000)
+      }
+    },
+  }
+}
+
+const reporter = (ctx: ProcessContext) => (stage: Stage, fraction: number) =>
+  ctx.progress({ stage, fraction: Math.min(1, Math.max(0, fraction)) })
+
+/**
+ * First half of a file: probe, then utterances (given cuts, sidecar in the file's folder or
+ * `subsDir`, embedded subtitles, else voice activity). Throws MediaError for bad media.
+ */
+export async function segmentFile(task: FileTask, ctx: ProcessContext): Promise<SegmentOutcome> {
   const { signal } = ctx
   const file = task.file
-  const stageSec: Record<string, number> = {}
-  const check = () => {
-    if (signal.aborted) throw abortError()
-  }
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    const t0 = performance.now()
-    try {
-      return await fn()
-    } finally {
-      stageSec[stage] = round3((stageSec[stage] ?? 0) + (performance.now() - t0) / 1000)
-    }
-  }
-  const report = (stage: Stage, fraction: number) =>
-    ctx.progress({ stage, fraction: Math.min(1, Math.max(0, fraction)) })
-
-  // The backend is chosen once per worker; models must be loaded after it.
-  const { choice } = await timed('load', () => getTf())
-
+  const t = timer()
+  const report = reporter(ctx)
   report('probe', 0)
-  const info = await timed('probe', () => probe(file, { signal }))
+  const info = await t.timed('probe', () => probe(file, { signal }))
   report('probe', 1)
-  check()
-
+  if (signal.aborted) throw abortError()
   report('segment', 0)
   let utterances: Utterance[]
   let textSource: string
@@ -81,7 +100,7 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
     textSource = 'given'
   } else {
     const subs = task.subsDir ? await findSidecar(path.join(task.subsDir, path.basename(file))) : null
-    const seg = await timed('segment', () =>
+    const seg = await t.timed('segment', () =>
       segmentMediaDetailed(file, {
         subs: subs ?? undefined,
         signal,
@@ -93,24 +112,43 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
       seg.origin && seg.source !== 'embedded' ? `${seg.source}:${path.basename(seg.origin)}` : seg.source
   }
   report('segment', 1)
-  check()
+  return { probe: info, utterances, textSource, stageSec: t.stageSec }
+}
+
+/**
+ * Second half, for a contiguous run of a file's utterances (the whole file, or one part when a
+ * long file is shared between workers): features, emotion, translation, result rows.
+ * `part.context` holds the transcripts just before the part, for the emotion model's dialogue context.
+ */
+export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessContext): Promise<PartOutcome> {
+  const { signal } = ctx
+  const file = task.file
+  const { utterances } = part
+  const t = timer()
+  const { stageSec, timed } = t
+  const check = () => {
+    if (signal.aborted) throw abortError()
+  }
+  const report = reporter(ctx)
+  // The backend is chosen once per worker; models must be loaded after it.
+  const { choice } = await timed('load', () => getTf())
 
   // Features: time is split by the extractor's own sub-stages (audio, visual, cache).
   report('features', 0)
   let sub = 'features.other'
   let subT0 = performance.now()
   const switchSub = (name: string) => {
-    const t = performance.now()
-    stageSec[sub] = round3((stageSec[sub] ?? 0) + (t - subT0) / 1000)
+    const now = performance.now()
+    stageSec[sub] = round3((stageSec[sub] ?? 0) + (now - subT0) / 1000)
     sub = name
-    subT0 = t
+    subT0 = now
   }
   const feats: UtteranceFeatures[] = utterances.length
     ? await timed('features', () =>
         extractFeatures(file, utterances, {
           fps: task.fps,
           signal,
-          probe: info,
+          probe: part.probe,
           cache: task.cache,
           contentHash: task.contentHash ?? undefined,
           onProgress: (f, stage) => {
@@ -130,6 +168,8 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
   if (task.models.emotion && utterances.length) {
     const model = await timed('load', () => emotionModel(task.models.emotion!.dir))
     const turns = contextTurns(model)
+    const texts = [...part.context, ...utterances.map((u) => u.text)]
+    const base = part.context.length
     await timed('emotion', async () => {
       for (let i = 0; i < utterances.length; i += MODEL_CHUNK) {
         check()
@@ -137,7 +177,7 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
         const out = model.predict(
           chunk.map((u, k) => ({
             text: u.text,
-            context: turns ? utterances.slice(Math.max(0, i + k - turns), i + k).map((p) => p.text) : [],
+            context: turns ? texts.slice(Math.max(0, base + i + k - turns), base + i + k) : [],
             features: feats[i + k] ?? null,
           })),
         )
@@ -152,7 +192,7 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
 
   const translations: (string | null)[] = new Array(utterances.length).fill(null)
   if (task.models.translation) {
-    const withText = utterances.map((u, i) => [u.text.trim(), i] as const).filter(([t]) => t.length > 0)
+    const withText = utterances.map((u, i) => [u.text.trim(), i] as const).filter(([text]) => text.length > 0)
     if (withText.length) {
       const tr = await timed('load', () => translator(task.models.translation!.dir))
       await timed('translation', async () => {
@@ -160,7 +200,7 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
           check()
           const chunk = withText.slice(i, i + MODEL_CHUNK)
           const out = await tr.translate(
-            chunk.map(([t]) => t),
+            chunk.map(([text]) => text),
             chunk.map(([, idx]) => feats[idx] ?? null),
           )
           chunk.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
@@ -174,22 +214,16 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
   check()
 
   return {
-    file,
-    durationSec: info.durationSec,
-    hasAudio: !!info.audio,
-    hasVideo: !!info.video,
     backend: choice.name,
-    probe: info,
-    models: task.models,
     stageSec,
-    utterances: utterances.map((u, i) => {
+    rows: utterances.map((u, i) => {
       const f = feats[i]
       return {
-        index: i,
+        index: part.offset + i,
         start: u.start,
         end: u.end,
         text: u.text,
-        textSource,
+        textSource: part.textSource,
         emotion: emotions[i] ?? null,
         translation: translations[i] ?? null,
         modalities: {
@@ -201,6 +235,17 @@ export async function processFile(task: FileTask, ctx: ProcessContext): Promise<
       }
     }),
   }
+}
+
+/** Both halves in one go (one worker, the whole file). */
+export async function processFile(task: FileTask, ctx: ProcessContext): Promise<FileResult> {
+  const seg = await segmentFile(task, ctx)
+  const part = await inferPart(
+    task,
+    { probe: seg.probe, utterances: seg.utterances, textSource: seg.textSource, context: [], offset: 0 },
+    ctx,
+  )
+  return assembleResult(task, seg, [part])
 }
 
 /** How many previous utterances the emotion model reads as dialogue context (from its config). */

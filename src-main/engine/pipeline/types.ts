@@ -4,6 +4,9 @@
  * cross the worker-thread boundary as they are.
  */
 
+import type { MediaProbe } from '../media/probe'
+import type { Utterance } from '../segment/index'
+
 /** The stages of one file, in order; progress and timings are reported under these names. */
 export const STAGES = ['probe', 'segment', 'features', 'emotion', 'translation'] as const
 export type Stage = (typeof STAGES)[number]
@@ -45,6 +48,35 @@ export interface FileTask {
    * file (sidecar / embedded subtitles, else voice activity).
    */
   segments: Segment[] | null
+}
+
+/** What a worker is asked to do: cut a file into utterances, or run the models on a run of them. */
+export type WorkerTask =
+  { kind: 'segment'; task: FileTask } | { kind: 'infer'; task: FileTask; part: InferPart }
+
+export interface SegmentOutcome {
+  probe: MediaProbe
+  utterances: Utterance[]
+  /** Where the cuts and text came from ('srt:clip.srt', 'embedded', 'vad', 'given'). */
+  textSource: string
+  stageSec: Record<string, number>
+}
+
+/** A contiguous run of a file's utterances for one worker. */
+export interface InferPart {
+  probe: MediaProbe
+  utterances: Utterance[]
+  textSource: string
+  /** Transcripts of the utterances just before this part (emotion dialogue context). */
+  context: string[]
+  /** Index of the part's first utterance in the file. */
+  offset: number
+}
+
+export interface PartOutcome {
+  rows: UtteranceResult[]
+  stageSec: Record<string, number>
+  backend: string
 }
 
 export interface Segment {
