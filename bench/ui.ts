@@ -14,6 +14,18 @@ import type { Page } from 'playwright-core'
 import { ffmpegTools } from '../src-main/engine/media/ffmpeg-locate'
 import { ensureRendererBuilt, launchChromium, resultsPath, startServeProcess } from '../test/e2e/harness'
 
+// The page-side callbacks below run in Chromium; Node's lib has no DOM, so they see these names
+// as untyped (module-scoped: nothing leaks into the rest of the Node program).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any
+declare const window: any
+declare const requestAnimationFrame: (cb: (t: number) => void) => number
+declare const KeyboardEvent: any
+declare const Event: any
+type HTMLElement = any
+type HTMLInputElement = any
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 const BIG = 10_000
 const SMALL = 100
 const CUE_SEC = 0.3
@@ -113,7 +125,7 @@ async function measure(page: Page, mediaName: string, rows: number): Promise<Fig
   await page.fill('[data-testid="filter"]', 'no row matches this')
   await page.locator('[data-testid="row-count"]', { hasText: `0 / ${rows}` }).waitFor()
   const rerenderMs = await page.evaluate(async (n) => {
-    const input = document.querySelector<HTMLInputElement>('[data-testid="filter"]')!
+    const input = document.querySelector('[data-testid="filter"]') as HTMLInputElement
     const start = performance.now()
     input.value = ''
     input.dispatchEvent(new Event('input', { bubbles: true }))
@@ -128,7 +140,7 @@ async function measure(page: Page, mediaName: string, rows: number): Promise<Fig
 
   // Scroll top to bottom, 900 px per frame, recording frame intervals.
   const scroll = await page.evaluate(async () => {
-    const el = document.querySelector<HTMLElement>('[data-testid="utable-body"]')!
+    const el = document.querySelector('[data-testid="utable-body"]') as HTMLElement
     el.scrollTop = 0
     await new Promise((r) => requestAnimationFrame(r))
     const times: number[] = []

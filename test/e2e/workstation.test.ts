@@ -76,11 +76,16 @@ describe('workstation in the browser', () => {
     expect(firstText?.trim()).toBe(video.speech[0]!.text)
     // The video element plays the media streamed from the server.
     await expect
-      .poll(() => page.locator('video').evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
+      .poll(
+        () => page.locator('video').evaluate((v) => (v as unknown as { readyState: number }).readyState),
+        { timeout: 20_000 },
+      )
       .toBeGreaterThanOrEqual(1)
-    expect(await page.locator('video').evaluate((v: HTMLVideoElement) => Math.round(v.duration))).toBe(
-      Math.round(video.durationSec),
-    )
+    expect(
+      await page
+        .locator('video')
+        .evaluate((v) => Math.round((v as unknown as { duration: number }).duration)),
+    ).toBe(Math.round(video.durationSec))
   })
 
   it('runs inference as a job and shows emotion and translation per row', async () => {
@@ -91,7 +96,7 @@ describe('workstation in the browser', () => {
     if (await refused.count()) throw new Error(`inference could not start: ${await refused.textContent()}`)
     await shot('02-inference-running')
     await expect
-      .poll(async () => (await job.getAttribute('data-status')) ?? '', { timeout: 150_000, intervals: [500] })
+      .poll(async () => (await job.getAttribute('data-status')) ?? '', { timeout: 150_000, interval: 500 })
       .toMatch(/done|failed|cancelled/)
     const status = await job.getAttribute('data-status')
     if (status !== 'done') throw new Error(`inference ${status}: ${await job.textContent()}`)
