@@ -88,6 +88,29 @@ describe('workstation in the browser', () => {
     ).toBe(Math.round(video.durationSec))
   })
 
+  it('selects a timeline region without moving the playhead, and plays just that utterance', async () => {
+    const video_ = page.locator('video')
+    const time = () => video_.evaluate((v) => (v as unknown as { currentTime: number }).currentTime)
+    const paused = () => video_.evaluate((v) => (v as unknown as { paused: boolean }).paused)
+    const box = (await page.locator('canvas.timeline-overlay').boundingBox())!
+    const duration = await video_.evaluate((v) => (v as unknown as { duration: number }).duration)
+    const target = video.speech[2]!
+    const before = await time()
+    await page.mouse.click(
+      box.x + ((target.start + target.end) / 2 / duration) * box.width,
+      box.y + box.height - 20,
+    )
+    await expect.poll(() => page.locator('.tr.selected').getAttribute('data-index')).toBe('2')
+    expect(await time()).toBe(before)
+    // Space plays [start, end] of the selected utterance and stops at its end.
+    await page.keyboard.press('Space')
+    await expect.poll(time, { timeout: 15_000 }).toBeGreaterThan(target.start)
+    await expect.poll(paused, { timeout: 15_000 }).toBe(true)
+    const stoppedAt = await time()
+    expect(stoppedAt).toBeGreaterThanOrEqual(target.end - 0.1)
+    expect(stoppedAt).toBeLessThan(target.end + 0.3)
+  })
+
   it('runs inference as a job and shows emotion and translation per row', async () => {
     await page.click('[data-testid="run-inference"]')
     const job = page.locator('[data-testid="job"]').first()
