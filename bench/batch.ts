@@ -179,13 +179,20 @@ async function main() {
       backend: string[]
     }
     const media = s.totals.mediaSec || video.durationSec
+    const rowsOut = readFileSync(path.join(out, 'talking-head.utterances.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { modalities: Record<string, boolean>; translation: string | null })
+    const pct = (f: (r: (typeof rowsOut)[number]) => boolean) =>
+      `${((100 * rowsOut.filter(f).length) / Math.max(1, rowsOut.length)).toFixed(0)}%`
+    const coverage = `text ${pct((r) => r.modalities.text!)}, audio ${pct((r) => r.modalities.audio!)}, visual ${pct((r) => r.modalities.visual!)}, face found ${pct((r) => r.modalities.face!)}, translated ${pct((r) => !!r.translation)}`
     const rows: [string, number][] = Object.entries(s.stageSec)
     const pad = (x: string, n: number) => x.padEnd(n)
     const lines = [
       '',
       `bench:batch — ${media.toFixed(0)} s of 1280×720 H.264 + AAC, speech over a face photo, .srt sidecar; fps ${fps}; jobs ${jobs}; backend ${s.backend.join(',')}`,
       `models: ${m.note}`,
-      `utterances: ${s.totals.utterances}`,
+      `utterances: ${s.totals.utterances} (modalities present: ${coverage})`,
       '',
       `${pad('stage (worker wall s)', 26)} ${pad('seconds', 9)} share`,
       ...rows.map(([k, v]) => `${pad(k, 26)} ${pad(v.toFixed(2), 9)} ${((100 * v) / wall).toFixed(1)}%`),
