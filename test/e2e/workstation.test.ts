@@ -111,6 +111,22 @@ describe('workstation in the browser', () => {
     expect(stoppedAt).toBeLessThan(target.end + 0.3)
   })
 
+  it('cancels a running inference job and says so', async () => {
+    await page.click('[data-testid="run-inference"]')
+    const job = page.locator('[data-testid="job"]').first()
+    const refused = page.locator('[data-testid="jobs-panel"] .error')
+    await Promise.race([job.waitFor(), refused.waitFor()])
+    if (await refused.count()) throw new Error(`inference could not start: ${await refused.textContent()}`)
+    await job.locator('[data-testid="job-cancel"]').click()
+    await expect
+      .poll(async () => (await job.getAttribute('data-status')) ?? '', { timeout: 60_000, interval: 250 })
+      .toMatch(/cancelled|done|failed/)
+    expect(await job.getAttribute('data-status')).toBe('cancelled')
+    expect(await job.textContent()).toContain('Cancelled')
+    await page.locator('[data-testid="jobs-panel"] button', { hasText: 'clear finished' }).click()
+    expect(await page.locator('[data-testid="job"]').count()).toBe(0)
+  }, 90_000)
+
   it('runs inference as a job and shows emotion and translation per row', async () => {
     await page.click('[data-testid="run-inference"]')
     const job = page.locator('[data-testid="job"]').first()
