@@ -5,7 +5,8 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "media-src 'self' fws-media: blob:",
-  "connect-src 'self'",
+  // The waveform fetches the media's audio through the fws-media protocol.
+  "connect-src 'self' fws-media:",
   "font-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
