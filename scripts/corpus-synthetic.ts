@@ -175,7 +175,7 @@ export async function generateSyntheticCorpus(
       let rate = 22050
       let t = 0.3
       const segs: { start: number; end: number; bright: boolean }[] = []
-      const gap = () => new Int16Array(Math.round(rate * 0.4))
+      const gap = () => new Int16Array(Math.round(rate * 0.3))
       for (const it of group) {
         // Arousal ranges from the issue text; within them, voice, speed, pitch and amplitude vary.
         const speed = it.arousal ? 190 + rng.int(40) : 100 + rng.int(31)
@@ -198,11 +198,23 @@ export async function generateSyntheticCorpus(
         ])
         const w = readWav(wav)
         rate = w.rate
+        // Each utterance is a window of 4.6–5.4 s whatever its speech rate, with the speech at a
+        // random offset inside: otherwise the utterance's duration (and so its number of video
+        // frames) would reveal the arousal to the visual modality.
+        const speech = w.pcm.length / rate
+        const win = Math.max(speech + 0.4, 4.6 + rng.next() * 0.8)
+        const lead = 0.2 + rng.next() * (win - speech - 0.4)
         if (!chunks.length) chunks.push(new Int16Array(Math.round(rate * 0.3)))
         const start = t
-        const end = t + w.pcm.length / rate
-        chunks.push(w.pcm, gap())
-        t = end + 0.4
+        const end = t + win
+        chunks.push(new Int16Array(Math.round(rate * lead)), w.pcm)
+        chunks.push(
+          new Int16Array(
+            Math.max(0, Math.round(rate * (end - start)) - Math.round(rate * lead) - w.pcm.length),
+          ),
+        )
+        chunks.push(gap())
+        t = end + 0.3
         segs.push({ start, end, bright: it.bright })
         utterances.push({
           id: it.id,
