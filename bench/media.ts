@@ -12,14 +12,16 @@
  * a fresh child process so its peak RSS is the engine's alone (fixture generation builds the
  * speech track in memory).
  *
- * Ratios use the best (minimum) of the runs of each side: other work on a shared machine only ever
- * adds time, so the minimum is the least noisy estimate of a side's own cost. Every run is printed.
+ * Each engine run is paired with the baseline run next to it (their order alternates), and the
+ * reported ratio is the median of the paired ratios: on a shared machine the load drifts, and
+ * neighbouring runs see about the same load. Best-of-n and median-of-n ratios are printed too.
  *
  * Options: --reps N (default 3 for frames, 9 for audio), --minutes M (default 10).
  */
 import { execFile, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { makeSpeechVideo } from '../test/helpers/media-fixtures'
@@ -28,8 +30,15 @@ const run = promisify(execFile)
 const self = fileURLToPath(import.meta.url)
 
 interface Measured {
-  audio: { engine: number[]; ffmpeg: number[]; samples: number }
-  frames: { engine: number[]; ffmpeg: number[]; count: number; size: string }
+  audio: { engine: number[]; ffmpeg: number[]; engineCpu: number[]; ffmpegCpu: number[]; samples: number }
+  frames: {
+    engine: number[]
+    ffmpeg: number[]
+    engineCpu: number[]
+    ffmpegCpu: number[]
+    count: number
+    size: string
+  }
   vad: {
     seconds: number
     utterances: number
@@ -76,27 +85,64 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
   setMediaCommandLogger((line) => (last = line))
   let ffmpegPeak = 0
   const watch = setInterval(() => {
-    for (const p of activeMediaProcesses()) ffmpegPeak = Math.max(ffmpegPeak, vmHwmMB(p.pid))
+    for (const p of activeMediaProcesses()) {
+      // The pid is the /usr/bin/time wrapper's; ffmpeg is its child.
+      let kids: number[] = []
+      try {
+        kids = readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8')
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number)
+      } catch {
+        /* exited */
+      }
+      for (const pid of [p.pid, ...kids]) ffmpegPeak = Math.max(ffmpegPeak, vmHwmMB(pid))
+    }
   }, 100)
 
-  const time = async (fn: () => Promise<void>) => {
+  // CPU seconds of every ffmpeg run, exact, from the /usr/bin/time wrapper FFMPEG_PATH points to
+  // (see main); wall time on a loaded shared machine is noisy, CPU time much less so.
+  const cpuLog = process.env.FWS_BENCH_CPU_LOG
+  const ffmpegCpuLines = (): number[] => {
+    if (!cpuLog) return []
+    try {
+      return readFileSync(cpuLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ').reduce((a, x) => a + Number(x), 0))
+    } catch {
+      return []
+    }
+  }
+  const ffmpegCpuSince = (n: number) =>
+    ffmpegCpuLines()
+      .slice(n)
+      .reduce((a, x) => a + x, 0)
+  /** Wall seconds and CPU seconds (this process + the ffmpeg runs it made) of fn. */
+  const time = async (fn: () => Promise<void>, withNode: boolean) => {
+    const n0 = ffmpegCpuLines().length
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     await fn()
-    return (performance.now() - t0) / 1000
+    const wall = (performance.now() - t0) / 1000
+    const c = process.cpuUsage(c0)
+    const nodeCpu = withNode ? (c.user + c.system) / 1e6 : 0
+    return { wall, cpu: nodeCpu + ffmpegCpuSince(n0) }
   }
   const baseline = (line: string) =>
     time(async () => {
       // The engine's command, verbatim, with its stdout going to /dev/null instead of a pipe.
       await run('sh', ['-c', `${line} > /dev/null 2>/dev/null`], { maxBuffer: 1 << 20 })
-    })
+    }, false)
 
   // Warm the page cache and fluent-ffmpeg's one-time capability query.
   await probe(file)
   for await (const _ of decodeAudio(file, { end: 1 })) void _
 
   const out: Measured = {
-    audio: { engine: [], ffmpeg: [], samples: 0 },
-    frames: { engine: [], ffmpeg: [], count: 0, size: '' },
+    audio: { engine: [], ffmpeg: [], engineCpu: [], ffmpegCpu: [], samples: 0 },
+    frames: { engine: [], ffmpeg: [], engineCpu: [], ffmpegCpu: [], count: 0, size: '' },
     vad: {
       seconds: 0,
       utterances: 0,
@@ -121,13 +167,20 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
           n += c.length
           sum += c[c.length - 1]! // touch the data
         }
-      })
-    if (r % 2 && out.commands.audio) out.audio.ffmpeg.push(await baseline(out.commands.audio))
-    out.audio.engine.push(await engine())
+      }, true)
+    const base = async (line: string) => {
+      const b = await baseline(line)
+      out.audio.ffmpeg.push(b.wall)
+      out.audio.ffmpegCpu.push(b.cpu)
+    }
+    if (r % 2 && out.commands.audio) await base(out.commands.audio)
+    const e = await engine()
+    out.audio.engine.push(e.wall)
+    out.audio.engineCpu.push(e.cpu)
     void sum
     out.audio.samples = n
     out.commands.audio = last
-    if (!(r % 2)) out.audio.ffmpeg.push(await baseline(last))
+    if (!(r % 2)) await base(last)
   }
   for (let r = 0; r < reps; r++) {
     let count = 0
@@ -138,13 +191,20 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
           count++
           size = `${f.width}×${f.height}`
         }
-      })
-    if (r % 2 && out.commands.frames) out.frames.ffmpeg.push(await baseline(out.commands.frames))
-    out.frames.engine.push(await engine())
+      }, true)
+    const base = async (line: string) => {
+      const b = await baseline(line)
+      out.frames.ffmpeg.push(b.wall)
+      out.frames.ffmpegCpu.push(b.cpu)
+    }
+    if (r % 2 && out.commands.frames) await base(out.commands.frames)
+    const e = await engine()
+    out.frames.engine.push(e.wall)
+    out.frames.engineCpu.push(e.cpu)
     out.frames.count = count
     out.frames.size = size
     out.commands.frames = last
-    if (!(r % 2)) out.frames.ffmpeg.push(await baseline(last))
+    if (!(r % 2)) await base(last)
   }
   const t0 = performance.now()
   const utts = await segmentMedia(file, { vad: true })
@@ -195,6 +255,15 @@ async function main(): Promise<void> {
     preset: 'veryfast',
   })
   process.stdout.write(`  ${video.file} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+  // Both sides run ffmpeg through the same /usr/bin/time wrapper, which appends each run's
+  // user + system CPU seconds to a log: exact CPU time of every ffmpeg process.
+  const { ffmpegTools } = await import('../src-main/engine/media/ffmpeg-locate')
+  const realFfmpeg = ffmpegTools().ffmpeg.path
+  const work = mkdtempSync(path.join(os.tmpdir(), 'fws-bench-media-'))
+  const cpuLog = path.join(work, 'cpu.log')
+  const wrapper = path.join(work, 'ffmpeg')
+  writeFileSync(wrapper, `#!/bin/sh\nexec /usr/bin/time -a -o '${cpuLog}' -f '%U %S' '${realFfmpeg}' "$@"\n`)
+  chmodSync(wrapper, 0o755)
   const child = spawn(
     process.execPath,
     [
@@ -206,25 +275,35 @@ async function main(): Promise<void> {
       JSON.stringify(video.speech),
       ...process.argv.slice(2),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, FFMPEG_PATH: wrapper, FWS_BENCH_CPU_LOG: cpuLog },
+    },
   )
   let json = ''
   child.stdout.on('data', (b: Buffer) => (json += b.toString()))
   const code = await new Promise<number | null>((r) => child.on('close', r))
+  rmSync(work, { recursive: true, force: true })
   if (code !== 0) throw new Error(`measurement process failed (exit ${code})`)
   const m = JSON.parse(json) as Measured
-  const ra = best(m.audio.engine) / best(m.audio.ffmpeg)
-  const rf = best(m.frames.engine) / best(m.frames.ffmpeg)
+  const paired = (e: number[], b: number[]) => median(e.map((x, i) => x / b[i]!))
+  const ra = paired(m.audio.engine, m.audio.ffmpeg)
+  const rf = paired(m.frames.engine, m.frames.ffmpeg)
+  const rba = best(m.audio.engine) / best(m.audio.ffmpeg)
+  const rbf = best(m.frames.engine) / best(m.frames.ffmpeg)
   const rma = median(m.audio.engine) / median(m.audio.ffmpeg)
   const rmf = median(m.frames.engine) / median(m.frames.ffmpeg)
   const lines = [
     `ffmpeg ${m.ffmpeg.version} (${m.ffmpeg.path})`,
     `video: ${video.durationSec} s, 1280×720 H.264 25 fps, ${video.speech.length} known speech intervals`,
     '',
-    'best of n runs                     engine (s)   plain ffmpeg → /dev/null (s)   ratio (target ≤ 1.2)',
-    `audio → 16 kHz mono f32 (n=${m.audio.engine.length})      ${f2(best(m.audio.engine)).padStart(6)}       ${f2(best(m.audio.ffmpeg)).padStart(6)}                      ${f2(ra)}  ${ra <= 1.2 ? 'OK' : 'OVER'}`,
-    `frames 2 fps ${m.frames.size} RGB (n=${m.frames.engine.length})  ${f2(best(m.frames.engine)).padStart(6)}       ${f2(best(m.frames.ffmpeg)).padStart(6)}                      ${f2(rf)}  ${rf <= 1.2 ? 'OK' : 'OVER'}`,
-    `  ratio of medians: audio ${f2(rma)}, frames ${f2(rmf)}; machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+    'median of n runs                   engine (s)   plain ffmpeg → /dev/null (s)   paired ratio (target ≤ 1.2)',
+    `audio → 16 kHz mono f32 (n=${m.audio.engine.length})      ${f2(median(m.audio.engine)).padStart(6)}       ${f2(median(m.audio.ffmpeg)).padStart(6)}                      ${f2(ra)}  ${ra <= 1.2 ? 'OK' : 'OVER'}`,
+    `frames 2 fps ${m.frames.size} RGB (n=${m.frames.engine.length})  ${f2(median(m.frames.engine)).padStart(6)}       ${f2(median(m.frames.ffmpeg)).padStart(6)}                      ${f2(rf)}  ${rf <= 1.2 ? 'OK' : 'OVER'}`,
+    `CPU seconds (ffmpeg + engine process; less sensitive to machine load), median of n:`,
+    `  audio:  engine ${f2(median(m.audio.engineCpu))}  ffmpeg ${f2(median(m.audio.ffmpegCpu))}  ratio ${f2(median(m.audio.engineCpu) / median(m.audio.ffmpegCpu))}`,
+    `  frames: engine ${f2(median(m.frames.engineCpu))}  ffmpeg ${f2(median(m.frames.ffmpegCpu))}  ratio ${f2(median(m.frames.engineCpu) / median(m.frames.ffmpegCpu))}`,
+    `  other wall-time ratios: best-of-n audio ${f2(rba)}, frames ${f2(rbf)}; of medians audio ${f2(rma)}, frames ${f2(rmf)}; machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
     `  runs: audio engine [${m.audio.engine.map(f2).join(', ')}] ffmpeg [${m.audio.ffmpeg.map(f2).join(', ')}]`,
     `        frames engine [${m.frames.engine.map(f2).join(', ')}] ffmpeg [${m.frames.ffmpeg.map(f2).join(', ')}]`,
     `  output: ${m.audio.samples} samples (${f2(m.audio.samples / 16000)} s), ${m.frames.count} frames`,
@@ -232,8 +311,8 @@ async function main(): Promise<void> {
       `${m.vad.utterances} utterances for ${m.vad.known} known; boundary error mean start ${f2(m.vad.meanStartErr)} s, end ${f2(m.vad.meanEndErr)} s, max ${f2(m.vad.maxErr)} s, ${m.vad.over03} of ${2 * m.vad.known} boundaries off by > 0.3 s`,
     `peak RSS: engine process ${m.maxRssMB.toFixed(0)} MB (target < 300 MB) ${m.maxRssMB < 300 ? 'OK' : 'OVER'}; ffmpeg child ${m.ffmpegPeakRssMB.toFixed(0)} MB`,
     `commands (rerunnable):`,
-    `  ${m.commands.audio}`,
-    `  ${m.commands.frames}`,
+    `  ${m.commands.audio.replace(wrapper, realFfmpeg)}`,
+    `  ${m.commands.frames.replace(wrapper, realFfmpeg)}`,
   ]
   process.stdout.write(lines.join('\n') + '\n')
 }
