@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeBadFiles, makeSpeechVideo } from '../helpers/media-fixtures'
 import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tiny-models'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
+import { ProjectStore } from '../../src-main/engine/project/store'
 
 const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
@@ -243,5 +244,29 @@ describe('fws batch', () => {
     ])
     expect(clean.code).toBe(0)
     expect(summaryOf(out).work).toEqual({ processed: 0, reusedComplete: 1, reusedFailed: 0 })
+
+    // 5. --project with --resume: the finished results go into a project, still without redoing work.
+    const proj = path.join(tmp, 'study.fwsproj')
+    const withProject = await fwsBatch([
+      path.join(input, 'interview.mp4'),
+      ...['--out', out, '--models', models.dir, '--tasks', models.tasks.join(','), '--fps', '1', '--resume'],
+      ...['--project', proj],
+    ])
+    expect(withProject.code).toBe(0)
+    expect(summaryOf(out).work).toEqual({ processed: 0, reusedComplete: 1, reusedFailed: 0 })
+    const store = ProjectStore.open(proj)
+    try {
+      const media = store.listMedia()
+      expect(media.map((m) => m.name)).toEqual(['interview.mp4'])
+      const rows = store.listUtterances(media[0]!.id)
+      expect(rows).toHaveLength(cues.interview!)
+      for (const [i, r] of rows.entries()) {
+        expect(r.prediction?.modelVersion).toBe(`${models.emotionName}@${models.version}`)
+        expect(r.prediction?.label).toBe((interview[i]!.emotion as { label: string }).label)
+        if (models.tasks.includes('translation')) expect(r.translation).toBe(interview[i]!.translation)
+      }
+    } finally {
+      store.close()
+    }
   }, 240_000)
 })

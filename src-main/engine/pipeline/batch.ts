@@ -8,7 +8,7 @@
  * The CLI (`fws batch`) and the app's `jobs.startInference` both run this; the app passes
  * `onFileResult` to store predictions in the open project.
  */
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { JobControl } from '../jobs/registry'
@@ -40,6 +40,7 @@ import {
   type Segment,
   type SegmentOutcome,
   type Stage,
+  type UtteranceResult,
   type WorkerTask,
 } from './types'
 
@@ -227,6 +228,9 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
           s.stageSec = rec.stageSec
           s.outputs = rec.outputs.map((o) => o.file)
           if (rec.status === 'done') {
+            // The results still go where this run sends them (e.g. a project given this time).
+            if (opts.onFileResult)
+              await opts.onFileResult(file, await reloadResult(outDir, name, file, opts.models, signal), hash)
             s.status = 'skipped'
             work.reusedComplete++
             job.item(i, { status: 'done', progress: 1 })
@@ -396,6 +400,33 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   await writeAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   job.progress(1, signal.aborted ? 'cancelled' : 'done')
   return summary
+}
+
+/** A finished file's result rebuilt from its outputs (for --resume with a sink such as a project). */
+async function reloadResult(
+  outDir: string,
+  name: string,
+  file: string,
+  models: ModelSelection,
+  signal: AbortSignal,
+): Promise<FileResult> {
+  const info = await probe(file, { signal })
+  const text = await readFile(outputPaths(outDir, name).jsonl, 'utf8')
+  const utterances = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as UtteranceResult)
+  return {
+    file,
+    durationSec: info.durationSec,
+    hasAudio: !!info.audio,
+    hasVideo: !!info.video,
+    utterances,
+    stageSec: {},
+    backend: 'none (reused)',
+    probe: info,
+    models,
+  }
 }
 
 /** Parts shorter than this are not worth a second worker (its model loading, a second ffmpeg). */
