@@ -226,6 +226,32 @@ describe('workstation in the browser', () => {
     expect(await page.locator('[data-testid="redo"]').isDisabled()).toBe(true)
   })
 
+  it('splits, merges and nudges boundaries with the keyboard, each undoable', async () => {
+    const rows = () => page.locator('.tr').count()
+    const n = await rows()
+    await page.locator('.tr[data-index="3"]').click()
+    const id = await selectedId()
+    const timeCell = () => rowById(id).locator('.c-time').textContent()
+    const original = await timeCell()
+    await page.keyboard.press('s') // split (the playhead is outside this row: at its middle)
+    await expect.poll(rows).toBe(n + 1)
+    await waitSaved()
+    await rowById(id).click()
+    await page.keyboard.press('m') // merge the first half with the second again
+    await expect.poll(rows).toBe(n)
+    await waitSaved()
+    await rowById(id).click()
+    await page.keyboard.press(']') // start 0.1 s later
+    await expect.poll(timeCell).not.toBe(original)
+    await waitSaved()
+    for (const expected of [n, n + 1, n]) {
+      await page.keyboard.press('Control+z')
+      await expect.poll(rows).toBe(expected)
+      await waitSaved()
+    }
+    await expect.poll(timeCell).toBe(original)
+  })
+
   it('keeps every correction across a reload', async () => {
     const before = await page.locator('.tr').evaluateAll((rows) =>
       rows.map((r) => ({
