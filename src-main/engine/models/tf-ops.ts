@@ -165,7 +165,10 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, opts: CrossE
         value,
         gradFunc: (dy: Tensor, saved: Tensor[]) => {
           const [sp, sy, sw, sd] = saved as [Tensor, Tensor, Tensor, Tensor]
-          const q = tf.oneHot(sy.reshape([rows]), cols, 1 - eps + eps / cols, eps / cols)
+          // tfjs-backend-wasm's OneHot kernel ignores on/off values (measured: it returns 0/1), so the
+          // smoothed target is built from the plain 0/1 one-hot.
+          const hot = tf.oneHot(sy.reshape([rows]), cols).toFloat()
+          const q = eps > 0 ? hot.mul(1 - eps).add(eps / cols) : hot
           const scale = sw.div(sd).mul(dy).reshape([rows, 1])
           return [sp.sub(q).mul(scale), tf.zerosLike(sy), tf.zerosLike(sw)]
         },

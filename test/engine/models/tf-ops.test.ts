@@ -157,6 +157,29 @@ describe('softmaxCrossEntropy', () => {
     })
   }
 
+  it('gives the same smoothed loss and gradient on the main backend as on cpu', async () => {
+    // Regression: wasm's OneHot kernel ignores on/off values; a smoothed target built with them
+    // silently dropped the gold-label pull and training collapsed to the uniform distribution.
+    const l = rand([40, 13], 60).mul(3)
+    const y = tf.tensor1d(
+      Array.from({ length: 40 }, (_, i) => (i * 7) % 13),
+      'int32',
+    )
+    const w = tf.tensor1d(Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? 0 : 1)))
+    const f = (x: TF.Tensor) => softmaxCrossEntropy(x, y, { mask: w, labelSmoothing: 0.1 })
+    const gMain = tf.grad(f)(l).arraySync()
+    const vMain = f(l).dataSync()[0]!
+    const [gCpu, vCpu] = await onBackend('cpu', () => {
+      const lc = tf.tensor(l.arraySync() as number[][])
+      const yc = tf.tensor1d(y.arraySync() as number[], 'int32')
+      const wc = tf.tensor1d(w.arraySync() as number[])
+      const fc = (x: TF.Tensor) => softmaxCrossEntropy(x, yc, { mask: wc, labelSmoothing: 0.1 })
+      return [tf.grad(fc)(lc).arraySync(), fc(lc).dataSync()[0]!] as const
+    })
+    expect(vMain).toBeCloseTo(vCpu, 5)
+    expect(maxAbsDiff(tf.tensor(gMain), tf.tensor(gCpu as number[][]))).toBeLessThan(1e-6)
+  })
+
   it('agrees between the main backend and cpu, and masks padding rows out', async () => {
     const l = [
       [2, -1, 0.5],
