@@ -74,10 +74,14 @@ export async function* decodeAudio(
     carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null
     if (usable === 0) continue
     buf = buf.subarray(0, usable)
-    // Copy into a fresh, 4-byte aligned buffer: pipe chunks may start at any byte offset.
-    const out = new Float32Array(usable / 4)
-    new Uint8Array(out.buffer).set(buf)
-    yield out
+    // Each pipe chunk is a fresh buffer nobody else holds: when it is 4-byte aligned, view it as
+    // floats without copying; otherwise copy into an aligned one.
+    if (buf.byteOffset % 4 === 0) yield new Float32Array(buf.buffer, buf.byteOffset, usable / 4)
+    else {
+      const out = new Float32Array(usable / 4)
+      new Uint8Array(out.buffer).set(buf)
+      yield out
+    }
   }
 }
 
