@@ -101,7 +101,8 @@ export async function* sampleFrames(file: string, opts: SampleFramesOptions): As
   ]
   const span = (opts.end ?? info.durationSec) - start
   if (opts.end !== undefined) outputOptions.push('-t', (opts.end - start).toFixed(6))
-  let frame = new Uint8Array(frameBytes)
+  // Not zero-filled: every byte is overwritten before the frame is handed out.
+  let frame: Uint8Array = Buffer.allocUnsafeSlow(frameBytes)
   let filled = 0
   let index = 0
   for await (const chunk of streamFfmpeg({
@@ -126,7 +127,7 @@ export async function* sampleFrames(file: string, opts: SampleFramesOptions): As
       if (filled === frameBytes) {
         yield { time: start + index / opts.fps, width, height, data: frame }
         index++
-        frame = new Uint8Array(frameBytes)
+        frame = Buffer.allocUnsafeSlow(frameBytes)
         filled = 0
       }
     }
