@@ -68,6 +68,8 @@ export interface TranslationTrainOptions {
    * thread only). Each holds a model replica (~1.5 GB of wasm heap at the default size).
    */
   workers?: number
+  /** Validate (and keep the model if best) when stopping between validations. Default true. */
+  validateOnStop?: boolean
   /** Stop gracefully (state saved) when this file appears; checked every step. Default `<out>/STOP`. */
   stopFile?: string
   /** Recorded in the manifest (the exact command line). */
@@ -472,7 +474,13 @@ export async function trainTranslation(
     throw err
   } finally {
     // A failed step may have left NaN weights: keep the last good state on disk instead.
-    if (!failed) saveState()
+    if (!failed) {
+      // Stopping between validations (time limit, stop file, cancel): validate the final weights
+      // too, so the model folder holds the best of everything trained in this run.
+      const lastVal = state.history[state.history.length - 1]?.step ?? -1
+      if (lastVal !== state.step && state.step > 0 && opts.validateOnStop !== false) validate()
+      saveState()
+    }
     await pool?.close()
     adam.dispose()
     model.dispose()
