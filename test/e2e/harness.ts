@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
+import { selectAvailableModels } from '../../src-main/engine/pipeline/select-models'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const RENDERER_DIR = path.join(ROOT, 'out', 'renderer')
@@ -111,4 +112,17 @@ export async function launchChromium(): Promise<Browser> {
 export function resultsPath(name: string): string {
   mkdirSync(RESULTS_DIR, { recursive: true })
   return path.join(RESULTS_DIR, name)
+}
+
+/**
+ * Which default models the server will find (it inherits this process's environment), and why
+ * the others are missing: the same selection the inference job makes.
+ */
+export function availableModels(): { emotion: boolean; translation: boolean; missing: string } {
+  try {
+    const { models, missing } = selectAvailableModels()
+    return { emotion: !!models.emotion, translation: !!models.translation, missing: missing.join(' ') }
+  } catch (err) {
+    return { emotion: false, translation: false, missing: (err as Error).message }
+  }
 }
