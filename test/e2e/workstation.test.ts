@@ -295,6 +295,37 @@ describe('workstation in the browser', () => {
     expect(after.filter((r) => r.badge === 'corrected')).toHaveLength(2)
   })
 
+  it.skipIf(!models.translation)(
+    're-translates after a transcript edit',
+    async () => {
+      const row = page.locator('.tr[data-index="4"]')
+      await row.click()
+      const id = await selectedId()
+      const oldTranslation = await rowById(id).locator('[data-col="translation"]').textContent()
+      await page.keyboard.press('e')
+      await page.locator('input.cell-editor').fill('Good morning, my friends.')
+      await page.keyboard.press('Enter')
+      await waitSaved()
+      const notice = page.locator('[data-testid="stale-translation"]')
+      await notice.waitFor()
+      await notice.locator('button').click()
+      await expect
+        .poll(
+          async () => (await page.locator('[data-testid="job"]').first().getAttribute('data-status')) ?? '',
+          {
+            timeout: 150_000,
+            interval: 500,
+          },
+        )
+        .toBe('done')
+      await expect.poll(() => notice.count(), { timeout: 20_000 }).toBe(0)
+      await expect
+        .poll(() => rowById(id).locator('[data-col="translation"]').textContent(), { timeout: 20_000 })
+        .not.toBe(oldTranslation)
+    },
+    200_000,
+  )
+
   it('exports ELAN .eaf and WebVTT with the corrections', async () => {
     await page.click('[data-testid="open-export"]')
     await page.locator('[data-testid="export-dialog"]').waitFor()

@@ -232,7 +232,18 @@ export const useUtterancesStore = defineStore('utterances', () => {
   }
   const accept = withSelected((r) => ({ kind: 'accept', utteranceId: r.id }))
   const relabel = (emotion: string) => withSelected((r) => ({ kind: 'label', utteranceId: r.id, emotion }))()
-  const setTranscript = (id: string, text: string) => apply({ kind: 'transcript', utteranceId: id, text })
+  /** Rows whose model translation was made from a transcript the user has since corrected. */
+  const staleTranslations = ref<Set<string>>(new Set())
+  const setTranscript = async (id: string, text: string) => {
+    const r = await apply({ kind: 'transcript', utteranceId: id, text })
+    if (byId.value.get(id)?.translationProvenance === 'model')
+      staleTranslations.value = new Set([...staleTranslations.value, id])
+    return r
+  }
+  /** After inference re-ran (and re-translated from the current transcripts). */
+  function clearStale(): void {
+    staleTranslations.value = new Set()
+  }
   const setTranslation = (id: string, text: string) => apply({ kind: 'translation', utteranceId: id, text })
   /** Moves the start (edge 'start') or end of the selected row by `delta` seconds. */
   const nudge = (edge: 'start' | 'end', delta: number) =>
@@ -298,6 +309,8 @@ export const useUtterancesStore = defineStore('utterances', () => {
     relabel,
     setTranscript,
     setTranslation,
+    staleTranslations,
+    clearStale,
     nudge,
     split,
     mergeNext,

@@ -143,4 +143,14 @@ describe('utterances store', () => {
     await s.nudge('end', -0.1)
     expect(api.calls.at(-1)).toEqual({ kind: 'bounds', utteranceId: 'u0', start: 0.1, end: 2.4 })
   })
+
+  it('flags a model translation as stale after its transcript is corrected, until inference re-runs', async () => {
+    const s = useUtterancesStore()
+    await s.load('m1')
+    await s.setTranscript('u1', 'corrected words') // u1 has a model translation
+    await s.setTranscript('u3', 'no translation here') // u3 has none
+    expect([...s.staleTranslations]).toEqual(['u1'])
+    s.clearStale()
+    expect(s.staleTranslations.size).toBe(0)
+  })
 })
