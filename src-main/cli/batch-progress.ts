@@ -122,7 +122,7 @@ function ttyDisplay(write: Write, now: () => number): ProgressDisplay {
   let snap: JobSnapshot | null = null
   let drawn = 0
   let lastDraw = 0
-  const width = () => Math.max(40, Math.min(process.stdout.columns ?? 100, 140))
+  const width = () => Math.max(40, Math.min(process.stdout.columns || 100, 140))
   const clear = () => {
     if (drawn) write(`\x1b[${drawn}A\x1b[J`)
     drawn = 0
