@@ -31,6 +31,8 @@ let browser: Browser
 let page: Page
 const pageErrors: string[] = []
 
+/** expect.poll with a timeout that survives a loaded CI machine (vitest's default is 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 })
 const shot = (name: string) => page.screenshot({ path: resultsPath(`e2e-${name}.png`) })
 const selectedRow = () => page.locator('.tr.selected')
 const rowById = (id: string) => page.locator(`.tr[data-id="${id}"]`)
@@ -106,7 +108,7 @@ describe('workstation in the browser', () => {
       box.x + ((target.start + target.end) / 2 / duration) * box.width,
       box.y + box.height - 20,
     )
-    await expect.poll(() => page.locator('.tr.selected').getAttribute('data-index')).toBe('2')
+    await poll(() => page.locator('.tr.selected').getAttribute('data-index')).toBe('2')
     expect(await time()).toBe(before)
     // Space plays [start, end] of the selected utterance and stops at its end.
     await page.keyboard.press('Space')
@@ -185,7 +187,7 @@ describe('workstation in the browser', () => {
     const label5 = labels[4]!.trim()
     await page.keyboard.press('5')
     await waitSaved()
-    await expect.poll(() => rowById(second).locator('[data-col="emotion"]').textContent()).toBe(label5)
+    await poll(() => rowById(second).locator('[data-col="emotion"]').textContent()).toBe(label5)
     expect(await rowById(second).locator('.badge').textContent()).toBe('corrected')
     expect(await selectedId()).not.toBe(second)
 
@@ -210,7 +212,7 @@ describe('workstation in the browser', () => {
     expect(await rowById(third!).locator('.badge').textContent()).toBe('model')
     await page.keyboard.press('Enter')
     await waitSaved()
-    await expect.poll(() => rowById(third!).locator('.badge').textContent()).toBe('accepted')
+    await poll(() => rowById(third!).locator('.badge').textContent()).toBe('accepted')
     // The loop moved on to the next row.
     expect(await selectedId()).toBe(await page.locator('.tr[data-index="3"]').getAttribute('data-id'))
     await page.locator('.tr[data-index="0"]').click()
@@ -226,20 +228,20 @@ describe('workstation in the browser', () => {
     const hadAccept = (await accepted.count()) > 0
     if (hadAccept) {
       await page.keyboard.press('Control+z')
-      await expect.poll(() => accepted.count()).toBe(0)
+      await poll(() => accepted.count()).toBe(0)
       await page.keyboard.press('Control+Shift+z')
-      await expect.poll(() => accepted.count()).toBe(1)
+      await poll(() => accepted.count()).toBe(1)
       await page.keyboard.press('Control+z')
-      await expect.poll(() => accepted.count()).toBe(0)
+      await poll(() => accepted.count()).toBe(0)
     }
     await page.keyboard.press('Control+z')
-    await expect.poll(() => cell.textContent()).not.toBe('Übersetzung, korrigiert „von Hand“')
+    await poll(() => cell.textContent()).not.toBe('Übersetzung, korrigiert „von Hand“')
     await page.keyboard.press('Control+Shift+z')
-    await expect.poll(() => cell.textContent()).toBe('Übersetzung, korrigiert „von Hand“')
+    await poll(() => cell.textContent()).toBe('Übersetzung, korrigiert „von Hand“')
     await waitSaved()
     if (hadAccept) {
       await page.click('[data-testid="redo"]') // the accept again, with the toolbar button
-      await expect.poll(() => accepted.count()).toBe(1)
+      await poll(() => accepted.count()).toBe(1)
       await waitSaved()
     }
     expect(await page.locator('[data-testid="redo"]').isDisabled()).toBe(true)
@@ -253,22 +255,22 @@ describe('workstation in the browser', () => {
     const timeCell = () => rowById(id).locator('.c-time').textContent()
     const original = await timeCell()
     await page.keyboard.press('s') // split (the playhead is outside this row: at its middle)
-    await expect.poll(rows).toBe(n + 1)
+    await poll(rows).toBe(n + 1)
     await waitSaved()
     await rowById(id).click()
     await page.keyboard.press('m') // merge the first half with the second again
-    await expect.poll(rows).toBe(n)
+    await poll(rows).toBe(n)
     await waitSaved()
     await rowById(id).click()
     await page.keyboard.press(']') // start 0.1 s later
-    await expect.poll(timeCell).not.toBe(original)
+    await poll(timeCell).not.toBe(original)
     await waitSaved()
     for (const expected of [n, n + 1, n]) {
       await page.keyboard.press('Control+z')
-      await expect.poll(rows).toBe(expected)
+      await poll(rows).toBe(expected)
       await waitSaved()
     }
-    await expect.poll(timeCell).toBe(original)
+    await poll(timeCell).toBe(original)
   })
 
   it('keeps every correction across a reload', async () => {
