@@ -6,12 +6,11 @@ import type { UtteranceRow } from '@shared/contract'
 
 export type UncertaintyMetric = 'margin' | 'entropy'
 
-/** Probability of the shown label under the model (0 when there is no prediction). */
+/** The model's confidence in its own label (0 when there is no prediction), whatever the user set. */
 export function confidenceOf(row: UtteranceRow): number {
   const p = row.prediction
   if (!p) return 0
-  const label = row.emotion ?? p.label
-  return p.probabilities[label] ?? 0
+  return p.probabilities[p.label] ?? 0
 }
 
 /** 1 − (p1 − p2): 0 = sure, 1 = torn between two labels (the engine's own measure). */
