@@ -46,6 +46,18 @@ function outputCap(model: TranslationModel, srcLens: number[], maxLen?: number):
   return Math.min(maxLen ?? Math.ceil(longest * 1.5) + 10, model.config.maxLen - 1)
 }
 
+/** Log-probabilities of the next token with <pad> and <s> excluded (never valid outputs). */
+function nextLogProbs(tf: typeof TF, logits: TF.Tensor2D): TF.Tensor2D {
+  return tf.tidy(() => {
+    const v = logits.shape[1]
+    const ban = new Float32Array(v)
+    ban[PAD_ID] = -1e9
+    ban[BOS_ID] = -1e9
+    const masked = logits.add(tf.tensor1d(ban))
+    return tf.log(tf.maximum(tf.softmax(masked), tf.scalar(1e-30))) as TF.Tensor2D
+  })
+}
+
 /** Greedy decoding of a batch of encoded sources (each ending with EOS). Returns token ids without BOS/EOS. */
 export function greedyDecode(
   tf: typeof TF,
@@ -62,40 +74,30 @@ export function greedyDecode(
   const { data, len } = padRows(srcs)
   const src = tf.tensor2d(data, [b, len], 'int32')
   const enc = encodeKept(tf, model, src, opts.features)
+  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
+  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
   const outs: number[][] = srcs.map(() => [])
   const done = new Array<boolean>(b).fill(false)
+  let prev = new Int32Array(b).fill(BOS_ID)
   try {
-    for (let t = 0; t < cap && done.some((d) => !d); t++) {
+    for (let t = 0; t < cap && done.some((x) => !x); t++) {
       const next = tf.tidy(() => {
-        const rows = outs.map((o) => [BOS_ID, ...o])
-        const { data: tin, len: tl } = padRows(rows)
-        const states = model.decode(
-          tf.tensor2d(tin, [b, tl], 'int32'),
-          enc.memory,
-          enc.memBias,
-          enc.fz,
-          false,
-        )
-        const last = states
-          .slice([0, tl - 1, 0], [b, 1, model.config.dModel])
-          .reshape([b, model.config.dModel])
-        return model.logits(last).argMax(1).dataSync() as Int32Array
+        const logits = model.decodeStep(tf.tensor1d(prev, 'int32'), cache)
+        return nextLogProbs(tf, logits).argMax(1)
       })
+      const ids = next.dataSync() as Int32Array
+      next.dispose()
       for (let i = 0; i < b; i++) {
         if (done[i]) continue
-        if (next[i] === EOS_ID) done[i] = true
-        else outs[i]!.push(next[i]!)
+        if (ids[i] === EOS_ID) done[i] = true
+        else outs[i]!.push(ids[i]!)
       }
+      prev = Int32Array.from(ids)
     }
   } finally {
-    tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+    model.disposeCache(cache)
   }
   return outs
-}
-
-interface Hyp {
-  tokens: number[]
-  logp: number
 }
 
 /** GNMT length normalisation ((5 + len) / 6)^α. */
@@ -107,7 +109,8 @@ export function lengthNorm(len: number, alpha: number): number {
  * Beam search over a batch of encoded sources. Every sentence keeps `beam` live hypotheses;
  * a hypothesis that emits EOS is finished with score logp / lengthNorm(len, α). A sentence stops
  * when it has `beam` finished hypotheses, or when its best live hypothesis can no longer beat the
- * best finished one (its log-probability only decreases), or at the length cap.
+ * best finished one (its log-probability only decreases), or at the length cap. Decoding is
+ * incremental (cached keys/values), rows re-parented with the chosen hypotheses at each step.
  */
 export function beamDecode(
   tf: typeof TF,
@@ -124,81 +127,82 @@ export function beamDecode(
     srcs.map((s) => s.length),
     opts.maxLen,
   )
-  const d = model.config.dModel
   const { data, len } = padRows(srcs)
   const src = tf.tensor2d(data, [b, len], 'int32')
   const enc = encodeKept(tf, model, src, opts.features)
-  const live: Hyp[][] = srcs.map(() => [{ tokens: [], logp: 0 }])
+  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
+  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+  // One row per live hypothesis; rows of a sentence are contiguous.
+  let rows: Array<{ s: number; tokens: number[]; logp: number }> = srcs.map((_, s) => ({
+    s,
+    tokens: [],
+    logp: 0,
+  }))
   const finished: Array<Array<{ tokens: number[]; score: number }>> = srcs.map(() => [])
-  const active = new Array<boolean>(b).fill(true)
   try {
-    for (let t = 0; t < cap && active.some((a) => a); t++) {
-      // Rows to run: every live hypothesis of every active sentence.
-      const owner: number[] = []
-      const rows: number[][] = []
-      for (let s = 0; s < b; s++) {
-        if (!active[s]) continue
-        for (const h of live[s]!) {
-          owner.push(s)
-          rows.push([BOS_ID, ...h.tokens])
-        }
-      }
-      const n = rows.length
+    for (let t = 0; t < cap && rows.length > 0; t++) {
+      const prev = Int32Array.from(
+        rows.map((r) => (r.tokens.length ? r.tokens[r.tokens.length - 1]! : BOS_ID)),
+      )
       const { top, idx } = tf.tidy(() => {
-        const ownerT = tf.tensor1d(owner, 'int32')
-        const mem = tf.gather(enc.memory, ownerT)
-        const memBias = tf.gather(enc.memBias, ownerT)
-        const fz = tf.gather(enc.fz, ownerT)
-        const { data: tin, len: tl } = padRows(rows)
-        const states = model.decode(tf.tensor2d(tin, [n, tl], 'int32'), mem, memBias, fz, false)
-        const last = states.slice([0, tl - 1, 0], [n, 1, d]).reshape([n, d])
-        const logp = tf.log(tf.maximum(tf.softmax(model.logits(last)), tf.scalar(1e-30)))
+        const logp = nextLogProbs(tf, model.decodeStep(tf.tensor1d(prev, 'int32'), cache))
         const r = tf.topk(logp, k + 1)
-        return { top: r.values.dataSync() as Float32Array, idx: r.indices.dataSync() as Int32Array }
+        return { top: r.values, idx: r.indices }
       })
-      let row = 0
-      for (let s = 0; s < b; s++) {
-        if (!active[s]) continue
-        const cands: Array<{ tokens: number[]; logp: number; eos: boolean }> = []
-        for (const h of live[s]!) {
-          for (let j = 0; j < k + 1; j++) {
-            const tok = idx[row * (k + 1) + j]!
-            const lp = h.logp + top[row * (k + 1) + j]!
+      const topV = top.dataSync() as Float32Array
+      const topI = idx.dataSync() as Int32Array
+      tf.dispose([top, idx])
+      const next: typeof rows = []
+      const parents: number[] = []
+      let r = 0
+      while (r < rows.length) {
+        const s = rows[r]!.s
+        const cands: Array<{ parent: number; tok: number; logp: number }> = []
+        for (; r < rows.length && rows[r]!.s === s; r++) {
+          for (let j = 0; j <= k; j++)
             cands.push({
-              tokens: tok === EOS_ID ? h.tokens : [...h.tokens, tok],
-              logp: lp,
-              eos: tok === EOS_ID,
+              parent: r,
+              tok: topI[r * (k + 1) + j]!,
+              logp: rows[r]!.logp + topV[r * (k + 1) + j]!,
             })
-          }
-          row++
         }
         cands.sort((x, y) => y.logp - x.logp)
-        const next: Hyp[] = []
-        for (const c of cands) {
-          if (next.length >= k) break
-          if (c.eos) {
-            if (finished[s]!.length < k)
-              finished[s]!.push({ tokens: c.tokens, score: c.logp / lengthNorm(c.tokens.length + 1, alpha) })
-          } else next.push({ tokens: c.tokens, logp: c.logp })
-        }
-        live[s] = next
         const fin = finished[s]!
-        if (fin.length >= k || next.length === 0) active[s] = false
-        else if (fin.length > 0) {
+        const kept: typeof next = []
+        for (const c of cands) {
+          if (kept.length >= k) break
+          const tokens = rows[c.parent]!.tokens
+          if (c.tok === EOS_ID) {
+            if (fin.length < k) fin.push({ tokens, score: c.logp / lengthNorm(tokens.length + 1, alpha) })
+          } else {
+            kept.push({ s, tokens: [...tokens, c.tok], logp: c.logp })
+            parents.push(c.parent)
+          }
+        }
+        let stop = fin.length >= k || kept.length === 0
+        if (!stop && fin.length > 0) {
           // Best possible future score of a live hypothesis: its logp can only fall, the length norm grows to the cap.
           const bestFin = Math.max(...fin.map((f) => f.score))
-          const bestLive = Math.max(...next.map((h) => h.logp / lengthNorm(cap + 1, alpha)))
-          if (bestLive < bestFin) active[s] = false
+          const bestLive = Math.max(...kept.map((h) => h.logp / lengthNorm(cap + 1, alpha)))
+          stop = bestLive < bestFin
         }
+        if (stop) {
+          if (!fin.length)
+            for (const h of kept)
+              fin.push({ tokens: h.tokens, score: h.logp / lengthNorm(h.tokens.length + 1, alpha) })
+          parents.splice(parents.length - kept.length, kept.length)
+        } else next.push(...kept)
       }
+      rows = next
+      if (rows.length) model.reorderCache(cache, parents)
     }
   } finally {
-    tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+    model.disposeCache(cache)
   }
+  for (const h of rows)
+    finished[h.s]!.push({ tokens: h.tokens, score: h.logp / lengthNorm(h.tokens.length + 1, alpha) })
   return srcs.map((_, s) => {
-    const pool = finished[s]!.length
-      ? finished[s]!
-      : live[s]!.map((h) => ({ tokens: h.tokens, score: h.logp / lengthNorm(h.tokens.length + 1, alpha) }))
+    const pool = finished[s]!
     pool.sort((x, y) => y.score - x.score)
     return pool[0]?.tokens ?? []
   })

@@ -61,6 +61,18 @@ export interface TranslationFeatures {
   visual?: { pooled: TF.Tensor2D; present: TF.Tensor1D } | null
 }
 
+/** Per-row incremental decoding state (see TranslationModel.initCache). */
+export interface DecodeCache {
+  memK: TF.Tensor[]
+  memV: TF.Tensor[]
+  selfK: TF.Tensor[]
+  selfV: TF.Tensor[]
+  memBias: TF.Tensor
+  fz: TF.Tensor
+  /** Number of tokens already fed. */
+  t: number
+}
+
 /** Every variable's shape, by name. The checkpoint stores exactly these. */
 export function translationShapes(c: TranslationConfig): Record<string, number[]> {
   const d = c.dModel
@@ -363,6 +375,90 @@ export class TranslationModel {
       y = y.add(this.drop(f, training))
     }
     return this.layerNorm(y, 'dec.lnf')
+  }
+
+  /**
+   * Incremental decoding state for one batch of rows: per decoder layer the projected memory
+   * keys/values (computed once) and the self-attention keys/values of the tokens so far.
+   * Inference only (no dropout); the caller owns the tensors (disposeCache).
+   */
+  initCache(memory: TF.Tensor, memBias: TF.Tensor, fz: TF.Tensor): DecodeCache {
+    const tf = this.tf
+    const memK: TF.Tensor[] = []
+    const memV: TF.Tensor[] = []
+    for (let l = 0; l < this.config.decLayers; l++) {
+      const [k, v] = tf.tidy(() => tf.split(this.lin(memory, `dec.${l}.xkv`), 2, -1)) as [
+        TF.Tensor,
+        TF.Tensor,
+      ]
+      memK.push(k)
+      memV.push(v)
+    }
+    return { memK, memV, selfK: [], selfV: [], memBias: tf.clone(memBias), fz: tf.clone(fz), t: 0 }
+  }
+
+  /**
+   * One decoder step with the cache: `tokens` [N] are the previous outputs (BOS first) → logits
+   * [N, V] for the next token. Appends this step's keys/values to the cache (old ones disposed).
+   * Equivalent to decode() over the whole prefix, at O(t) instead of O(t²) cost.
+   */
+  decodeStep(tokens: TF.Tensor1D, cache: DecodeCache): TF.Tensor2D {
+    const tf = this.tf
+    const n = tokens.shape[0]
+    const d = this.config.dModel
+    const t = cache.t
+    if (t >= this.config.maxLen) throw new Error(`decoding past the model's maxLen ${this.config.maxLen}`)
+    const newK: TF.Tensor[] = []
+    const newV: TF.Tensor[] = []
+    const logits = tf.tidy(() => {
+      let y = embeddingLookup(this.v('emb'), tokens.reshape([n, 1]))
+        .mul(this.scaleEmb)
+        .add(this.pos.slice([t, 0], [1, d]))
+      if (t === 0) y = y.add(cache.fz.reshape([n, 1, d]))
+      const noBias = tf.zeros([1, 1, 1, t + 1])
+      for (let l = 0; l < this.config.decLayers; l++) {
+        const p = `dec.${l}`
+        const qkv = this.lin(this.layerNorm(y, p + '.ln1'), p + '.qkv')
+        const [q, k, v] = tf.split(qkv, 3, -1) as [TF.Tensor, TF.Tensor, TF.Tensor]
+        const kAll = t === 0 ? k : tf.concat([cache.selfK[l]!, k], 1)
+        const vAll = t === 0 ? v : tf.concat([cache.selfV[l]!, v], 1)
+        newK.push(tf.keep(kAll))
+        newV.push(tf.keep(vAll))
+        y = y.add(this.lin(this.attend(q, kAll, vAll, noBias, false), p + '.o'))
+        const q2 = this.lin(this.layerNorm(y, p + '.ln2'), p + '.xq')
+        y = y.add(this.lin(this.attend(q2, cache.memK[l]!, cache.memV[l]!, cache.memBias, false), p + '.xo'))
+        const f = this.lin(tf.relu(this.lin(this.layerNorm(y, p + '.ln3'), p + '.ff1')), p + '.ff2')
+        y = y.add(f)
+      }
+      return this.logits(this.layerNorm(y, 'dec.lnf').reshape([n, d]))
+    })
+    tf.dispose([...cache.selfK, ...cache.selfV])
+    cache.selfK = newK
+    cache.selfV = newV
+    cache.t = t + 1
+    return logits
+  }
+
+  /** Keeps only the cache rows `rows` (in that order): beam search re-parenting. */
+  reorderCache(cache: DecodeCache, rows: number[]): void {
+    const tf = this.tf
+    const idx = tf.tensor1d(rows, 'int32')
+    const pick = (xs: TF.Tensor[]): TF.Tensor[] => {
+      const out = xs.map((x) => tf.gather(x, idx))
+      tf.dispose(xs)
+      return out
+    }
+    cache.memK = pick(cache.memK)
+    cache.memV = pick(cache.memV)
+    cache.selfK = pick(cache.selfK)
+    cache.selfV = pick(cache.selfV)
+    ;[cache.memBias] = pick([cache.memBias])
+    ;[cache.fz] = pick([cache.fz])
+    idx.dispose()
+  }
+
+  disposeCache(cache: DecodeCache): void {
+    this.tf.dispose([...cache.memK, ...cache.memV, ...cache.selfK, ...cache.selfV, cache.memBias, cache.fz])
   }
 
   /** Output logits over the vocabulary for decoder states [N, d] (tied embedding). */

@@ -173,6 +173,54 @@ describe('TranslationModel and search', () => {
     }
   })
 
+  it('incremental (cached) decoding gives the same logits as re-running the full prefix', () => {
+    const m = new TranslationModel(
+      tf,
+      { ...DEFAULT_TRANSLATION_CONFIG, ...tiny, vocabSize: 40 },
+      { seed: 11 },
+    )
+    try {
+      const src = tf.tensor2d(
+        [
+          [5, 6, 7, 3],
+          [8, 9, 3, 0],
+        ],
+        [2, 4],
+        'int32',
+      )
+      const prefix = [
+        [2, 12, 17, 30],
+        [2, 25, 4, 9],
+      ]
+      const enc = m.encode(src, undefined, false)
+      const full = m.decode(
+        tf.tensor2d(prefix.flat(), [2, 4], 'int32'),
+        enc.memory,
+        enc.memBias,
+        enc.fz,
+        false,
+      )
+      const fullLogits = m
+        .logits(full.reshape([8, 32]))
+        .reshape([2, 4, 40])
+        .arraySync() as number[][][]
+      const cache = m.initCache(enc.memory, enc.memBias, enc.fz)
+      for (let t = 0; t < 4; t++) {
+        const step = m
+          .decodeStep(tf.tensor1d([prefix[0]![t]!, prefix[1]![t]!], 'int32'), cache)
+          .arraySync() as number[][]
+        for (let r = 0; r < 2; r++)
+          for (let v = 0; v < 40; v++) expect(step[r]![v]!).toBeCloseTo(fullLogits[r]![t]![v]!, 4)
+      }
+      // re-parenting keeps the chosen rows' history
+      m.reorderCache(cache, [1, 1, 0])
+      expect(cache.selfK[0]!.shape[0]).toBe(3)
+      m.disposeCache(cache)
+    } finally {
+      m.dispose()
+    }
+  })
+
   it('checkpoint weights round-trip to identical outputs', async () => {
     const { writeWeights, readWeights } =
       await import('../../../../src-main/engine/models/translation/checkpoint')
