@@ -59,6 +59,7 @@ interface TrainEmotionCliOptions {
   freezeEmbedding: boolean
   features: boolean
   resume?: boolean
+  init?: string
   log?: string
   name?: string
   modelVersion?: string
@@ -127,6 +128,7 @@ function registerTrainEmotion(train: Command): void {
     .option('--no-freeze-embedding', 'fine-tune the word embedding too')
     .option('--no-features', 'do not extract audio/visual features for corpus folders with media')
     .option('--resume', 'continue the training state in <out>/train-state')
+    .option('--init <dir>', 'start from this emotion checkpoint (its architecture; recorded as parent)')
     .option('--log <file>', 'append progress lines to this file')
     .option('--name <name>', 'model name for the manifest (default: the out folder name)')
     .option('--model-version <v>', 'model version for the manifest', '1.0.0')
@@ -225,6 +227,7 @@ function registerTrainEmotion(train: Command): void {
             metric: 'weightedF1',
           },
           resume: o.resume,
+          init: o.init,
           log,
           signal: ac.signal,
           onProgress: (p) => {

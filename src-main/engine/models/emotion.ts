@@ -398,6 +398,11 @@ export interface TrainEmotionOptions {
   /** Extra manifest fields (e.g. the exact command). */
   extra?: Record<string, unknown>
   parent?: string | null
+  /**
+   * Continue from this checkpoint's weights and configuration (architecture options of `config`
+   * are then ignored); the new manifest names it as parent.
+   */
+  init?: string
 }
 
 /**
@@ -409,16 +414,36 @@ export async function trainEmotion(
   o: TrainEmotionOptions,
 ): Promise<{ manifest: CheckpointManifest; result: TrainResult }> {
   const log = o.log ?? (() => {})
-  const { model, trained } = await buildEmotionModel(o.config, o.train, log)
+  let model: EmotionModel
+  let trained: Record<Modality, boolean>
+  let parent = o.parent ?? null
+  if (o.init) {
+    const base = loadEmotionModel(o.init)
+    if (base.labels.join('\n') !== o.config.labels.join('\n'))
+      throw new Error(
+        `--init ${o.init} has labels ${base.labels.join(', ')}, not ${o.config.labels.join(', ')}`,
+      )
+    model = base.model
+    const mods = base.manifest.modalities
+    trained = {
+      text: Boolean(mods.text?.trained),
+      audio: Boolean(mods.audio?.trained) || o.train.some((e) => e.features?.audio?.present),
+      visual: Boolean(mods.visual?.trained) || o.train.some((e) => e.features?.visual?.present),
+    }
+    parent = base.versionTag
+    log(`continuing from ${o.init} (${base.versionTag}); its architecture is kept`)
+  } else ({ model, trained } = await buildEmotionModel(o.config, o.train, log))
   log(
     `model: fusion ${o.config.fusion}, modalities ${model.config.modalities.join('+')}, ${model.parameterCount()} trainable parameters`,
   )
-  const hyper = { ...o.config, training: o.training }
+  const hyper = o.init
+    ? { ...(model.config as unknown as Record<string, unknown>), init: o.init, training: o.training }
+    : { ...o.config, training: o.training }
   const save = (metrics: Record<string, unknown>) =>
     saveEmotionModel(o.out, model, {
       name: o.name,
       version: o.version,
-      parent: o.parent ?? null,
+      parent,
       data: o.data,
       dataHash: o.dataHash,
       hyperparameters: hyper,
