@@ -214,11 +214,21 @@ async function main(): Promise<void> {
     const token = new URL(serve.url).searchParams.get('token')!
     await api(origin, token, 'project.create', { path: path.join(dir, 'bench.fwsproj') })
     const added = (await api(origin, token, 'media.add', { paths: [small, big] })) as {
+      id: string
       utteranceCount: number
     }[]
     const counts = added.map((m) => m.utteranceCount)
     if (counts[0] !== SMALL || counts[1] !== BIG)
       throw new Error(`expected ${SMALL} and ${BIG} utterances, got ${counts}`)
+
+    // The engine + HTTP share of opening a media: the same request the renderer makes, from Node.
+    const listMs: number[] = []
+    for (const m of added) {
+      await api(origin, token, 'utterances.list', { mediaId: m.id }) // warm-up
+      const t = performance.now()
+      await api(origin, token, 'utterances.list', { mediaId: m.id })
+      listMs.push(performance.now() - t)
+    }
 
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
     await page.goto(serve.url)
@@ -233,6 +243,7 @@ async function main(): Promise<void> {
     const f = (x: number) => x.toFixed(1)
     const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a')
     const rows: [string, number, number, string][] = [
+      ['utterances.list over HTTP, from Node (ms)', listMs[0]!, listMs[1]!, ratio(listMs[1]!, listMs[0]!)],
       ['open media → table painted (ms)', base.openMs, heavy.openMs, ratio(heavy.openMs, base.openMs)],
       [
         're-render all rows after clearing filter (ms)',
