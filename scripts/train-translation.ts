@@ -33,6 +33,7 @@ const r = await trainTranslation({
   checkpointEvery: num('checkpoint-every'),
   validateEvery: num('validate-every'),
   workers: num('workers'),
+  validateOnStop: !args.includes('--no-validate-on-stop'),
   valLimit: num('val-limit'),
   model: {
     ...(num('d-model') ? { dModel: num('d-model') } : {}),
