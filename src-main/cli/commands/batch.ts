@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Option, type Command } from 'commander'
 import { JobRegistry } from '../../engine/jobs/registry'
+import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
 import { runBatch, DEFAULT_FPS, type BatchSummary } from '../../engine/pipeline/batch'
 import { projectWriter } from '../../engine/pipeline/project-sink'
 import { ModelSelectionError, selectModels, TASKS, type Task } from '../../engine/pipeline/select-models'
@@ -18,6 +19,7 @@ interface BatchCliOptions {
   out: string
   subsDir?: string
   fps: string
+  detectEvery: string
   models?: string
   emotionModel?: string
   translationModel?: string
@@ -44,6 +46,11 @@ export function registerBatch(program: Command): void {
       'folder with sidecar subtitles (<name>.srt/.vtt/.eaf/.csv) for the media files',
     )
     .option('--fps <n>', 'frames per second sampled for visual features', String(DEFAULT_FPS))
+    .option(
+      '--detect-every <n>',
+      'run the face detector on every Nth sampled frame and track the face in between (1 = every frame)',
+      String(DEFAULT_DETECT_EVERY),
+    )
     .option(
       '--models <dir>',
       'folder with the emotion and translation model folders (default: resources/models)',
@@ -76,6 +83,7 @@ function parsePositive(name: string, v: string | undefined, int: boolean): numbe
 async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
   const fps = parsePositive('fps', o.fps, false)!
   if (fps > 30) throw new CliError(`--fps must be at most 30 (got ${fps})`, 2)
+  const detectEvery = parsePositive('detect-every', o.detectEvery, true)!
   const jobs = parsePositive('jobs', o.jobs, true)
   const tasks = o.tasks
     .split(',')
@@ -111,6 +119,7 @@ async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<numbe
         outDir,
         subsDir: o.subsDir ?? null,
         fps,
+        detectEvery,
         models,
         jobs,
         resume: !!o.resume,

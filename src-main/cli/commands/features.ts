@@ -11,12 +11,14 @@ import { isMediaError } from '../../engine/media/errors'
 import { segmentMediaDetailed } from '../../engine/segment'
 import { extractFeatures, featureCacheStats, type FaceDetectorChoice } from '../../engine/features'
 import { checkExportTarget, writeFeatureExport } from '../../engine/features/export'
+import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
 import { CliError, printJson } from '../output'
 
 interface FeaturesCliOptions {
   subs?: string
   out: string
   fps: string
+  detectEvery: string
   detector: string
   cache: boolean
   fullHash?: boolean
@@ -34,6 +36,11 @@ export function registerFeatures(program: Command): void {
     .option('--subs <file>', 'subtitle / transcript file giving the utterances (.srt, .vtt, .eaf, .csv)')
     .requiredOption('--out <dir>', 'output folder (created; an earlier export there is replaced)')
     .option('--fps <n>', 'frames per second sampled for visual features', '2')
+    .option(
+      '--detect-every <n>',
+      'run the face detector on every Nth sampled frame and track the face in between (1 = every frame)',
+      String(DEFAULT_DETECT_EVERY),
+    )
     .option('--detector <name>', 'face detector: tiny, tiny+ssd (SSD where tiny finds none) or ssd', 'tiny')
     .option('--no-cache', 'do not read or write the feature cache')
     .option('--full-hash', 'fingerprint the whole file for the cache (default: sampled blocks)')
@@ -43,6 +50,9 @@ export function registerFeatures(program: Command): void {
       const fps = Number(opts.fps)
       if (!(fps > 0 && fps <= 30))
         throw new CliError(`--fps must be a number in (0, 30], got "${opts.fps}"`, 2)
+      const detectEvery = Number(opts.detectEvery)
+      if (!(Number.isInteger(detectEvery) && detectEvery >= 1))
+        throw new CliError(`--detect-every must be a whole number ≥ 1, got "${opts.detectEvery}"`, 2)
       if (!['tiny', 'tiny+ssd', 'ssd'].includes(opts.detector))
         throw new CliError(`--detector must be tiny, tiny+ssd or ssd, got "${opts.detector}"`, 2)
       const ac = new AbortController()
@@ -64,6 +74,7 @@ export function registerFeatures(program: Command): void {
         })
         const settings = {
           fps,
+          detectEvery,
           detector: opts.detector as FaceDetectorChoice,
           shortSide: 320,
           inputSize: 320,

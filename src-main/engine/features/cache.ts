@@ -91,6 +91,7 @@ export interface FeatureKeyParts {
   shortSide: number
   detector: string
   inputSize: number
+  detectEvery: number
 }
 
 export function featureKey(p: FeatureKeyParts): string {
@@ -104,6 +105,7 @@ export function featureKey(p: FeatureKeyParts): string {
     ss: p.shortSide,
     d: p.detector,
     is: p.inputSize,
+    de: p.detectEvery,
   })
   return createHash('sha256').update(canon).digest('hex')
 }

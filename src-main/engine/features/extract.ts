@@ -17,6 +17,7 @@ import {
   AUDIO_DIM,
   AUDIO_POOLED_DIM,
   AUDIO_SAMPLE_RATE,
+  DEFAULT_DETECT_EVERY,
   EXTRACTOR_VERSION,
   VISUAL_DIM,
   VISUAL_POOLED_DIM,
@@ -42,6 +43,8 @@ export interface ExtractOptions {
   detector?: FaceDetectorChoice
   /** Face detector input size (multiple of 32). Default 320. */
   inputSize?: number
+  /** Run the face detector on every Nth sampled frame and track the face in between (see TrackingOptions). */
+  detectEvery?: number
   /** Skip visual features (visual.present = false for all). */
   noVisual?: boolean
   /** Use the feature cache (default true). false: always compute, never read or write. */
@@ -152,6 +155,7 @@ async function extract(
   const shortSide = opts.shortSide ?? 320
   const detector = opts.detector ?? 'tiny'
   const inputSize = opts.inputSize ?? 320
+  const detectEvery = opts.detectEvery ?? DEFAULT_DETECT_EVERY
   const useCache = opts.cache !== false
   const signal = opts.signal
   const report = opts.onProgress ?? (() => {})
@@ -177,6 +181,7 @@ async function extract(
         shortSide,
         detector: opts.noVisual ? 'none' : detector,
         inputSize,
+        detectEvery,
       })
       keys.set(u.id, key)
       const hit = await readCached(key)
@@ -214,7 +219,7 @@ async function extract(
 
     const rows = new Map<string, VisualRow[]>(span.items.map((u) => [u.id, []]))
     if (info.video && !opts.noVisual) {
-      const extractor = new VisualFrameExtractor({ detector, inputSize })
+      const extractor = new VisualFrameExtractor({ detector, inputSize, detectEvery })
       const all: VisualRow[] = []
       for await (const frame of sampleFrames(file, {
         fps,

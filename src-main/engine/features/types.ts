@@ -10,6 +10,9 @@
 /** Bumped whenever any extractor's numbers or layout change; part of every cache key and manifest. */
 export const EXTRACTOR_VERSION = 'fws-features-1'
 
+/** The face detector runs on every Nth sampled frame by default; the face is tracked in between. */
+export const DEFAULT_DETECT_EVERY = 4
+
 // ---------------------------------------------------------------- audio (How2 layout)
 
 /** Log-mel filterbank channels per audio frame. */

@@ -15,7 +15,7 @@ import type { JobControl } from '../jobs/registry'
 import { abortError, isAbortError } from '../jobs/registry'
 import { WorkerPool } from '../jobs/pool'
 import type { WorkerName } from '../jobs/worker-entry'
-import { EXTRACTOR_VERSION } from '../features/types'
+import { DEFAULT_DETECT_EVERY, EXTRACTOR_VERSION } from '../features/types'
 import { probe } from '../media/probe'
 import { discoverMedia, outputNames } from './discover'
 import { assembleResult } from './assemble'
@@ -50,6 +50,8 @@ export interface BatchOptions {
   subsDir?: string | null
   /** Frames per second sampled for visual features. */
   fps?: number
+  /** Run the face detector on every Nth sampled frame and track in between (1 = every frame). */
+  detectEvery?: number
   models: ModelSelection
   /** Worker threads (files processed at once). Default: number of cores. */
   jobs?: number
@@ -118,7 +120,14 @@ export interface BatchSummary {
   wallSec: number
   outDir: string
   status: 'done' | 'cancelled'
-  options: { fps: number; subsDir: string | null; jobs: number; resume: boolean; extractorVersion: string }
+  options: {
+    fps: number
+    detectEvery: number
+    subsDir: string | null
+    jobs: number
+    resume: boolean
+    extractorVersion: string
+  }
   models: ModelSelection
   backend: string[]
   totals: {
@@ -150,6 +159,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   const startedAt = new Date(t0).toISOString()
   const outDir = path.resolve(opts.outDir)
   const fps = opts.fps ?? DEFAULT_FPS
+  const detectEvery = opts.detectEvery ?? DEFAULT_DETECT_EVERY
   const subsDir = opts.subsDir ? path.resolve(opts.subsDir) : null
   const jobs = Math.max(1, Math.floor(opts.jobs ?? os.availableParallelism()))
   const signal = job.signal
@@ -181,7 +191,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   const updateTotal = (stage?: string) =>
     job.progress(fileFraction.reduce((acc, f, i) => acc + f * sizes[i]!, 0) / totalWeight, stage)
 
-  const options: ResultKey['options'] = { fps, subsDir, extractorVersion: EXTRACTOR_VERSION }
+  const options: ResultKey['options'] = { fps, detectEvery, subsDir, extractorVersion: EXTRACTOR_VERSION }
   const summaries: FileSummary[] = files.map((file, i) => ({
     file,
     name: names[i]!,
@@ -254,6 +264,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         const task: FileTask = {
           file,
           fps,
+          detectEvery,
           subsDir,
           models: opts.models,
           cache: opts.cache !== false,
@@ -376,7 +387,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     wallSec: round3(wallSec),
     outDir,
     status: signal.aborted ? 'cancelled' : 'done',
-    options: { fps, subsDir, jobs, resume: !!opts.resume, extractorVersion: EXTRACTOR_VERSION },
+    options: { fps, detectEvery, subsDir, jobs, resume: !!opts.resume, extractorVersion: EXTRACTOR_VERSION },
     models: opts.models,
     backend: [...backends],
     totals: {

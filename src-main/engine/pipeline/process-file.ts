@@ -147,6 +147,7 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
     ? await timed('features', () =>
         extractFeatures(file, utterances, {
           fps: task.fps,
+          detectEvery: task.detectEvery,
           signal,
           probe: part.probe,
           cache: task.cache,

@@ -36,6 +36,8 @@ export interface ModelSelection {
 export interface FileTask {
   file: string
   fps: number
+  /** Face detector runs on every Nth sampled frame; the face is tracked in between (features/visual). */
+  detectEvery: number
   /** Folder to look for a sidecar subtitle file in (besides the media file's own folder). */
   subsDir: string | null
   models: ModelSelection

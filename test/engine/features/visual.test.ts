@@ -3,9 +3,9 @@
 // photo, a flat grey frame), plus the global frame descriptors on frames with known statistics.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../src-main/engine/backend'
-import { detectFace, writeFaceColumns } from '../../../src-main/engine/features/visual/faces'
+import { detectFace, followFace, writeFaceColumns } from '../../../src-main/engine/features/visual/faces'
 import { globalDescriptors, type RgbFrame } from '../../../src-main/engine/features/visual/global'
-import { VisualFrameExtractor, visualSequence } from '../../../src-main/engine/features/visual'
+import { faceLeftBox, VisualFrameExtractor, visualSequence } from '../../../src-main/engine/features/visual'
 import {
   VIS_EXPRESSIONS,
   VIS_FACE_MISSING,
@@ -157,5 +157,79 @@ describe('utterance visual sequence', () => {
     const none = visualSequence([await ex.process(cat)])
     expect(none.facePresent).toBe(false)
     expect(none.pooled[VIS_LANDMARKS]).toBe(0)
+  })
+})
+
+/** `photo` pasted into a grey 640×320 canvas with its left edge at `x`. */
+function onCanvas(photo: RgbFrame, x: number, time: number): RgbFrame {
+  const w = 640
+  const h = 320
+  const data = new Uint8Array(w * h * 3).fill(128)
+  for (let y = 0; y < Math.min(h, photo.height); y++)
+    data.set(photo.data.subarray(y * photo.width * 3, (y + 1) * photo.width * 3), (y * w + x) * 3)
+  return { time, width: w, height: h, data }
+}
+
+describe('face tracking between detections', () => {
+  it('follows a still face with landmarks and expressions close to detecting on every frame, at a quarter of the detections', async () => {
+    const frames = Array.from({ length: 8 }, (_, i) => onCanvas(face, 0, i / 2))
+    const every = new VisualFrameExtractor({ detectEvery: 1 })
+    const tracked = new VisualFrameExtractor({ detectEvery: 4 })
+    for (const f of frames) {
+      const a = await every.process(f)
+      const b = await tracked.process(f)
+      expect(b.face).toBe(true)
+      for (let k = VIS_LANDMARKS; k < VIS_EXPRESSIONS + 7; k++)
+        expect(Math.abs(a.row[k]! - b.row[k]!)).toBeLessThan(0.05)
+    }
+    expect(every.detections).toBe(8)
+    expect(tracked.detections).toBe(2)
+    expect(tracked.faces).toBe(8)
+  })
+
+  it('detects again at once when the shot changes: the face moved across the frame, then gone', async () => {
+    const ex = new VisualFrameExtractor({ detectEvery: 4 })
+    const left = await ex.process(onCanvas(face, 0, 0))
+    await ex.process(onCanvas(face, 0, 0.5))
+    expect(ex.detections).toBe(1)
+    const moved = await ex.process(onCanvas(face, 320, 1))
+    expect(ex.detections).toBe(2)
+    expect(moved.face).toBe(true)
+    // The box followed the face to the right half.
+    expect(moved.row[0]!).toBeGreaterThan(left.row[0]! + 0.4)
+    const gone = await ex.process(onCanvas(cat, 0, 1.5))
+    expect(ex.detections).toBe(3)
+    expect(gone.face).toBe(false)
+    expect(gone.row[VIS_FACE_MISSING]).toBe(1)
+  })
+
+  it('calls a face lost when its landmarks leave the carried box', () => {
+    const lm = (dx: number, scale: number) => {
+      const landmarks = new Float32Array(136)
+      for (let i = 0; i < 68; i++) {
+        landmarks[2 * i] = 0.5 + dx + scale * ((i % 9) / 8 - 0.5)
+        landmarks[2 * i + 1] = 0.5 + scale * (Math.floor(i / 9) / 7 - 0.5)
+      }
+      return {
+        box: [0, 0, 0.2, 0.2] as [number, number, number, number],
+        score: 0.9,
+        landmarks,
+        expressions: new Float32Array(7),
+        detector: 'tiny' as const,
+      }
+    }
+    expect(faceLeftBox(lm(0, 0.9))).toBe(false)
+    expect(faceLeftBox(lm(0.3, 0.9))).toBe(true)
+    expect(faceLeftBox(lm(0, 0.3))).toBe(true)
+    expect(faceLeftBox(lm(0, 1.6))).toBe(true)
+  })
+
+  it('following a face does not leak tensors', async () => {
+    const { tf } = await getTf()
+    const found = (await detectFace(face))!
+    await followFace(face, found)
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 3; i++) await followFace(face, found)
+    expect(tf.memory().numTensors).toBe(before)
   })
 })
