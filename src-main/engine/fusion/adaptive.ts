@@ -17,15 +17,8 @@
  */
 import type * as TF from '@tensorflow/tfjs'
 import { BatchNorm, Linear, leakyRelu, stopGradient, tfm, type Scope } from './nn'
-import { orderedLatents } from './baselines'
-import type {
-  FusionInputs,
-  FusionModule,
-  FusionOptions,
-  FusionResult,
-  GanFusionModule,
-  Modality,
-} from './types'
+import { BaseFusion, orderedLatents } from './baselines'
+import type { FusionInputs, FusionOptions, FusionResult, GanFusionModule } from './types'
 
 type Tensor = TF.Tensor
 
@@ -56,17 +49,11 @@ export class AutoFusionCore {
   }
 }
 
-export class AutoFusion implements FusionModule {
+export class AutoFusion extends BaseFusion {
   readonly method = 'autofusion' as const
-  readonly modalities: readonly Modality[]
-  readonly outputDim: number
   private readonly core: AutoFusionCore
-  constructor(
-    private readonly scope: Scope,
-    opts: FusionOptions,
-  ) {
-    this.modalities = opts.modalities
-    this.outputDim = opts.outputDim
+  constructor(scope: Scope, opts: FusionOptions) {
+    super(scope, opts)
     this.core = new AutoFusionCore(scope, opts.modalities.length * opts.latentDim, opts.outputDim)
   }
   apply(inputs: FusionInputs): FusionResult {
@@ -77,15 +64,6 @@ export class AutoFusion implements FusionModule {
   /** J_tr alone (for tests and monitoring). */
   reconstructionLoss(inputs: FusionInputs): TF.Scalar {
     return this.core.apply(tfm().concat(orderedLatents(inputs, this.modalities), 1)).jtr
-  }
-  trainableVariables(): TF.Variable[] {
-    return this.scope.trainable()
-  }
-  stateVariables(): TF.Variable[] {
-    return this.scope.state()
-  }
-  dispose(): void {
-    for (const v of [...this.trainableVariables(), ...this.stateVariables()]) v.dispose()
   }
 }
 
@@ -141,10 +119,8 @@ function bceWithLogits(logits: Tensor, target: 0 | 1): TF.Scalar {
   return loss.mean() as TF.Scalar
 }
 
-export class GanFusion implements GanFusionModule {
+export class GanFusion extends BaseFusion implements GanFusionModule {
   readonly method = 'ganfusion' as const
-  readonly modalities: readonly Modality[]
-  readonly outputDim: number
   readonly lambda: number
   private readonly noise: number
   private readonly gens: Generator[]
@@ -153,12 +129,8 @@ export class GanFusion implements GanFusionModule {
   private readonly reals: (AutoFusionCore | null)[]
   private readonly ff1: Linear
   private readonly ff2: Linear
-  constructor(
-    private readonly scope: Scope,
-    opts: FusionOptions,
-  ) {
-    this.modalities = opts.modalities
-    this.outputDim = opts.outputDim
+  constructor(scope: Scope, opts: FusionOptions) {
+    super(scope, opts)
     this.lambda = opts.ganLambda ?? 0.1
     this.noise = opts.ganNoise ?? 0.01
     const L = opts.latentDim
@@ -255,14 +227,5 @@ export class GanFusion implements GanFusionModule {
   }
   realFusionVariables(): TF.Variable[] {
     return this.modalities.flatMap((m) => this.scope.sub(`real_${m}`).trainable())
-  }
-  trainableVariables(): TF.Variable[] {
-    return this.scope.trainable()
-  }
-  stateVariables(): TF.Variable[] {
-    return this.scope.state()
-  }
-  dispose(): void {
-    for (const v of [...this.trainableVariables(), ...this.stateVariables()]) v.dispose()
   }
 }

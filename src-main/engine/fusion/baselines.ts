@@ -27,7 +27,8 @@ export function orderedMasks(inputs: FusionInputs, modalities: readonly Modality
   return modalities.map((m) => inputs.masks[m] ?? tf.ones([batch]))
 }
 
-abstract class BaseFusion implements FusionModule {
+/** What every fusion module shares: its modalities, output size and variables (from its scope). */
+export abstract class BaseFusion implements FusionModule {
   abstract readonly method: FusionMethod
   readonly modalities: readonly Modality[]
   readonly outputDim: number

@@ -249,9 +249,25 @@ export function readMeldCsv(file: string): Corpus {
   return { source: file, kind: 'meld-csv', manifest: null, utterances }
 }
 
+/** Where MELD lives for this team (see ../shared/data/README.md); overridable by FWS_MELD_DIR. */
+export function defaultMeldDir(): string {
+  return process.env.FWS_MELD_DIR ?? path.resolve(process.cwd(), '../shared/data/meld')
+}
+
+/**
+ * A labelled-data path as given, or, when that does not exist and it is a bare relative name,
+ * the file of that name in the MELD folder (so `--data dev_sent_emo.csv` works from the project root).
+ */
+export function resolveLabelledPath(p: string, meldDir = defaultMeldDir()): string {
+  if (existsSync(p)) return p
+  const inMeld = path.resolve(meldDir, p)
+  if (!path.isAbsolute(p) && existsSync(inMeld)) return inMeld
+  throw new Error(`no such file or folder: ${p}${path.isAbsolute(p) ? '' : ` (nor ${inMeld})`}`)
+}
+
 /** Reads either a corpus folder or a MELD CSV, chosen by what `p` is. */
-export function readLabelled(p: string): Corpus {
-  if (!existsSync(p)) throw new Error(`no such file or folder: ${p}`)
+export function readLabelled(given: string): Corpus {
+  const p = resolveLabelledPath(given)
   if (statSync(p).isDirectory()) return readCorpus(p)
   if (p.toLowerCase().endsWith('.csv')) return readMeldCsv(p)
   throw new Error(`${p}: expected a corpus folder (manifest.json + utterances.jsonl) or a MELD .csv file`)

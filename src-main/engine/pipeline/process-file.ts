@@ -35,6 +35,9 @@ export interface ProcessContext {
 /** Utterances per model call: small enough to check for cancellation often, big enough to batch. */
 const MODEL_CHUNK = 32
 
+/** The feature extractor's sub-stages timed separately in stageSec. */
+const FEATURE_STAGES = new Set(['cache', 'audio', 'visual'])
+
 const emotionModels = new Map<string, LoadedEmotionModel>()
 const translators = new Map<string, Translator>()
 
@@ -153,7 +156,8 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
           cache: task.cache,
           contentHash: task.contentHash ?? undefined,
           onProgress: (f, stage) => {
-            if (`features.${stage}` !== sub) switchSub(`features.${stage}`)
+            // 'spans' and 'done' mark progress, not work of their own.
+            if (FEATURE_STAGES.has(stage) && `features.${stage}` !== sub) switchSub(`features.${stage}`)
             report('features', f)
           },
         }),

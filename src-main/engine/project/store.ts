@@ -639,48 +639,40 @@ export class ProjectStore {
 
   /** Undoes the most recent change still in effect; null when there is nothing to undo. */
   undo(): EditResult | null {
-    return this.db
-      .transaction(() => {
-        const h = this.db
-          .prepare(
-            "SELECT id, before_rows, after_rows FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1",
-          )
-          .get() as { id: number; before_rows: string; after_rows: string } | undefined
-        if (!h) return null
-        const before = JSON.parse(h.before_rows) as UttRecord[]
-        const after = JSON.parse(h.after_rows) as UttRecord[]
-        this.swapRows(after, before)
-        this.db.prepare("UPDATE history SET state = 'undone' WHERE id = ?").run(h.id)
-        this.db.prepare('UPDATE corrections SET undone = 1 WHERE history_id = ?').run(h.id)
-        const restored = new Set(before.map((r) => r.id))
-        return this.result(
-          before.map((r) => r.id),
-          after.filter((r) => !restored.has(r.id)).map((r) => r.id),
-          h.id,
-        )
-      })
-      .immediate()
+    return this.replay('undo')
   }
 
   /** Redoes the most recently undone change; null when there is nothing to redo. */
   redo(): EditResult | null {
+    return this.replay('redo')
+  }
+
+  /**
+   * Undo: the newest 'done' history entry's rows go back to their before-state. Redo: the oldest
+   * 'undone' entry's rows go forward to their after-state. Its corrections follow its state.
+   */
+  private replay(direction: 'undo' | 'redo'): EditResult | null {
+    const undo = direction === 'undo'
     return this.db
       .transaction(() => {
         const h = this.db
           .prepare(
-            "SELECT id, before_rows, after_rows FROM history WHERE state = 'undone' ORDER BY id ASC LIMIT 1",
+            undo
+              ? "SELECT id, before_rows, after_rows FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1"
+              : "SELECT id, before_rows, after_rows FROM history WHERE state = 'undone' ORDER BY id ASC LIMIT 1",
           )
           .get() as { id: number; before_rows: string; after_rows: string } | undefined
         if (!h) return null
         const before = JSON.parse(h.before_rows) as UttRecord[]
         const after = JSON.parse(h.after_rows) as UttRecord[]
-        this.swapRows(before, after)
-        this.db.prepare("UPDATE history SET state = 'done' WHERE id = ?").run(h.id)
-        this.db.prepare('UPDATE corrections SET undone = 0 WHERE history_id = ?').run(h.id)
-        const now = new Set(after.map((r) => r.id))
+        const [from, to] = undo ? [after, before] : [before, after]
+        this.swapRows(from, to)
+        this.db.prepare('UPDATE history SET state = ? WHERE id = ?').run(undo ? 'undone' : 'done', h.id)
+        this.db.prepare('UPDATE corrections SET undone = ? WHERE history_id = ?').run(undo ? 1 : 0, h.id)
+        const present = new Set(to.map((r) => r.id))
         return this.result(
-          after.map((r) => r.id),
-          before.filter((r) => !now.has(r.id)).map((r) => r.id),
+          to.map((r) => r.id),
+          from.filter((r) => !present.has(r.id)).map((r) => r.id),
           h.id,
         )
       })

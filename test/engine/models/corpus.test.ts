@@ -11,6 +11,7 @@ import {
   readLabelled,
   readMeldCsv,
   readParallelText,
+  resolveLabelledPath,
   writeCorpus,
 } from '../../../src-main/engine/models/corpus'
 import { emotionExamples } from '../../../src-main/engine/models/emotion'
@@ -116,6 +117,22 @@ describe('parallel text', () => {
     })
     expect(() => readParallelText(path.join(dir, 's.en'), path.join(dir, 'bad.de'))).toThrow(
       /2 lines but .* has 1/,
+    )
+  })
+})
+
+describe('labelled data paths', () => {
+  it('takes a path that exists as it is, else a bare name from the MELD folder, else says where it looked', () => {
+    const meld = tmp()
+    const csv = path.join(meld, 'dev_sent_emo.csv')
+    writeFileSync(csv, 'x')
+    expect(resolveLabelledPath(csv, meld)).toBe(csv)
+    expect(resolveLabelledPath('dev_sent_emo.csv', meld)).toBe(csv)
+    expect(() => resolveLabelledPath('nope.csv', meld)).toThrow(
+      /no such file or folder: nope\.csv \(nor .*nope\.csv\)/,
+    )
+    expect(() => resolveLabelledPath(path.join(meld, 'nope.csv'), meld)).toThrow(
+      /no such file or folder: \/.*nope\.csv$/,
     )
   })
 })

@@ -46,6 +46,21 @@ function outputCap(model: TranslationModel, srcLens: number[], maxLen?: number):
   return Math.min(maxLen ?? Math.ceil(longest * 1.5) + 10, model.config.maxLen - 1)
 }
 
+/** Encodes the batch once and sets up the decoder cache; also the output length cap. */
+function startDecoding(tf: typeof TF, model: TranslationModel, srcs: number[][], opts: DecodeOptions) {
+  const cap = outputCap(
+    model,
+    srcs.map((s) => s.length),
+    opts.maxLen,
+  )
+  const { data, len } = padRows(srcs)
+  const src = tf.tensor2d(data, [srcs.length, len], 'int32')
+  const enc = encodeKept(tf, model, src, opts.features)
+  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
+  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+  return { cap, cache }
+}
+
 /** Log-probabilities of the next token with <pad> and <s> excluded (never valid outputs). */
 function nextLogProbs(tf: typeof TF, logits: TF.Tensor2D): TF.Tensor2D {
   return tf.tidy(() => {
@@ -66,16 +81,7 @@ export function greedyDecode(
   opts: DecodeOptions = {},
 ): number[][] {
   const b = srcs.length
-  const cap = outputCap(
-    model,
-    srcs.map((s) => s.length),
-    opts.maxLen,
-  )
-  const { data, len } = padRows(srcs)
-  const src = tf.tensor2d(data, [b, len], 'int32')
-  const enc = encodeKept(tf, model, src, opts.features)
-  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
-  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+  const { cap, cache } = startDecoding(tf, model, srcs, opts)
   const outs: number[][] = srcs.map(() => [])
   const done = new Array<boolean>(b).fill(false)
   let prev = new Int32Array(b).fill(BOS_ID)
@@ -121,17 +127,7 @@ export function beamDecode(
   const k = Math.max(1, Math.floor(opts.beam ?? 5))
   if (k === 1) return greedyDecode(tf, model, srcs, opts)
   const alpha = opts.lengthPenalty ?? 0.6
-  const b = srcs.length
-  const cap = outputCap(
-    model,
-    srcs.map((s) => s.length),
-    opts.maxLen,
-  )
-  const { data, len } = padRows(srcs)
-  const src = tf.tensor2d(data, [b, len], 'int32')
-  const enc = encodeKept(tf, model, src, opts.features)
-  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
-  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
+  const { cap, cache } = startDecoding(tf, model, srcs, opts)
   // One row per live hypothesis; rows of a sentence are contiguous.
   let rows: Array<{ s: number; tokens: number[]; logp: number }> = srcs.map((_, s) => ({
     s,
