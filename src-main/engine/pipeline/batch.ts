@@ -208,7 +208,9 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   const work = { processed: 0, reusedComplete: 0, reusedFailed: 0 }
   const pool = new WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>({
     worker: opts.worker ?? 'pipeline-worker',
-    size: Math.min(jobs, Math.max(1, files.length)),
+    // Not capped by the number of files: a long file is split between the workers (splitParts),
+    // and workers are spawned only when there is work for them.
+    size: jobs,
   })
 
   const handle = async (i: number): Promise<void> => {
