@@ -217,8 +217,10 @@ async function main() {
       `models: ${m.note}`,
       `utterances: ${s.totals.utterances} (modalities present: ${coverage})`,
       '',
-      `${pad('stage (worker wall s)', 26)} ${pad('seconds', 9)} share`,
-      ...rows.map(([k, v]) => `${pad(k, 26)} ${pad(v.toFixed(2), 9)} ${((100 * v) / wall).toFixed(1)}%`),
+      `${pad('stage (worker wall s, summed over workers)', 44)} ${pad('seconds', 9)} share of ${jobs} workers × run wall`,
+      ...rows.map(
+        ([k, v]) => `${pad(k, 44)} ${pad(v.toFixed(2), 9)} ${((100 * v) / (wall * jobs)).toFixed(1)}%`,
+      ),
       '',
       `${pad('run', 40)} ${pad('wall s', 9)} ${pad('× real time', 12)} peak RSS`,
       `${pad('ffmpeg: audio → 16 kHz mono f32', 40)} ${pad(audio.sec.toFixed(2), 9)} ${pad((media / audio.sec).toFixed(1), 12)} ${audio.rssMB?.toFixed(0) ?? '?'} MB`,
