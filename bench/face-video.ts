@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { parseWav16, wav16Bytes } from '../src-main/engine/media/wav'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
@@ -74,43 +75,6 @@ export function formatSrt(cues: Cue[]): string {
   return cues.map((c, i) => `${i + 1}\n${srtTime(c.start)} --> ${srtTime(c.end)}\n${c.text}\n`).join('\n')
 }
 
-/** PCM samples of a 16-bit mono WAV file (finds the data chunk; espeak-ng writes 22050 Hz). */
-function wavSamples(file: string): { rate: number; pcm: Int16Array } {
-  const b = readFileSync(file)
-  const rate = b.readUInt32LE(24)
-  let off = 12
-  while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4)
-    let size = b.readUInt32LE(off + 4)
-    if (id === 'data') {
-      // espeak-ng streams to a pipe-safe header: size may be 0 or 0xffffffff; take the rest of the file.
-      if (size === 0 || off + 8 + size > b.length) size = b.length - off - 8
-      const pcm = new Int16Array(size >> 1)
-      for (let i = 0; i < pcm.length; i++) pcm[i] = b.readInt16LE(off + 8 + 2 * i)
-      return { rate, pcm }
-    }
-    off += 8 + size + (size & 1)
-  }
-  throw new Error(`no data chunk in ${file}`)
-}
-
-function wavFile(rate: number, pcm: Int16Array): Buffer {
-  const h = Buffer.alloc(44)
-  h.write('RIFF', 0)
-  h.writeUInt32LE(36 + pcm.length * 2, 4)
-  h.write('WAVEfmt ', 8)
-  h.writeUInt32LE(16, 16)
-  h.writeUInt16LE(1, 20)
-  h.writeUInt16LE(1, 22)
-  h.writeUInt32LE(rate, 24)
-  h.writeUInt32LE(rate * 2, 28)
-  h.writeUInt16LE(2, 32)
-  h.writeUInt16LE(16, 34)
-  h.write('data', 36)
-  h.writeUInt32LE(pcm.length * 2, 40)
-  return Buffer.concat([h, Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)])
-}
-
 /**
  * Makes `out` (.mp4 with picture, or .m4a when `image` is null) with espeak-ng speech of the
  * sentences, and returns the cue times. With `srt`, writes the matching sidecar.
@@ -131,7 +95,7 @@ export async function makeSpeechVideo(
       if (o.durationSec !== undefined && t >= o.durationSec - 4) break
       const wav = path.join(tmp, `s${i}.wav`)
       await run('espeak-ng', ['-s', '165', '-w', wav, o.sentences[i]!])
-      const w = wavSamples(wav)
+      const w = parseWav16(readFileSync(wav))
       rate = w.rate
       parts.push(w.pcm, new Int16Array(Math.round(rate * gap)))
       const len = w.pcm.length / rate
@@ -147,7 +111,7 @@ export async function makeSpeechVideo(
       at += p.length
     }
     const speech = path.join(tmp, 'speech.wav')
-    writeFileSync(speech, wavFile(rate, all))
+    writeFileSync(speech, wav16Bytes(rate, all))
     const w = o.width ?? 640
     const h = o.height ?? 360
     const fps = o.fps ?? 25

@@ -18,6 +18,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { ffmpegTools } from '../src-main/engine/media/ffmpeg-locate'
+import { parseWav16, wav16Bytes } from '../src-main/engine/media/wav'
 import { Rng } from '../src-main/engine/fusion/nn'
 import { writeCorpus, type CorpusUtterance } from '../src-main/engine/models/corpus'
 
@@ -95,44 +96,6 @@ function sentence(rng: Rng, positive: boolean): string {
   return t.replace('{s}', s).replace('{S}', s[0]!.toUpperCase() + s.slice(1))
 }
 
-/** 16-bit mono PCM samples of a WAV file (espeak-ng writes 22050 Hz). */
-function readWav(file: string): { rate: number; pcm: Int16Array } {
-  const b = readFileSync(file)
-  let off = 12
-  let rate = 22050
-  while (off + 8 <= b.length) {
-    const id = b.toString('ascii', off, off + 4)
-    const size = b.readUInt32LE(off + 4)
-    if (id === 'fmt ') rate = b.readUInt32LE(off + 12)
-    if (id === 'data') {
-      const n = Math.min(size, b.length - off - 8) >> 1
-      const pcm = new Int16Array(n)
-      for (let i = 0; i < n; i++) pcm[i] = b.readInt16LE(off + 8 + 2 * i)
-      return { rate, pcm }
-    }
-    off += 8 + size + (size & 1)
-  }
-  throw new Error(`${file}: no data chunk`)
-}
-
-function writeWav(file: string, rate: number, pcm: Int16Array): void {
-  const b = Buffer.alloc(44 + pcm.length * 2)
-  b.write('RIFF', 0)
-  b.writeUInt32LE(36 + pcm.length * 2, 4)
-  b.write('WAVEfmt ', 8)
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(rate, 24)
-  b.writeUInt32LE(rate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36)
-  b.writeUInt32LE(pcm.length * 2, 40)
-  for (let i = 0; i < pcm.length; i++) b.writeInt16LE(pcm[i]!, 44 + 2 * i)
-  writeFileSync(file, b)
-}
-
 function srtTime(t: number): string {
   const ms = Math.round(t * 1000)
   const h = Math.floor(ms / 3_600_000)
@@ -196,7 +159,7 @@ export async function generateSyntheticCorpus(
           wav,
           it.text,
         ])
-        const w = readWav(wav)
+        const w = parseWav16(readFileSync(wav))
         rate = w.rate
         // Each utterance is a window of 4.6–5.4 s whatever its speech rate, with the speech at a
         // random offset inside: otherwise the utterance's duration (and so its number of video
@@ -241,7 +204,7 @@ export async function generateSyntheticCorpus(
         off += c.length
       }
       const wavAll = path.join(tmp, `${name}.wav`)
-      writeWav(wavAll, rate, pcm)
+      writeFileSync(wavAll, wav16Bytes(rate, pcm))
       const duration = total / rate
       // Video: one colour clip per stretch (utterance or gap); utterance brightness = bright/dark
       // with jitter and a random hue, gaps mid-grey.

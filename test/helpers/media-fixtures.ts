@@ -15,6 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { ffmpegTools } from '../../src-main/engine/media/ffmpeg-locate'
+import { floatToPcm16, parseWav16, pcm16ToFloat, wav16Bytes } from '../../src-main/engine/media/wav'
 
 const run = promisify(execFile)
 const FIXTURE_VERSION = 4
@@ -116,63 +117,15 @@ function ff(): string {
   return ffmpegTools().ffmpeg.path
 }
 
-/** Read a 16-bit PCM mono WAV (espeak-ng's output) as float samples and its rate. */
-function readWav(buf: Buffer): { rate: number; samples: Float32Array } {
-  if (buf.toString('ascii', 0, 4) !== 'RIFF') throw new Error('not a WAV file')
-  let off = 12
-  let rate = 0
-  let bits = 16
-  let channels = 1
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4)
-    let size = buf.readUInt32LE(off + 4)
-    const body = off + 8
-    if (id === 'fmt ') {
-      channels = buf.readUInt16LE(body + 2)
-      rate = buf.readUInt32LE(body + 4)
-      bits = buf.readUInt16LE(body + 14)
-    } else if (id === 'data') {
-      // espeak-ng writing to a file leaves 0x7fffffff-ish sizes when streaming; clamp.
-      size = Math.min(size, buf.length - body)
-      if (bits !== 16 || channels !== 1) throw new Error(`unexpected WAV layout ${bits} bit ${channels} ch`)
-      const n = Math.floor(size / 2)
-      const samples = new Float32Array(n)
-      for (let i = 0; i < n; i++) samples[i] = buf.readInt16LE(body + 2 * i) / 32768
-      return { rate, samples }
-    }
-    off = body + size + (size % 2)
-  }
-  throw new Error('WAV without data chunk')
-}
-
-function writeWav(samples: Float32Array, rate: number): Buffer {
-  const buf = Buffer.alloc(44 + samples.length * 2)
-  buf.write('RIFF', 0, 'ascii')
-  buf.writeUInt32LE(36 + samples.length * 2, 4)
-  buf.write('WAVEfmt ', 8, 'ascii')
-  buf.writeUInt32LE(16, 16)
-  buf.writeUInt16LE(1, 20)
-  buf.writeUInt16LE(1, 22)
-  buf.writeUInt32LE(rate, 24)
-  buf.writeUInt32LE(rate * 2, 28)
-  buf.writeUInt16LE(2, 32)
-  buf.writeUInt16LE(16, 34)
-  buf.write('data', 36, 'ascii')
-  buf.writeUInt32LE(samples.length * 2, 40)
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]!))
-    buf.writeInt16LE(Math.round(v * 32767), 44 + 2 * i)
-  }
-  return buf
-}
-
 /** One phrase synthesised by espeak-ng, trimmed to its audible part. Cached per (text, wpm). */
 async function phraseAudio(text: string, wpm: number): Promise<{ rate: number; samples: Float32Array }> {
   const { dir } = await cached('phrase', { text, wpm }, async (d) => {
     await run('espeak-ng', ['-v', 'en-us', '-s', String(wpm), '-w', path.join(d, 'p.wav'), text])
     return { text }
   })
-  const { rate, samples } = readWav(await readFile(path.join(dir, 'p.wav')))
+  const wav = parseWav16(await readFile(path.join(dir, 'p.wav')))
+  const { rate } = wav
+  const samples = pcm16ToFloat(wav.pcm)
   const thr = 0.01
   let a = 0
   while (a < samples.length && Math.abs(samples[a]!) < thr) a++
@@ -280,7 +233,7 @@ export async function makeSpeechVideo(
     }
     const srt = toSrt(speech)
     const vtt = toVtt(speech)
-    await writeFile(path.join(d, 'speech.wav'), writeWav(track, rate))
+    await writeFile(path.join(d, 'speech.wav'), wav16Bytes(rate, floatToPcm16(track)))
     await writeFile(path.join(d, 'subs.srt'), srt)
     const ext = !o.video ? 'm4a' : o.container
     const out = path.join(d, `media.${ext}`)
