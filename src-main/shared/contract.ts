@@ -6,11 +6,11 @@
  * Imported by main, preload, the browser-mode server and the renderer: keep it free of Node and DOM.
  */
 import { z } from 'zod'
+import { EVENT_NAMES, EXPORT_FORMATS, REQUEST_NAMES, type Emotion, type MenuCommand } from './contract-names'
+
+export * from './contract-names'
 
 // ---------------------------------------------------------------- shared value types
-
-export const EMOTIONS = ['neutral', 'joy', 'surprise', 'anger', 'sadness', 'disgust', 'fear'] as const
-export type Emotion = (typeof EMOTIONS)[number]
 
 /** Where a value shown to the user came from. */
 export type Provenance = 'model' | 'corrected' | 'accepted' | 'imported'
@@ -182,9 +182,6 @@ export const jobIdInput = z.object({ jobId: id })
 
 // ---------------------------------------------------------------- exchange
 
-export const EXPORT_FORMATS = ['jsonl', 'csv', 'eaf', 'vtt', 'srt', 'corpus'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
-
 export const exportInput = z.object({
   format: z.enum(EXPORT_FORMATS),
   /** Output file (or folder for `corpus`). In browser mode, relative to the project's folder. */
@@ -252,7 +249,10 @@ export interface RequestResults {
 export type RequestHandlers = {
   [N in RequestName]: (payload: RequestPayload<N>) => Promise<RequestResults[N]>
 }
-export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[]
+// The zod-free name list (contract-names.ts) must be exactly the schema keys: a compile error otherwise.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const requestNamesMatchSchemas: SameKeys<(typeof REQUEST_NAMES)[number], RequestName> = true
+void requestNamesMatchSchemas
 
 /** Events pushed from the engine to every front end. */
 export interface EventMap {
@@ -260,11 +260,8 @@ export interface EventMap {
   'project.changed': ProjectInfo | null
 }
 export type EventName = keyof EventMap
-export const EVENT_NAMES: EventName[] = ['jobs.update', 'project.changed']
-
-/** Commands from the native menu (Electron only; the browser mode has none). */
-export const MENU_COMMANDS = ['open-project', 'new-project', 'add-media', 'export', 'undo', 'redo'] as const
-export type MenuCommand = (typeof MENU_COMMANDS)[number]
+const eventNamesMatchMap: SameKeys<(typeof EVENT_NAMES)[number], EventName> = true
+void eventNamesMatchMap
 
 /** The typed API object: `window.api` in Electron, an HTTP client in browser mode. */
 export interface FwsApi {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ContractError, REQUEST_NAMES, isRequestName, validateRequest } from '../../src-main/shared/contract'
+import {
+  ContractError,
+  REQUEST_NAMES,
+  isRequestName,
+  requestSchemas,
+  validateRequest,
+} from '../../src-main/shared/contract'
 
 describe('contract validation', () => {
   it('accepts well-formed payloads', () => {
@@ -33,5 +39,7 @@ describe('contract validation', () => {
     expect(isRequestName('edits.undo')).toBe(true)
     expect(isRequestName('__proto__')).toBe(false)
     expect(isRequestName('constructor')).toBe(false)
+    // The zod-free name list the preload and renderer use is exactly the set of schemas.
+    expect([...REQUEST_NAMES].sort()).toEqual(Object.keys(requestSchemas).sort())
   })
 })

@@ -3,14 +3,8 @@
  * JSON payload, engine events arrive on the `/events` WebSocket. The per-run token travels in the
  * HttpOnly cookie the server set when the printed URL was opened, so this code never sees it.
  */
-import {
-  EVENT_NAMES,
-  REQUEST_NAMES,
-  type EventMap,
-  type EventName,
-  type FwsApi,
-  type RequestName,
-} from '@shared/contract'
+import { EVENT_NAMES, REQUEST_NAMES } from '@shared/contract-names'
+import type { EventMap, EventName, FwsApi, RequestName } from '@shared/contract'
 
 /** An error the engine (or the server's validation) answered with. */
 export class ApiError extends Error {
