@@ -15,9 +15,13 @@ describe('WorkerPool', () => {
   it('runs tasks on at most `size` real threads, in parallel, with progress', async () => {
     pool = new WorkerPool({ worker: { file }, size: 2 })
     const progress: number[] = []
+    // Two tasks that can only both finish with value 1 if they run at the same time (a barrier,
+    // not a timing guess: a loaded machine slows them down but cannot make them pass serially).
+    const counter = new SharedArrayBuffer(4)
+    const meet = { op: 'meet', counter, parties: 2, timeoutMs: 30_000 }
     const outs = await Promise.all([
-      pool.run({ op: 'sleep', ms: 600 }),
-      pool.run({ op: 'sleep', ms: 600 }),
+      pool.run(meet),
+      pool.run(meet),
       pool.run({ op: 'echo', value: 21 }, { onProgress: (p) => progress.push(p) }),
     ])
     expect(outs[2]!.value).toBe(42)
@@ -25,10 +29,19 @@ describe('WorkerPool', () => {
     const threads = new Set(outs.map((o) => o.threadId))
     expect(threads.size).toBe(2)
     expect(threads.has(0)).toBe(false) // never the main thread
-    // The two sleeps ran at the same time on different threads (their intervals overlap).
-    const [a, b] = outs
-    expect(a!.threadId).not.toBe(b!.threadId)
-    expect(Math.max(a!.started!, b!.started!)).toBeLessThan(Math.min(a!.ended!, b!.ended!))
+    expect(outs[0]!.value).toBe(1)
+    expect(outs[1]!.value).toBe(1)
+    expect(outs[0]!.threadId).not.toBe(outs[1]!.threadId)
+  })
+
+  it('never runs more tasks at once than its size', async () => {
+    pool = new WorkerPool({ worker: { file }, size: 1 })
+    const counter = new SharedArrayBuffer(4)
+    const meet = { op: 'meet', counter, parties: 2, timeoutMs: 300 }
+    const outs = await Promise.all([pool.run(meet), pool.run(meet)])
+    // The first waited for a partner that could not start, the second found the first's mark.
+    expect(outs.map((o) => o.value)).toEqual([0, 1])
+    expect(outs[0]!.threadId).toBe(outs[1]!.threadId)
   })
 
   it('carries the error name, message and code of a failed task, and keeps the worker', async () => {
