@@ -144,8 +144,8 @@ export function registerEvalTranslation(evalCmd: Command): void {
       'source sentences (path, or a Multi30K name like test_2016_flickr.en; .gz ok)',
     )
     .requiredOption('--ref <file>', 'raw reference translations, one per line')
-    .option('--beam <n>', 'beam width (1 = greedy)', '5')
-    .option('--length-penalty <x>', 'GNMT length penalty α', '0.6')
+    .option('--beam <n>', "beam width, 1 = greedy (default: the model's, else 5)")
+    .option('--length-penalty <x>', "GNMT length penalty α (default: the model's, else 0.6)")
     .option('--limit <n>', 'only the first N sentences')
     .option('--hyp-out <file>', 'also write the detokenised hypotheses here')
     .option('--json', 'print JSON {bleu, chrf, n, ...}')
@@ -154,8 +154,8 @@ export function registerEvalTranslation(evalCmd: Command): void {
         model: string
         src: string
         ref: string
-        beam: string
-        lengthPenalty: string
+        beam?: string
+        lengthPenalty?: string
         limit?: string
         hypOut?: string
         json?: boolean
@@ -197,9 +197,9 @@ export function registerTranslate(program: Command): void {
     .command('translate')
     .description('translate stdin lines to stdout, in order (one sentence per line)')
     .requiredOption('--model <dir>', 'translation model folder')
-    .option('--beam <n>', 'beam width (1 = greedy)', '5')
-    .option('--length-penalty <x>', 'GNMT length penalty α', '0.6')
-    .action(async (o: { model: string; beam: string; lengthPenalty: string }) => {
+    .option('--beam <n>', "beam width, 1 = greedy (default: the model's, else 5)")
+    .option('--length-penalty <x>', "GNMT length penalty α (default: the model's, else 0.6)")
+    .action(async (o: { model: string; beam?: string; lengthPenalty?: string }) => {
       const m = await loadTranslationModel(o.model)
       try {
         const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })

@@ -37,6 +37,8 @@ export interface TranslationManifest {
   training: { steps: number; epochs: number; seconds: number; machine: string; command: string }
   metrics: Record<string, unknown>
   parentModel: string | null
+  /** Decoding settings tuned on val for this model (beam width, GNMT length penalty α); used when a caller gives none. */
+  decoding?: { beam: number; lengthPenalty: number }
 }
 
 interface WeightsManifestJson {
@@ -126,6 +128,9 @@ export function validateManifest(m: unknown, where: string): TranslationManifest
   ] as const)
     if (!Number.isInteger(c![k]) || c![k] <= 0) fail(`config.${k} must be a positive integer`)
   if (c!.dModel % c!.heads !== 0) fail('config.dModel must be divisible by config.heads')
+  const d = o!.decoding
+  if (d !== undefined && !(Number.isInteger(d?.beam) && d.beam >= 1 && Number.isFinite(d.lengthPenalty)))
+    fail('decoding must be {beam: integer ≥ 1, lengthPenalty: number}')
   if (typeof o!.vocab !== 'string' || typeof o!.weights !== 'string')
     fail('vocab / weights file names missing')
   return o as TranslationManifest

@@ -123,7 +123,11 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
             tf,
             model,
             chunk.map((j) => encoded[j]!),
-            { beam: opts.beam ?? 5, lengthPenalty: opts.lengthPenalty ?? 0.6, features: feats },
+            {
+              beam: opts.beam ?? manifest.decoding?.beam ?? DEFAULT_BEAM,
+              lengthPenalty: opts.lengthPenalty ?? manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
+              features: feats,
+            },
           )
           chunk.forEach((j, r) => (out[j] = vocab.decode(ids[r]!)))
         } finally {
@@ -148,6 +152,10 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
     },
   }
 }
+
+/** Decoding when neither the caller nor the model's manifest (`decoding`) says otherwise. */
+export const DEFAULT_BEAM = 5
+export const DEFAULT_LENGTH_PENALTY = 0.6
 
 export interface TranslationEvalResult {
   bleu: number
@@ -186,8 +194,8 @@ export async function evaluateTranslation(
       chrfSignature: CHRF_SIGNATURE,
       precisions: b.precisions,
       bp: b.bp,
-      beam: opts.beam ?? 5,
-      lengthPenalty: opts.lengthPenalty ?? 0.6,
+      beam: opts.beam ?? m.manifest.decoding?.beam ?? DEFAULT_BEAM,
+      lengthPenalty: opts.lengthPenalty ?? m.manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
       msPerSentence: ms,
     },
   }

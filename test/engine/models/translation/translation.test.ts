@@ -143,6 +143,20 @@ describe('trainTranslation → loadTranslationModel', () => {
     const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'))
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, task: 'emotion' }))
     await expect(loadTranslationModel(bad)).rejects.toThrow(/task is "emotion"/)
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, decoding: { beam: 0 } }))
+    await expect(loadTranslationModel(bad)).rejects.toThrow(/decoding must be/)
+    // The model's own decoding settings are what evaluation uses when the caller gives none.
+    writeFileSync(
+      join(bad, 'manifest.json'),
+      JSON.stringify({ ...manifest, decoding: { beam: 3, lengthPenalty: 1.5 } }),
+    )
+    const tuned = await loadTranslationModel(bad)
+    try {
+      const r = await evaluateTranslation(tuned, ['the big cat eats.'], ['die große katze frisst.'])
+      expect([r.result.beam, r.result.lengthPenalty]).toEqual([3, 1.5])
+    } finally {
+      tuned.dispose()
+    }
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify(manifest))
     const w = readFileSync(join(bad, 'weights.bin'))
     writeFileSync(join(bad, 'weights.bin'), w.subarray(0, w.length - 8))
