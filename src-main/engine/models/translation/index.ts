@@ -16,9 +16,9 @@ import { beamDecode } from './decode'
 import { TranslationModel, type TranslationFeatures } from './model'
 
 export interface TranslateOptions {
-  /** Beam width (1 = greedy). Default 5. */
+  /** Beam width (1 = greedy). Default: the model's manifest `decoding`, else 5. */
   beam?: number
-  /** GNMT length penalty α. Default 0.6. */
+  /** GNMT length penalty α. Default: the model's manifest `decoding`, else 0.6. */
   lengthPenalty?: number
   /** Optional pooled audio/visual features, one row per text (masks say which are present). */
   features?: {
@@ -123,11 +123,7 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
             tf,
             model,
             chunk.map((j) => encoded[j]!),
-            {
-              beam: opts.beam ?? manifest.decoding?.beam ?? DEFAULT_BEAM,
-              lengthPenalty: opts.lengthPenalty ?? manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
-              features: feats,
-            },
+            { ...decodingSettings(manifest, opts), features: feats },
           )
           chunk.forEach((j, r) => (out[j] = vocab.decode(ids[r]!)))
         } finally {
@@ -156,6 +152,14 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
 /** Decoding when neither the caller nor the model's manifest (`decoding`) says otherwise. */
 export const DEFAULT_BEAM = 5
 export const DEFAULT_LENGTH_PENALTY = 0.6
+
+/** Beam width and length penalty: the caller's, else the model's tuned ones, else the defaults. */
+function decodingSettings(manifest: TranslationManifest, opts: TranslateOptions) {
+  return {
+    beam: opts.beam ?? manifest.decoding?.beam ?? DEFAULT_BEAM,
+    lengthPenalty: opts.lengthPenalty ?? manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
+  }
+}
 
 export interface TranslationEvalResult {
   bleu: number
@@ -194,8 +198,7 @@ export async function evaluateTranslation(
       chrfSignature: CHRF_SIGNATURE,
       precisions: b.precisions,
       bp: b.bp,
-      beam: opts.beam ?? m.manifest.decoding?.beam ?? DEFAULT_BEAM,
-      lengthPenalty: opts.lengthPenalty ?? m.manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,
+      ...decodingSettings(m.manifest, opts),
       msPerSentence: ms,
     },
   }
