@@ -35,6 +35,9 @@ const r = await trainTranslation({
   workers: num('workers'),
   validateOnStop: !args.includes('--no-validate-on-stop'),
   valLimit: num('val-limit'),
+  patience: num('patience'),
+  snapshotEvery: num('snapshot-every'),
+  keepSnapshots: num('keep-snapshots'),
   model: {
     ...(num('d-model') ? { dModel: num('d-model') } : {}),
     ...(num('layers') ? { encLayers: num('layers'), decLayers: num('layers') } : {}),

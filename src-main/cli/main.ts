@@ -15,7 +15,7 @@ import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
 import { registerTrain } from './commands/train'
 import { registerEval } from './commands/eval'
-import { registerTranslate } from './commands/translation'
+import { registerAverageCheckpoints, registerTranslate } from './commands/translation'
 import { CliError } from './output'
 
 export function buildProgram(): Command {
@@ -29,6 +29,7 @@ export function buildProgram(): Command {
   registerTrain(program)
   registerEval(program)
   registerTranslate(program)
+  registerAverageCheckpoints(program)
   registerProject(program)
   registerExport(program)
   registerImport(program)

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import { evaluateTranslation, loadTranslationModel } from '../../engine/models/translation'
 import { readLines, resolveTextPath } from '../../engine/models/translation/data'
+import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
 import { CliError, printJson } from '../output'
 
@@ -44,6 +45,9 @@ interface TrainTranslationCli {
   dropout: string
   workers: string
   seed: string
+  patience: string
+  snapshotEvery: string
+  keepSnapshots: string
   log?: string
 }
 
@@ -78,6 +82,9 @@ export function registerTrainTranslation(train: Command): void {
     .option('--dropout <x>', 'dropout', '0.1')
     .option('--workers <n>', 'extra gradient worker threads (data parallel)', '0')
     .option('--seed <n>', 'random seed', '1')
+    .option('--patience <n>', 'stop after N validations without a new best', '8')
+    .option('--snapshot-every <n>', 'also keep the weights every N steps in <out>/snapshots (0 = never)', '0')
+    .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {
       if (o.fusion !== 'autofusion')
@@ -114,6 +121,9 @@ export function registerTrainTranslation(train: Command): void {
           validateEvery: num(o.validateEvery, 'validate-every', true),
           valLimit: num(o.valLimit, 'val-limit', true),
           workers: num(o.workers, 'workers', true),
+          patience: num(o.patience, 'patience', true),
+          snapshotEvery: num(o.snapshotEvery, 'snapshot-every', true),
+          keepSnapshots: num(o.keepSnapshots, 'keep-snapshots', true),
           model: {
             dModel: num(o.dModel, 'd-model', true),
             encLayers: num(o.layers, 'layers', true),
@@ -221,4 +231,38 @@ export function registerTranslate(program: Command): void {
         m.dispose()
       }
     })
+}
+
+export function registerAverageCheckpoints(program: Command): void {
+  program
+    .command('average-checkpoints')
+    .description(
+      'write a translation model whose weights are the mean of the last N training snapshots (checkpoint averaging)',
+    )
+    .requiredOption('--model <dir>', 'model folder of the run (manifest and vocabulary come from it)')
+    .option('--snapshots <dir>', 'snapshot folder (default: <model>/snapshots)')
+    .requiredOption('--last <n>', 'average the newest N snapshots')
+    .option('--up-to-step <n>', 'ignore snapshots after this step')
+    .requiredOption('--out <dir>', 'folder to write the averaged model to')
+    .option('--json', 'print JSON {out, steps}')
+    .action(
+      async (o: {
+        model: string
+        snapshots?: string
+        last: string
+        upToStep?: string
+        out: string
+        json?: boolean
+      }) => {
+        const r = await averageTranslationSnapshots({
+          model: o.model,
+          snapshots: o.snapshots,
+          last: num(o.last, 'last', true)!,
+          upToStep: num(o.upToStep, 'up-to-step', true),
+          out: o.out,
+        })
+        if (o.json) printJson(r)
+        else process.stdout.write(`averaged steps ${r.steps.join(', ')} → ${r.out}\n`)
+      },
+    )
 }

@@ -5,7 +5,8 @@
  * position). Owns the on-disk format and its validation; writes are atomic (temp folder + rename)
  * so a kill mid-save never leaves a half-written checkpoint.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import type { BpeVocabJson } from '../../features/text/bpe'
@@ -39,6 +40,10 @@ export interface TranslationManifest {
   parentModel: string | null
   /** Decoding settings tuned on val for this model (beam width, GNMT length penalty α); used when a caller gives none. */
   decoding?: { beam: number; lengthPenalty: number }
+  /** sha256 of weights.bin, checked at load. */
+  weightsSha256?: string
+  /** Set when the weights are the element-wise mean of training snapshots: their steps. */
+  averagedSteps?: number[]
 }
 
 interface WeightsManifestJson {
@@ -161,18 +166,78 @@ export function writeDirAtomic(dir: string, fill: (tmp: string) => void): void {
   rmSync(old, { recursive: true, force: true })
 }
 
-/** Writes a complete model folder (manifest, weights, vocabulary). */
+/** Writes a complete model folder (manifest with the weights' checksum, weights, vocabulary). */
 export function saveModelFolder(
   dir: string,
   manifest: TranslationManifest,
   weights: Map<string, TF.Tensor>,
   vocab: BpeVocabJson,
-  extraFiles: Record<string, string> = {},
 ): void {
   writeDirAtomic(dir, (tmp) => {
     writeWeights(tmp, weights)
     writeFileSync(join(tmp, manifest.vocab), JSON.stringify(vocab))
-    for (const [name, text] of Object.entries(extraFiles)) writeFileSync(join(tmp, name), text)
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+    const weightsSha256 = createHash('sha256')
+      .update(readFileSync(join(tmp, 'weights.bin')))
+      .digest('hex')
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ ...manifest, weightsSha256 }, null, 2) + '\n')
   })
+}
+
+const SNAPSHOT_DIR = /^step-(\d+)$/
+
+/** The snapshot folders in `dir` (written by writeSnapshot), oldest first. */
+export function listSnapshots(dir: string): Array<{ step: number; dir: string }> {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .map((name) => ({ m: SNAPSHOT_DIR.exec(name), name }))
+    .filter((e): e is { m: RegExpExecArray; name: string } => e.m !== null)
+    .map((e) => ({ step: Number(e.m[1]), dir: join(dir, e.name) }))
+    .sort((a, b) => a.step - b.step)
+}
+
+/** Keeps the weights of training step `step` as `<dir>/step-NNNNNNN/`; prunes all but the newest `keep`. */
+export function writeSnapshot(
+  dir: string,
+  step: number,
+  weights: Map<string, TF.Tensor>,
+  keep: number,
+): void {
+  writeDirAtomic(join(dir, `step-${String(step).padStart(7, '0')}`), (tmp) => writeWeights(tmp, weights))
+  const all = listSnapshots(dir)
+  for (const old of all.slice(0, Math.max(0, all.length - keep)))
+    rmSync(old.dir, { recursive: true, force: true })
+}
+
+/**
+ * Element-wise mean of the weights in `dirs` (checkpoint averaging: Vaswani et al. 2017 average the
+ * last checkpoints of a run). Every folder must hold the same names and shapes.
+ */
+export function averageWeights(tf: typeof TF, dirs: string[]): Map<string, TF.Tensor> {
+  if (dirs.length === 0) throw new Error('no snapshots to average')
+  const sum = new Map<string, Float32Array>()
+  const shapes = new Map<string, number[]>()
+  for (const dir of dirs) {
+    const w = readWeights(tf, dir)
+    try {
+      if (sum.size > 0 && (w.size !== sum.size || [...w.keys()].some((k) => !sum.has(k))))
+        throw new Error(`${dir} holds other weights than ${dirs[0]}: snapshots of different models`)
+      for (const [name, t] of w) {
+        const data = t.dataSync() as Float32Array
+        const acc = sum.get(name)
+        if (!acc) {
+          sum.set(name, Float32Array.from(data))
+          shapes.set(name, t.shape)
+        } else if (acc.length !== data.length) throw new Error(`${dir}: weight "${name}" has another shape`)
+        else for (let i = 0; i < data.length; i++) acc[i]! += data[i]!
+      }
+    } finally {
+      tf.dispose([...w.values()])
+    }
+  }
+  const out = new Map<string, TF.Tensor>()
+  for (const [name, acc] of sum) {
+    for (let i = 0; i < acc.length; i++) acc[i]! /= dirs.length
+    out.set(name, tf.tensor(acc, shapes.get(name), 'float32'))
+  }
+  return out
 }

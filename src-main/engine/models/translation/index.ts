@@ -52,7 +52,7 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
     throw new Error(
       `${dir}: vocabulary has ${vocab.size} symbols but the model expects ${manifest.config.vocabSize}`,
     )
-  const recorded = (manifest as TranslationManifest & { weightsSha256?: string }).weightsSha256
+  const recorded = manifest.weightsSha256
   if (recorded) {
     const bin = join(dir, 'weights.bin')
     const actual = existsSync(bin) ? createHash('sha256').update(readFileSync(bin)).digest('hex') : 'missing'

@@ -22,7 +22,9 @@ import { corpusBleu, corpusChrf } from '../metrics/bleu'
 import { Adam } from './adam'
 import {
   TRANSLATION_FORMAT,
+  readManifest,
   readWeights,
+  writeSnapshot,
   writeDirAtomic,
   writeWeights,
   type TranslationManifest,
@@ -62,6 +64,12 @@ export interface TranslationTrainOptions {
   valLimit?: number
   /** Stop after this many validations without a new best BLEU. */
   patience?: number
+  /**
+   * Every N steps, also keep the weights as `<out>/snapshots/step-NNNNNNN/` (0 = never), for
+   * checkpoint averaging (`averageSnapshots`). Only the newest `keepSnapshots` (default 10) are kept.
+   */
+  snapshotEvery?: number
+  keepSnapshots?: number
   seed?: number
   /**
    * Extra worker threads computing gradients on a share of each batch (data parallel; 0 = the main
@@ -123,7 +131,11 @@ function sha256(buf: Buffer | string): string {
   return createHash('sha256').update(buf).digest('hex')
 }
 
-/** Writes the model files of `dir` one by one (temp + rename, manifest last) without touching `dir/state`. */
+/**
+ * Writes the model files of `dir` one by one (temp + rename, manifest last) without touching
+ * `dir/state`. Decoding settings tuned on val for the model this replaces are carried over: they
+ * belong to the run, and dropping them would silently change how the new weights decode.
+ */
 function writeBestModel(
   dir: string,
   manifest: TranslationManifest,
@@ -131,6 +143,10 @@ function writeBestModel(
   vocab: BpeVocabJson,
 ): void {
   mkdirSync(dir, { recursive: true })
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const decoding = readManifest(dir).decoding
+    if (decoding && !manifest.decoding) manifest = { ...manifest, decoding }
+  }
   const tmp = join(dir, `.tmp-${process.pid}`)
   mkdirSync(tmp, { recursive: true })
   const weights = new Map<string, TF.Tensor>([...model.vars.entries()])
@@ -370,6 +386,7 @@ export async function trainTranslation(
   }
   const ckEvery = opts.checkpointEvery ?? 150
   const valEvery = opts.validateEvery ?? 0
+  const snapEvery = opts.snapshotEvery ?? 0
   const maxSteps = opts.maxSteps ?? Infinity
   const deadline = opts.maxMinutes ? startedAt + opts.maxMinutes * 60_000 : Infinity
   let stop: string | null = null
@@ -459,6 +476,8 @@ export async function trainTranslation(
           windowTok = 0
         }
         if (valEvery > 0 && state.step % valEvery === 0 && validate()) stop = 'early stopping (patience)'
+        if (snapEvery > 0 && state.step % snapEvery === 0)
+          writeSnapshot(join(opts.out, 'snapshots'), state.step, model.vars, opts.keepSnapshots ?? 10)
         if (state.step % ckEvery === 0) saveState()
         if (stop) break
       }

@@ -10,6 +10,8 @@ import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../../src-main/engine/backend'
 import { evaluateTranslation, loadTranslationModel } from '../../../../src-main/engine/models/translation'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
+import { averageTranslationSnapshots } from '../../../../src-main/engine/models/translation/average'
+import { listSnapshots, readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
 import {
   TranslationModel,
   DEFAULT_TRANSLATION_CONFIG,
@@ -79,6 +81,8 @@ describe('trainTranslation → loadTranslationModel', () => {
     checkpointEvery: 50,
     labelSmoothing: 0.1,
     seed: 3,
+    snapshotEvery: 60,
+    keepSnapshots: 3,
   })
 
   it('learns the toy pair, checkpoints, resumes at the saved step and keeps the best model', async () => {
@@ -93,6 +97,10 @@ describe('trainTranslation → loadTranslationModel', () => {
     const state = JSON.parse(readFileSync(join(dir, 'model', 'state', 'trainer.json'), 'utf8'))
     expect(state.step).toBe(60)
     await expect(trainTranslation({ ...common(), maxSteps: 80 })).rejects.toThrow(/--resume/)
+    // Decoding settings tuned for the run survive the trainer writing a new best model.
+    const manifestPath = join(dir, 'model', 'manifest.json')
+    const firstManifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+    writeFileSync(manifestPath, JSON.stringify({ ...firstManifest, decoding: { beam: 2, lengthPenalty: 1 } }))
     const second = await trainTranslation({
       ...common(),
       resume: true,
@@ -106,6 +114,8 @@ describe('trainTranslation → loadTranslationModel', () => {
 
     const m = await loadTranslationModel(join(dir, 'model'))
     try {
+      expect(m.manifest.version).not.toBe(firstManifest.version)
+      expect(m.manifest.decoding).toEqual({ beam: 2, lengthPenalty: 1 })
       expect(m.manifest.task).toBe('translation')
       expect(m.manifest.fusion).toBe('autofusion')
       const val = readFileSync(join(dir, 'val.en'), 'utf8').trim().split('\n')
@@ -133,6 +143,42 @@ describe('trainTranslation → loadTranslationModel', () => {
       m.dispose()
     }
   }, 240_000)
+
+  it('keeps the newest snapshots and averages them into a loadable model', async () => {
+    const snaps = listSnapshots(join(dir, 'model', 'snapshots'))
+    expect(snaps.map((s) => s.step)).toEqual([120, 180, 240])
+    const out = join(dir, 'averaged')
+    const r = await averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out })
+    expect(r.steps).toEqual([180, 240])
+    const a = readWeights(tf, snaps[1]!.dir)
+    const b = readWeights(tf, snaps[2]!.dir)
+    const avg = readWeights(tf, out)
+    try {
+      for (const name of ['emb', [...avg.keys()].at(-1)!]) {
+        const expected = tf.tidy(() => tf.div(tf.add(a.get(name)!, b.get(name)!), 2))
+        expect(tf.max(tf.abs(tf.sub(avg.get(name)!, expected))).dataSync()[0]).toBeLessThan(1e-6)
+        expected.dispose()
+      }
+    } finally {
+      tf.dispose([...a.values(), ...b.values(), ...avg.values()])
+    }
+    const m = await loadTranslationModel(out)
+    try {
+      expect(m.manifest.averagedSteps).toEqual([180, 240])
+      expect(m.manifest.version).toMatch(/\+avg180-240x2$/)
+      const val = readFileSync(join(dir, 'val.en'), 'utf8').trim().split('\n')
+      const ref = readFileSync(join(dir, 'val.de'), 'utf8').trim().split('\n')
+      expect((await evaluateTranslation(m, val, ref, { beam: 1 })).result.bleu).toBeGreaterThan(60)
+    } finally {
+      m.dispose()
+    }
+    await expect(averageTranslationSnapshots({ model: join(dir, 'model'), last: 4, out })).rejects.toThrow(
+      /holds 3 snapshot\(s\); 4 asked for/,
+    )
+    expect(
+      (await averageTranslationSnapshots({ model: join(dir, 'model'), last: 1, upToStep: 200, out })).steps,
+    ).toEqual([180])
+  })
 
   it('refuses corrupt or mismatched model folders with a clear message', async () => {
     const src = join(dir, 'model')
