@@ -8,7 +8,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import { evaluateTranslation, loadTranslationModel } from '../../engine/models/translation'
-import { readLines, resolveTextPath } from '../../engine/models/translation/data'
+import { readParallel, resolveTextPath } from '../../engine/models/translation/data'
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
 import { CliError, printJson } from '../output'
@@ -172,8 +172,7 @@ export function registerEvalTranslation(evalCmd: Command): void {
       }) => {
         const m = await loadTranslationModel(o.model)
         try {
-          let src = readLines(resolveTextPath(o.src))
-          let ref = readLines(resolveTextPath(o.ref))
+          let { src, tgt: ref } = readParallel(resolveTextPath(o.src), resolveTextPath(o.ref))
           const limit = num(o.limit, 'limit', true)
           if (limit !== undefined) {
             src = src.slice(0, limit)

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import iconv from 'iconv-lite'
 import { z } from 'zod'
 
@@ -271,30 +270,6 @@ export function readLabelled(given: string): Corpus {
   if (statSync(p).isDirectory()) return readCorpus(p)
   if (p.toLowerCase().endsWith('.csv')) return readMeldCsv(p)
   throw new Error(`${p}: expected a corpus folder (manifest.json + utterances.jsonl) or a MELD .csv file`)
-}
-
-// ---------------------------------------------------------------- parallel text
-
-/** Lines of a text file (gzip when it ends in .gz), without the trailing empty line. */
-export function readLines(file: string): string[] {
-  if (!existsSync(file)) throw new Error(`no such file: ${file}`)
-  let buf = readFileSync(file)
-  if (file.endsWith('.gz')) buf = gunzipSync(buf)
-  const lines = buf.toString('utf8').replace(/\r\n/g, '\n').split('\n')
-  if (lines.length && lines[lines.length - 1] === '') lines.pop()
-  return lines
-}
-
-/** Parallel text: one sentence per line; with a reference file the line counts must match. */
-export function readParallelText(srcFile: string, refFile?: string): { src: string[]; ref: string[] | null } {
-  const src = readLines(srcFile)
-  if (!refFile) return { src, ref: null }
-  const ref = readLines(refFile)
-  if (ref.length !== src.length)
-    throw new Error(
-      `${srcFile} has ${src.length} lines but ${refFile} has ${ref.length}: parallel files must align line by line`,
-    )
-  return { src, ref }
 }
 
 /** sha256 of files (in the given order), for manifests and model cards. */

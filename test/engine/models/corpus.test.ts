@@ -1,6 +1,5 @@
 /** The labelled-corpus format, MELD CSV reading (with mojibake repair) and parallel text. */
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { gzipSync } from 'node:zlib'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,7 +9,6 @@ import {
   readCorpus,
   readLabelled,
   readMeldCsv,
-  readParallelText,
   resolveLabelledPath,
   writeCorpus,
 } from '../../../src-main/engine/models/corpus'
@@ -102,22 +100,6 @@ describe('MELD CSV', () => {
       if ((err as Error).message.includes('ENOENT')) ctx.skip()
       else throw err
     }
-  })
-})
-
-describe('parallel text', () => {
-  it('reads aligned files (gzip too) and rejects misaligned ones', () => {
-    const dir = tmp()
-    writeFileSync(path.join(dir, 's.en'), 'a b\nc\n')
-    writeFileSync(path.join(dir, 's.de.gz'), gzipSync(Buffer.from('x y\nz\n')))
-    writeFileSync(path.join(dir, 'bad.de'), 'only one\n')
-    expect(readParallelText(path.join(dir, 's.en'), path.join(dir, 's.de.gz'))).toEqual({
-      src: ['a b', 'c'],
-      ref: ['x y', 'z'],
-    })
-    expect(() => readParallelText(path.join(dir, 's.en'), path.join(dir, 'bad.de'))).toThrow(
-      /2 lines but .* has 1/,
-    )
   })
 })
 

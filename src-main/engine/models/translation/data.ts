@@ -28,6 +28,7 @@ export function resolveTextPath(p: string, dataDir = defaultMulti30kDir()): stri
 
 /** Reads one sentence per line (gzip detected by magic bytes). A final empty line is dropped; inner empty lines are kept. */
 export function readLines(path: string): string[] {
+  if (!existsSync(path)) throw new Error(`no such file: ${path}`)
   let buf = readFileSync(path)
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf)
   const lines = buf.toString('utf8').split(/\r?\n/)
