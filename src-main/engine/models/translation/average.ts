@@ -52,7 +52,7 @@ export async function averageTranslationSnapshots(
         version: `${release}+avg${steps[0]}-${steps[steps.length - 1]}x${steps.length}`,
         createdAt: new Date().toISOString(),
         training: { ...base.training, steps: steps[steps.length - 1]! },
-        averagedSteps: steps,
+        averaged: { steps },
         metrics: {},
       },
       weights,

@@ -39,11 +39,32 @@ export interface TranslationManifest {
   metrics: Record<string, unknown>
   parentModel: string | null
   /** Decoding settings tuned on val for this model (beam width, GNMT length penalty α); used when a caller gives none. */
-  decoding?: { beam: number; lengthPenalty: number }
+  decoding?: {
+    beam: number
+    lengthPenalty: number
+    /** How the values were chosen (scripts/tune-decoding.ts): data, sentences, BLEU per α tried. */
+    selection?: {
+      data: string
+      sentences: number
+      candidates: Array<{ lengthPenalty: number; bleu: number }>
+    }
+  }
   /** sha256 of weights.bin, checked at load. */
   weightsSha256?: string
-  /** Set when the weights are the element-wise mean of training snapshots: their steps. */
-  averagedSteps?: number[]
+  /**
+   * Set when the weights are the element-wise mean of training snapshots: their steps, and how
+   * many were chosen (scripts/average-translation.ts: greedy BLEU on val per count tried).
+   */
+  averaged?: {
+    steps: number[]
+    selection?: {
+      data: string
+      sentences: number
+      /** Greedy val BLEU of the model the average replaced. */
+      current: number
+      candidates: Array<{ last: number; bleu: number }>
+    }
+  }
 }
 
 interface WeightsManifestJson {

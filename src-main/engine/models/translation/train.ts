@@ -120,6 +120,8 @@ interface TrainerState {
   history: ValidationRecord[]
   losses: Array<{ step: number; loss: number; secPerStep: number }>
   hyper: Record<string, unknown>
+  /** The command of the latest invocation (recorded for model cards). */
+  command?: string
 }
 
 function lrAt(step: number, peak: number, warmup: number): number {
@@ -264,6 +266,7 @@ export async function trainTranslation(
     adam.loadState(state.step, opt)
     tf.dispose([...opt.values()])
   }
+  if (opts.command) state.command = opts.command
   report({
     stage: 'prepare',
     message: `model: ${model.parameterCount()} parameters; starting at step ${state.step}, epoch ${state.epoch}`,

@@ -164,7 +164,7 @@ describe('trainTranslation → loadTranslationModel', () => {
     }
     const m = await loadTranslationModel(out)
     try {
-      expect(m.manifest.averagedSteps).toEqual([180, 240])
+      expect(m.manifest.averaged?.steps).toEqual([180, 240])
       expect(m.manifest.version).toMatch(/\+avg180-240x2$/)
       const val = readFileSync(join(dir, 'val.en'), 'utf8').trim().split('\n')
       const ref = readFileSync(join(dir, 'val.de'), 'utf8').trim().split('\n')
