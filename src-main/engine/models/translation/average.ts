@@ -27,6 +27,11 @@ export async function averageTranslationSnapshots(
 ): Promise<{ out: string; steps: number[] }> {
   if (!Number.isInteger(opts.last) || opts.last < 1)
     throw new Error(`--last must be a positive integer, got ${opts.last}`)
+  for (const runFile of ['state', 'snapshots'])
+    if (existsSync(join(opts.out, runFile)))
+      throw new Error(
+        `${opts.out} holds a training run (${runFile}/), which writing the average there would delete: choose another output folder`,
+      )
   const base = readManifest(opts.model)
   const vocabPath = join(opts.model, base.vocab)
   if (!existsSync(vocabPath)) throw new Error(`${opts.model}: vocabulary ${base.vocab} is missing`)

@@ -66,7 +66,7 @@ export interface TranslationTrainOptions {
   patience?: number
   /**
    * Every N steps, also keep the weights as `<out>/snapshots/step-NNNNNNN/` (0 = never), for
-   * checkpoint averaging (`averageSnapshots`). Only the newest `keepSnapshots` (default 10) are kept.
+   * checkpoint averaging (`averageTranslationSnapshots`). Only the newest `keepSnapshots` (default 10) are kept.
    */
   snapshotEvery?: number
   keepSnapshots?: number

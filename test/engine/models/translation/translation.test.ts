@@ -175,6 +175,9 @@ describe('trainTranslation → loadTranslationModel', () => {
     await expect(averageTranslationSnapshots({ model: join(dir, 'model'), last: 4, out })).rejects.toThrow(
       /holds 3 snapshot\(s\); 4 asked for/,
     )
+    await expect(
+      averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out: join(dir, 'model') }),
+    ).rejects.toThrow(/holds a training run \(state\/\)/)
     expect(
       (await averageTranslationSnapshots({ model: join(dir, 'model'), last: 1, upToStep: 200, out })).steps,
     ).toEqual([180])
