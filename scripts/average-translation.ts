@@ -13,27 +13,34 @@
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 import { evaluateTranslation, loadTranslationModel } from '../src-main/engine/models/translation'
 import { averageTranslationSnapshots } from '../src-main/engine/models/translation/average'
 import { listSnapshots } from '../src-main/engine/models/translation/checkpoint'
 import { readParallel, resolveTextPath } from '../src-main/engine/models/translation/data'
 
-const args = process.argv.slice(2)
-const get = (name: string, dflt?: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : dflt
-}
-const dir = get('model')
+const { values: opt } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    counts: { type: 'string', default: '2,4,6,8,10,12' },
+    src: { type: 'string', default: 'val.en' },
+    ref: { type: 'string', default: 'val.de' },
+    limit: { type: 'string', default: '0' },
+    'up-to-step': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+})
+const dir = opt.model
 if (!dir) throw new Error('--model DIR is required')
-const srcName = get('src', 'val.en')!
-const upToStep = get('up-to-step') !== undefined ? Number(get('up-to-step')) : undefined
-const limit = Number(get('limit', '0'))
-let { src, tgt } = readParallel(resolveTextPath(srcName), resolveTextPath(get('ref', 'val.de')!))
+const srcName = opt.src
+const upToStep = opt['up-to-step'] !== undefined ? Number(opt['up-to-step']) : undefined
+const limit = Number(opt.limit)
+let { src, tgt } = readParallel(resolveTextPath(srcName), resolveTextPath(opt.ref))
 if (limit > 0) [src, tgt] = [src.slice(0, limit), tgt.slice(0, limit)]
 const available = listSnapshots(path.join(dir, 'snapshots')).filter(
   (s) => upToStep === undefined || s.step <= upToStep,
 ).length
-const counts = get('counts', '2,4,6,8,10,12')!
+const counts = opt.counts
   .split(',')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n >= 1 && n <= available)
@@ -66,7 +73,7 @@ try {
   }
   const best = candidates.reduce((a, b) => (b.bleu > a.bleu ? b : a))
   if (best.bleu <= current) console.log(`no average beats the current model: ${dir} left as it is`)
-  else if (args.includes('--dry-run')) console.log(`best: last ${best.last} (dry run: nothing installed)`)
+  else if (opt['dry-run']) console.log(`best: last ${best.last} (dry run: nothing installed)`)
   else {
     const manifest = JSON.parse(readFileSync(path.join(best.dir, 'manifest.json'), 'utf8')) as Record<
       string,

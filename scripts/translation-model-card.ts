@@ -9,12 +9,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 import { readManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
-const args = process.argv.slice(2)
-const dir = args[args.indexOf('--model') + 1]
-if (!args.includes('--model') || !dir) throw new Error('--model DIR is required')
+const dir = parseArgs({ options: { model: { type: 'string' } } }).values.model
+if (!dir) throw new Error('--model DIR is required')
 
 const m = readManifest(dir)
 const statePath = path.join(dir, 'state', 'trainer.json')

@@ -10,20 +10,26 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 import { evaluateTranslation, loadTranslationModel } from '../src-main/engine/models/translation'
 import { readParallel, resolveTextPath } from '../src-main/engine/models/translation/data'
 
-const args = process.argv.slice(2)
-const get = (name: string, dflt?: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : dflt
-}
-const dir = get('model')
+const { values: opt } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    src: { type: 'string', default: 'val.en' },
+    ref: { type: 'string', default: 'val.de' },
+    beam: { type: 'string', default: '5' },
+    alphas: { type: 'string', default: '0.6,1.2,2.0' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+})
+const dir = opt.model
 if (!dir) throw new Error('--model DIR is required')
-const srcName = get('src', 'val.en')!
-const refName = get('ref', 'val.de')!
-const beam = Number(get('beam', '5'))
-const alphas = get('alphas', '0.6,1.2,2.0')!.split(',').map(Number)
+const srcName = opt.src
+const refName = opt.ref
+const beam = Number(opt.beam)
+const alphas = opt.alphas.split(',').map(Number)
 if (!Number.isInteger(beam) || beam < 1 || alphas.some((a) => !Number.isFinite(a)))
   throw new Error('--beam must be a positive integer and --alphas numbers')
 
@@ -44,7 +50,7 @@ try {
 }
 const best = candidates.reduce((a, b) => (b.bleu > a.bleu ? b : a))
 console.log(`chosen: beam ${beam}, α ${best.lengthPenalty} (BLEU ${best.bleu} on ${path.basename(srcName)})`)
-if (!args.includes('--dry-run')) {
+if (!opt['dry-run']) {
   const file = path.join(dir, 'manifest.json')
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
   manifest.decoding = {
