@@ -11,12 +11,12 @@
  * Then re-tune the decoding for the new weights (scripts/tune-decoding.ts) and re-measure test
  * (`npm run eval:models -- --update`).
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { evaluateTranslation, loadTranslationModel } from '../src-main/engine/models/translation'
 import { averageTranslationSnapshots } from '../src-main/engine/models/translation/average'
-import { listSnapshots } from '../src-main/engine/models/translation/checkpoint'
+import { installModelFiles, listSnapshots } from '../src-main/engine/models/translation/checkpoint'
 import { readParallel, resolveTextPath } from '../src-main/engine/models/translation/data'
 
 const { values: opt } = parseArgs({
@@ -89,9 +89,7 @@ try {
       },
     }
     writeFileSync(path.join(best.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
-    // One file at a time, manifest last, so state/ and snapshots/ beside them stay untouched.
-    for (const f of ['weights.bin', 'model.json', String(manifest.vocab), 'manifest.json'])
-      if (existsSync(path.join(best.dir, f))) renameSync(path.join(best.dir, f), path.join(dir, f))
+    installModelFiles(best.dir, dir)
     console.log(`installed the average of the last ${best.last} (steps ${best.steps.join(', ')}) into ${dir}`)
   }
 } finally {

@@ -204,6 +204,18 @@ export function saveModelFolder(
   })
 }
 
+/**
+ * Moves the model files of folder `from` (weights, vocabulary, manifest last) into `dir`, replacing
+ * its model there one file at a time while leaving the rest of `dir` (a training run's `state/`,
+ * `snapshots/`) alone; `from` must be on the same file system. Removes `from`.
+ */
+export function installModelFiles(from: string, dir: string): void {
+  const manifest = readManifest(from)
+  for (const f of [manifest.vocab, 'model.json', 'weights.bin', 'manifest.json'])
+    renameSync(join(from, f), join(dir, f))
+  rmSync(from, { recursive: true, force: true })
+}
+
 const SNAPSHOT_DIR = /^step-(\d+)$/
 
 /** The snapshot folders in `dir` (written by writeSnapshot), oldest first. */

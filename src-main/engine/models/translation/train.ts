@@ -10,8 +10,7 @@
  * steps, and `resume` continues from the exact batch where the state was saved (an epoch's batch
  * order is recomputed from the seed).
  */
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, hostname } from 'node:os'
 import { join } from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
@@ -22,7 +21,9 @@ import { corpusBleu, corpusChrf } from '../metrics/bleu'
 import { Adam } from './adam'
 import {
   TRANSLATION_FORMAT,
+  installModelFiles,
   readManifest,
+  saveModelFolder,
   readWeights,
   writeSnapshot,
   writeDirAtomic,
@@ -129,14 +130,10 @@ function lrAt(step: number, peak: number, warmup: number): number {
   return peak * Math.min(s / warmup, Math.sqrt(warmup / s))
 }
 
-function sha256(buf: Buffer | string): string {
-  return createHash('sha256').update(buf).digest('hex')
-}
-
 /**
- * Writes the model files of `dir` one by one (temp + rename, manifest last) without touching
- * `dir/state`. Decoding settings tuned on val for the model this replaces are carried over: they
- * belong to the run, and dropping them would silently change how the new weights decode.
+ * Replaces the model files of `dir` (see installModelFiles) without touching `dir/state`. Decoding
+ * settings tuned on val for the model this replaces are carried over: they belong to the run, and
+ * dropping them would silently change how the new weights decode.
  */
 function writeBestModel(
   dir: string,
@@ -150,15 +147,8 @@ function writeBestModel(
     if (decoding && !manifest.decoding) manifest = { ...manifest, decoding }
   }
   const tmp = join(dir, `.tmp-${process.pid}`)
-  mkdirSync(tmp, { recursive: true })
-  const weights = new Map<string, TF.Tensor>([...model.vars.entries()])
-  writeWeights(tmp, weights)
-  writeFileSync(join(tmp, 'vocab.json'), JSON.stringify(vocab))
-  const m = { ...manifest, weightsSha256: sha256(readFileSync(join(tmp, 'weights.bin'))) }
-  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(m, null, 2) + '\n')
-  for (const f of ['weights.bin', 'model.json', 'vocab.json', 'manifest.json'])
-    renameSync(join(tmp, f), join(dir, f))
-  rmSync(tmp, { recursive: true, force: true })
+  saveModelFolder(tmp, manifest, new Map([...model.vars.entries()]), vocab)
+  installModelFiles(tmp, dir)
 }
 
 /** Trains (or resumes training of) the translation model; resolves with the validation history. */
