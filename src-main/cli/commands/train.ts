@@ -50,6 +50,7 @@ interface TrainEmotionCliOptions {
   patience: string
   seed: string
   context: string
+  dialogue: string
   latent: string
   hidden: string
   dropout: string
@@ -114,6 +115,11 @@ function registerTrainEmotion(train: Command): void {
       '--context <n>',
       'previous turns of the same dialogue given to the text encoder',
       String(d.text.contextTurns),
+    )
+    .option(
+      '--dialogue <n>',
+      'hidden size of a dialogue-context BiGRU across the utterances of each dialogue (0 = none)',
+      String(d.dialogueHidden),
     )
     .option('--latent <n>', 'latent size L of every modality', String(d.latentDim))
     .option('--hidden <n>', 'text BiGRU hidden size', String(d.text.hidden))
@@ -200,6 +206,7 @@ function registerTrainEmotion(train: Command): void {
           freezeEmbedding: o.pretrained ? o.freezeEmbedding : false,
           embDim: o.pretrained ? 100 : 64,
         },
+        dialogueHidden: num(o.dialogue, 'dialogue', true),
         seed: num(o.seed, 'seed', true),
         auxSentiment: num(o.auxSentiment, 'aux-sentiment'),
       }

@@ -36,7 +36,7 @@ export const manifestSchema = z
     task: z.enum(['emotion', 'translation']),
     version: z.string().min(1).max(200),
     fusion: z.string().min(1).max(64),
-    modalities: z.record(z.enum(['text', 'audio', 'visual']), modalityInfo),
+    modalities: z.partialRecord(z.enum(['text', 'audio', 'visual']), modalityInfo),
     labels: z.array(z.string().min(1)).min(2).optional(),
     /** Extra files of the checkpoint (e.g. { vocab: 'vocab.json' }). */
     files: z.record(z.string(), z.string().min(1)).default({}),

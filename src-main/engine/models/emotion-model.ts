@@ -15,8 +15,13 @@ import { createFusion } from '../fusion'
 import { dropout, Linear, ParamStore, tfm } from '../fusion/nn'
 import type { FusionInputs, FusionMethod, FusionModule, FusionOptions, Modality } from '../fusion/types'
 import {
+  DialogueContext,
+  dialogueBatch,
+  dialogueGroups,
   modalityDropout,
   SequenceEncoder,
+  type DialogueBatch,
+  type DialogueContextConfig,
   TextEncoder,
   withAbsent,
   type SeqBatch,
@@ -44,6 +49,11 @@ export interface EmotionModelConfig {
   text: TextEncoderConfig | null
   audio: SequenceEncoderConfig | null
   visual: SequenceEncoderConfig | null
+  /**
+   * Dialogue context over the text latents (a BiGRU across the utterances of a dialogue that
+   * are predicted together); absent in models without it.
+   */
+  dialogue?: DialogueContextConfig | null
   seed: number
   /**
    * Auxiliary classification tasks trained alongside (multi-task), e.g. MELD's sentiment
@@ -58,6 +68,13 @@ export interface EmotionExample {
   text: string
   /** Previous turns of the same dialogue, oldest first (used when the model has contextTurns > 0). */
   context?: string[]
+  /**
+   * The dialogue (conversation) the utterance belongs to, and its position in it. A model with
+   * dialogue context reads the other utterances of the same dialogue in the same batch, so
+   * training and prediction keep dialogues together.
+   */
+  dialogue?: string | null
+  turn?: number
   features?: UtteranceFeatures | null
   label?: string | null
   /** Labels of auxiliary tasks by task name (missing = no loss for that row). */
@@ -69,6 +86,7 @@ export interface EmotionBatch {
   text: TextBatch | null
   audio: SeqBatch | null
   visual: SeqBatch | null
+  dialogue: DialogueBatch | null
   /** Presence per configured modality [B]. */
   present: Partial<Record<Modality, Float32Array>>
   labels: Int32Array | null
@@ -83,6 +101,7 @@ export class EmotionModel {
   readonly fusion: FusionModule
   private readonly textEnc: TextEncoder | null
   private readonly seqEnc: Partial<Record<'audio' | 'visual', SequenceEncoder>> = {}
+  private readonly dialogueCtx: DialogueContext | null
   private readonly absent: Partial<Record<Modality, TF.Variable>> = {}
   private readonly head1: Linear
   private readonly head2: Linear
@@ -112,6 +131,8 @@ export class EmotionModel {
         if (!sc) throw new Error(`emotion model: ${m} branch needs its encoder config`)
         this.seqEnc[m] = new SequenceEncoder(root.sub(`enc_${m}`), sc, c.latentDim)
       }
+    this.dialogueCtx =
+      c.dialogue && this.textEnc ? new DialogueContext(root.sub('dialogue'), c.dialogue, c.latentDim) : null
     for (const m of c.modalities)
       this.absent[m] = root.add(`absent_${m}`, this.store.normalInit([c.latentDim], 0.1))
     this.fusion = createFusion(c.fusion, {
@@ -218,7 +239,23 @@ export class EmotionModel {
       })
       return { labels: lab, mask }
     })
-    return { size: B, text, audio: seq('audio'), visual: seq('visual'), present, labels, weights, aux }
+    const dialogue = this.dialogueCtx
+      ? dialogueBatch(
+          examples.map((e) => e.dialogue),
+          examples.map((e) => e.turn),
+        )
+      : null
+    return {
+      size: B,
+      text,
+      audio: seq('audio'),
+      visual: seq('visual'),
+      dialogue,
+      present,
+      labels,
+      weights,
+      aux,
+    }
   }
 
   // ---------------------------------------------------------------- forward
@@ -237,8 +274,11 @@ export class EmotionModel {
       const any = pm.some((v) => v > 0)
       let z: Tensor | null = null
       if (any) {
-        if (m === 'text') z = this.textEnc!.apply(b.text!, B, rng, training)
-        else z = this.seqEnc[m]!.apply(b[m]!, B, rng, training, this.config.dropout)
+        if (m === 'text') {
+          z = this.textEnc!.apply(b.text!, B, rng, training)
+          if (this.dialogueCtx && b.dialogue)
+            z = this.dialogueCtx.apply(z, b.dialogue, pm, rng, training, this.config.dropout)
+        } else z = this.seqEnc[m]!.apply(b[m]!, B, rng, training, this.config.dropout)
       }
       latents[m] = withAbsent(z, this.absent[m]!, mask, B)
       masks[m] = mask as TF.Tensor1D
@@ -286,15 +326,23 @@ export class EmotionModel {
     return auxLoss ? total.add(auxLoss) : total
   }
 
-  /** Class probabilities [n·K] row-major (input order), in length-sorted batches, no tensors left behind. */
+  /**
+   * Class probabilities [n·K] row-major (input order), no tensors left behind. Batches hold
+   * whole dialogues for a dialogue-context model (a dialogue longer than a batch is read in
+   * consecutive windows of `batchSize` turns); otherwise examples of similar length go together,
+   * so the recurrent encoder runs over little padding.
+   */
   predictProbs(examples: EmotionExample[], batchSize = 64): Float32Array {
     const tf = tfm()
     const K = this.config.labels.length
     const out = new Float32Array(examples.length * K)
-    // Similar lengths together: the recurrent encoder then runs over little padding.
-    const order = [...examples.keys()].sort((a, b) => examples[a]!.text.length - examples[b]!.text.length)
-    for (let i = 0; i < order.length; i += batchSize) {
-      const idx = order.slice(i, i + batchSize)
+    const batches = this.dialogueCtx
+      ? packDialogues(examples, batchSize)
+      : chunk(
+          [...examples.keys()].sort((a, b) => examples[a]!.text.length - examples[b]!.text.length),
+          batchSize,
+        )
+    for (const idx of batches) {
       const batch = this.makeBatch(idx.map((j) => ({ ...examples[j]!, label: null })))
       const p = tf.tidy(() => tf.softmax(this.forward(batch, false).logits).dataSync())
       idx.forEach((j, r) => out.set(p.subarray(r * K, (r + 1) * K), j * K))
@@ -310,4 +358,38 @@ export class EmotionModel {
     for (const e of Object.values(this.seqEnc)) e.dispose()
     this.store.dispose()
   }
+}
+
+function chunk<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
+  return out
+}
+
+/**
+ * Example indices in batches of whole dialogues (in the given dialogue order, or shuffled by
+ * `shuffle`), filled up to `batchSize` rows; a dialogue longer than that is cut into windows
+ * of `batchSize` consecutive turns. Examples without a dialogue are dialogues of one.
+ */
+export function packDialogues(
+  examples: EmotionExample[],
+  batchSize: number,
+  shuffle?: <T>(xs: T[]) => T[],
+): number[][] {
+  let dialogues = dialogueGroups(
+    examples.map((e) => e.dialogue),
+    examples.map((e) => e.turn),
+  ).flatMap((l) => chunk(l, batchSize))
+  if (shuffle) dialogues = shuffle(dialogues)
+  const batches: number[][] = []
+  let cur: number[] = []
+  for (const d of dialogues) {
+    if (cur.length && cur.length + d.length > batchSize) {
+      batches.push(cur)
+      cur = []
+    }
+    cur.push(...d)
+  }
+  if (cur.length) batches.push(cur)
+  return batches
 }

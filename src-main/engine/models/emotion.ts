@@ -38,9 +38,9 @@ export const EMOTION_MODEL_KIND = 'fws-emotion'
 // ---------------------------------------------------------------- examples from a corpus
 
 /**
- * Emotion examples from a corpus, in corpus order, with dialogue context: the previous
- * `contextTurns` utterances of the same dialogue (the `dialogue` field; else the same media file,
- * ordered by start time). Items without an emotion label are kept only when `requireLabel` is false.
+ * Emotion examples from a corpus, in corpus order, with their dialogue (the `dialogue` field;
+ * else the same media file, ordered by start time), their turn in it, and the previous
+ * `contextTurns` utterances of that dialogue as context. Items without an emotion label are kept only when `requireLabel` is false.
  */
 export function emotionExamples(
   corpus: Corpus,
@@ -59,13 +59,15 @@ export function emotionExamples(
   for (const list of groups.values())
     if (list.some((u) => u.media && !u.dialogue)) list.sort((a, b) => a.start - b.start)
   const previous = new Map<string, string[]>()
-  for (const list of groups.values())
-    list.forEach((u, i) =>
+  const place = new Map<string, { dialogue: string; turn: number }>()
+  for (const [g, list] of groups)
+    list.forEach((u, i) => {
       previous.set(
         u.id,
         list.slice(Math.max(0, i - turns), i).map((p) => p.text),
-      ),
-    )
+      )
+      place.set(u.id, { dialogue: g, turn: i })
+    })
   const out: EmotionExample[] = []
   for (const u of corpus.utterances) {
     const label = u.labels.emotion ?? null
@@ -75,6 +77,7 @@ export function emotionExamples(
       aux: typeof sentiment === 'string' ? { sentiment } : undefined,
       text: u.text,
       context: turns > 0 ? (previous.get(u.id) ?? []) : [],
+      ...place.get(u.id),
       features: opts.features?.get(u.id) ?? null,
       label,
     })
@@ -109,6 +112,8 @@ export interface EmotionTrainConfig {
     minCount: number
   }
   seqHidden: number
+  /** Hidden size of the dialogue-context BiGRU over the utterances of a dialogue (0 = none). */
+  dialogueHidden: number
   maxFrames: { audio: number; visual: number }
   seed: number
   /** Weight of the auxiliary sentiment head when the training data has sentiment labels (0 = off). */
@@ -137,6 +142,7 @@ export const DEFAULT_EMOTION_CONFIG: Omit<EmotionTrainConfig, 'labels'> = {
     minCount: 1,
   },
   seqHidden: 32,
+  dialogueHidden: 0,
   maxFrames: { audio: 300, visual: 50 },
   seed: 1,
   auxSentiment: 0,
@@ -225,6 +231,7 @@ export async function buildEmotionModel(
     visual: modalities.includes('visual')
       ? { dim: VISUAL_DIM, hidden: cfg.seqHidden, maxFrames: cfg.maxFrames.visual, mean: v.mean, std: v.std }
       : null,
+    dialogue: cfg.dialogueHidden > 0 && vocab ? { hidden: cfg.dialogueHidden } : null,
     seed: cfg.seed,
   }
   const sentiments = [...new Set(train.map((e) => e.aux?.sentiment).filter((x): x is string => !!x))].sort()
@@ -300,6 +307,9 @@ export function saveEmotionModel(
 export interface EmotionPredictionItem {
   text: string
   context?: string[]
+  /** Dialogue key and turn (see EmotionExample): items of one dialogue are read together. */
+  dialogue?: string | null
+  turn?: number
   features?: UtteranceFeatures | null
 }
 
@@ -361,9 +371,7 @@ export function loadEmotionModel(dir: string): LoadedEmotionModel {
     versionTag: `${ck.manifest.name}@${ck.manifest.version}`,
     predict(items) {
       const K = labels.length
-      const probs = model.predictProbs(
-        items.map((i) => ({ text: i.text, context: i.context, features: i.features ?? null })),
-      )
+      const probs = model.predictProbs(items.map((i) => ({ ...i, features: i.features ?? null })))
       return items.map((_, n) => {
         const row = Array.from(probs.subarray(n * K, (n + 1) * K))
         const order = [...row.keys()].sort((a, b) => row[b]! - row[a]!)

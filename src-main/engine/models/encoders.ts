@@ -8,6 +8,9 @@
  * - Text: word embedding (optionally frozen pretrained vectors) → BiGRU → masked mean+max pool;
  *   with dialogue context, the previous turns go through the same BiGRU and their pooled state is
  *   concatenated → Linear → tanh.
+ * - Dialogue context (bcLSTM-style, optional): a BiGRU over the text latents of each dialogue's
+ *   utterances in turn order; every utterance's latent becomes tanh(W[z; h→; h←]), so it reads
+ *   the turns before and after it.
  * - Audio / visual sequences: per-dimension standardisation (statistics fitted on training data
  *   and stored in the config) → temporal convolution of width 3 (shifted frames concatenated,
  *   one matMul) → ReLU → masked mean+max pool → Linear → tanh.
@@ -58,6 +61,19 @@ export interface TextBatch {
   ctxIds: Int32Array | null
   ctxMask: Float32Array | null
   ctxLen: number
+}
+
+/**
+ * Where each row of a batch sits in its dialogue: `rows` [D·U] is the batch row at dialogue d,
+ * turn u (B = padding), `mask` [D·U] 1 where a real utterance is, `slot` [B] each row's index into
+ * the D·U grid.
+ */
+export interface DialogueBatch {
+  rows: Int32Array
+  mask: Float32Array
+  slot: Int32Array
+  dialogues: number
+  turns: number
 }
 
 /** A sequence batch: frames [B, T, D] row-major and the frame mask [B, T]. */
@@ -128,6 +144,83 @@ export class TextEncoder {
     pooled = dropout(pooled, this.cfg.dropout, rng, training)
     return tf.tanh(this.out.apply(pooled))
   }
+}
+
+export interface DialogueContextConfig {
+  hidden: number
+}
+
+export class DialogueContext {
+  private readonly fwd: Gru
+  private readonly bwd: Gru
+  private readonly out: Linear
+  constructor(
+    scope: Scope,
+    readonly cfg: DialogueContextConfig,
+    latentDim: number,
+  ) {
+    this.fwd = new Gru(scope.sub('gru_fwd'), latentDim, cfg.hidden)
+    this.bwd = new Gru(scope.sub('gru_bwd'), latentDim, cfg.hidden)
+    this.out = new Linear(scope.sub('out'), latentDim + 2 * cfg.hidden, latentDim)
+  }
+
+  /** z [B, L] utterance latents → [B, L] latents that read their dialogue (rows with `use` 0 are not read). */
+  apply(z: Tensor, d: DialogueBatch, use: Float32Array, rng: Rng, training: boolean, rate: number): Tensor {
+    const tf = tfm()
+    const [B, L] = z.shape as [number, number]
+    const { dialogues: D, turns: U } = d
+    // Differentiable gathers (embeddingLookup) in and out of the [D, U] grid; row B is padding.
+    const table = tf.concat([z, tf.zeros([1, L])], 0)
+    const grid = embeddingLookup(table, tf.tensor2d(d.rows, [D, U], 'int32'))
+    const read = Float32Array.from(d.rows, (r, i) => (r < B && use[r]! > 0 ? d.mask[i]! : 0))
+    const m = tf.tensor2d(read, [D, U])
+    const h = tf.concat([this.fwd.apply(grid, m), this.bwd.apply(grid, m, true)], 2)
+    const ctx = embeddingLookup(h.reshape([D * U, 2 * this.cfg.hidden]), tf.tensor1d(d.slot, 'int32'))
+    const x = dropout(tf.concat([z, ctx], 1), rate, rng, training)
+    return tf.tanh(this.out.apply(x))
+  }
+}
+
+/**
+ * Row indices grouped by dialogue (first-seen order), each group ordered by `turn` (then by row).
+ * Rows without a key are dialogues of one.
+ */
+export function dialogueGroups(
+  keys: (string | null | undefined)[],
+  turns: (number | undefined)[],
+): number[][] {
+  const groups = new Map<string, number[]>()
+  keys.forEach((k, i) => {
+    const g = k ?? `\u0000row${i}`
+    let list = groups.get(g)
+    if (!list) groups.set(g, (list = []))
+    list.push(i)
+  })
+  const out = [...groups.values()]
+  for (const list of out) list.sort((a, b) => (turns[a] ?? a) - (turns[b] ?? b) || a - b)
+  return out
+}
+
+/** Places the rows of a batch in their dialogues (see dialogueGroups). */
+export function dialogueBatch(
+  keys: (string | null | undefined)[],
+  turns: (number | undefined)[],
+): DialogueBatch {
+  const B = keys.length
+  const groups = dialogueGroups(keys, turns)
+  const D = groups.length
+  const U = Math.max(1, ...groups.map((l) => l.length))
+  const rows = new Int32Array(D * U).fill(B)
+  const mask = new Float32Array(D * U)
+  const slot = new Int32Array(B)
+  groups.forEach((list, d) =>
+    list.forEach((r, u) => {
+      rows[d * U + u] = r
+      mask[d * U + u] = 1
+      slot[r] = d * U + u
+    }),
+  )
+  return { rows, mask, slot, dialogues: D, turns: U }
 }
 
 export class SequenceEncoder {

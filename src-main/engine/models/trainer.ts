@@ -14,7 +14,7 @@ import type * as TF from '@tensorflow/tfjs'
 import { Rng, tfm } from '../fusion/nn'
 import { isGanFusion, type FusionInputs, type GanFusionModule, type GanStage } from '../fusion/types'
 import { assignTensors, storeTensors, type NamedTensor } from './checkpoint'
-import type { EmotionExample, EmotionModel } from './emotion-model'
+import { packDialogues, type EmotionExample, type EmotionModel } from './emotion-model'
 import { argmaxRows, classificationReport, type ClassificationReport } from './metrics/classification'
 import { Adam, clipByGlobalNorm, learningRateAt, type LrSchedule } from './optim'
 
@@ -186,22 +186,27 @@ export function ganStage(
   )
 }
 
-/** Example indices for one epoch, batch after batch (bucketed by length when lengths are given). */
-function batchOrder(
+/**
+ * One epoch's batches of example indices: whole dialogues for a dialogue-context model,
+ * otherwise shuffled (and bucketed by length when lengths are given).
+ */
+function epochBatches(
+  model: EmotionModel,
   train: EmotionExample[],
   batchSize: number,
   rng: Rng,
   lengths: number[] | null,
-): number[] {
+): number[][] {
+  if (model.config.dialogue) return packDialogues(train, batchSize, (xs) => rng.shuffle(xs))
   const order = rng.shuffle([...train.keys()])
-  if (!lengths) return order
-  const pool = batchSize * 50
   const batches: number[][] = []
+  const pool = lengths ? batchSize * 50 : order.length
   for (let p = 0; p < order.length; p += pool) {
-    const chunk = order.slice(p, p + pool).sort((a, b) => lengths[a]! - lengths[b]!)
+    const chunk = order.slice(p, p + pool)
+    if (lengths) chunk.sort((a, b) => lengths[a]! - lengths[b]!)
     for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize))
   }
-  return rng.shuffle(batches).flat()
+  return lengths ? rng.shuffle(batches) : batches
 }
 
 // ---------------------------------------------------------------- resumable state
@@ -297,12 +302,13 @@ export async function trainClassifier(
     return k
   })
   const cw = classWeights(trainLabels, K, opts.classWeighting ?? 'none')
-  const stepsPerEpoch = Math.ceil(train.length / opts.batchSize)
+  // Exact without dialogue batching; with it, epochs have about this many steps.
+  const nominalSteps = Math.ceil(train.length / opts.batchSize)
   const lengths = opts.lengthOf ? train.map(opts.lengthOf) : null
   const schedule: LrSchedule = {
     lr: opts.lr,
-    warmupSteps: opts.warmupSteps ?? Math.ceil(stepsPerEpoch / 4),
-    totalSteps: stepsPerEpoch * opts.epochs,
+    warmupSteps: opts.warmupSteps ?? Math.ceil(nominalSteps / 4),
+    totalSteps: nominalSteps * opts.epochs,
     floor: opts.lrFloor ?? 0.1,
   }
   const adam = new Adam({ weightDecay: opts.weightDecay ?? 0 })
@@ -414,11 +420,12 @@ export async function trainClassifier(
   while (epoch < opts.epochs && badEpochs < patience) {
     throwIfAborted()
     const te = Date.now()
-    const order = batchOrder(train, opts.batchSize, rng, lengths)
+    const batches = epochBatches(model, train, opts.batchSize, rng, lengths)
+    const stepsPerEpoch = batches.length
     let lossSum = 0
     let lr = schedule.lr
     for (let s = 0; s < stepsPerEpoch; s++) {
-      const idx = order.slice(s * opts.batchSize, (s + 1) * opts.batchSize)
+      const idx = batches[s]!
       const batch = model.makeBatch(
         idx.map((i) => train[i]!),
         cw,

@@ -34,6 +34,7 @@ export interface ProcessContext {
 
 /** Utterances per model call: small enough to check for cancellation often, big enough to batch. */
 const MODEL_CHUNK = 32
+const DIALOGUE_OVERLAP = 8
 
 /** The feature extractor's sub-stages timed separately in stageSec. */
 const FEATURE_STAGES = new Set(['cache', 'audio', 'visual'])
@@ -176,17 +177,24 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
     const texts = [...part.context, ...utterances.map((u) => u.text)]
     const base = part.context.length
     await timed('emotion', async () => {
+      // A dialogue-context model reads the chunk's neighbours too: each chunk is predicted
+      // with DIALOGUE_OVERLAP utterances on either side as one dialogue.
+      const overlap = model.model.config.dialogue ? DIALOGUE_OVERLAP : 0
       for (let i = 0; i < utterances.length; i += MODEL_CHUNK) {
         check()
-        const chunk = utterances.slice(i, i + MODEL_CHUNK)
+        const lo = Math.max(0, i - overlap)
+        const hi = Math.min(utterances.length, i + MODEL_CHUNK + overlap)
         const out = model.predict(
-          chunk.map((u, k) => ({
+          utterances.slice(lo, hi).map((u, k) => ({
             text: u.text,
-            context: turns ? texts.slice(Math.max(0, base + i + k - turns), base + i + k) : [],
-            features: feats[i + k] ?? null,
+            context: turns ? texts.slice(Math.max(0, base + lo + k - turns), base + lo + k) : [],
+            dialogue: 'file',
+            turn: lo + k,
+            features: feats[lo + k] ?? null,
           })),
         )
-        out.forEach((r, k) => (emotions[i + k] = r))
+        const chunk = utterances.slice(i, i + MODEL_CHUNK)
+        chunk.forEach((_, k) => (emotions[i + k] = out[i - lo + k]!))
         report('emotion', (i + chunk.length) / utterances.length)
         // Let the cancel message in between chunks: predict() is synchronous.
         await new Promise((r) => setImmediate(r))
