@@ -16,7 +16,7 @@
  * reported ratio is the median of the paired ratios: on a shared machine the load drifts, and
  * neighbouring runs see about the same load. Best-of-n and median-of-n ratios are printed too.
  *
- * Options: --reps N (default 3 for frames, 9 for audio), --minutes M (default 10).
+ * Options: --reps N (default 3 for frames, 25 for audio: its runs are short and noisy), --minutes M (default 10).
  */
 import { execFile, spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -79,7 +79,7 @@ async function measure(file: string, speechJson: string): Promise<Measured> {
   const { segmentMedia } = await import('../src-main/engine/segment')
   const speech = JSON.parse(speechJson) as { start: number; end: number }[]
   const reps = arg('reps', 3)
-  const audioReps = Math.max(reps, 9)
+  const audioReps = Math.max(reps, 25)
   const tools = ffmpegTools()
   let last = ''
   setMediaCommandLogger((line) => (last = line))

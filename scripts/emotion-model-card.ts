@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const m = loadEmotionModel(modelDir)
   const man = m.manifest
   const corpus = readLabelled(data)
-  const ex = emotionExamples(corpus, { contextTurns: m.model.config.text?.contextTurns ?? 0 })
+  const contextTurns = m.model.config.text?.contextTurns ?? 0
+  const dialogue = m.model.config.dialogue ?? null
+  const ex = emotionExamples(corpus, { contextTurns })
   const t0 = Date.now()
   const r = m.evaluate(ex)
   const ms = (Date.now() - t0) / ex.length
@@ -114,7 +116,12 @@ async function main(): Promise<void> {
     '',
     '## Architecture',
     '',
-    '- Text: word tokens (GloVe-style clitic split) → frozen 100-d GloVe embedding → BiGRU → masked mean+max pool; the previous turns of the same dialogue (context) → pooled embeddings; → Linear → tanh → latent.',
+    `- Text: word tokens (GloVe-style clitic split) → frozen 100-d GloVe embedding → BiGRU → masked mean+max pool${contextTurns ? `; the ${contextTurns} previous turns of the same dialogue → pooled embeddings` : ''}; → Linear → tanh → latent.`,
+    ...(dialogue
+      ? [
+          `- Dialogue context: a BiGRU (hidden ${dialogue.hidden}) runs over the text latents of all utterances of a dialogue in turn order; each utterance's latent becomes tanh(W[latent; forward state; backward state]), so it reads the turns before and after it. Batches keep dialogues whole (in prediction, a dialogue longer than a batch is read in windows of 64 turns; \`fws batch\` reads a file's utterances in chunks of 32 with 8 neighbours on either side).`,
+        ]
+      : []),
     '- Audio (fbank+pitch, 43/frame) and visual (face/expression/frame descriptors, 161/frame) branches: standardise → width-3 temporal convolution → ReLU → mean+max pool → Linear → tanh. Missing modalities use a learned "absent" vector (mask).',
     `- Fusion: ${man.fusion} over (text, audio, visual) latents; head Linear → ReLU → Linear → softmax.`,
     ...(Number(hp.auxSentiment) > 0
@@ -129,7 +136,9 @@ async function main(): Promise<void> {
     '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The model still accepts audio/visual features; they only become useful after fine-tuning on corrected footage (`fws finetune`), which trains the fusion with them present.',
     '- Domain: scripted TV dialogue (Friends), English. Expect lower scores on other genres, spontaneous speech, or ASR transcripts with errors.',
     '- Minority classes (fear, disgust) are rare in MELD and remain weak (see per-class F1); weighted F1 is dominated by neutral and joy.',
-    '- Dialogue context is the previous turns as given; out of order or missing turns lower accuracy.',
+    dialogue
+      ? '- Dialogue context is the utterances given together (a dialogue in MELD, a media file in the app), in turn order; missing or mis-ordered turns lower accuracy.'
+      : '- Dialogue context is the previous turns as given; out of order or missing turns lower accuracy.',
     "- The model was selected on the same dev set this card reports, so the dev figure is optimistic by the selection effect; MELD's test split is held back for independent evaluation.",
     '',
     '## Licence of the data',

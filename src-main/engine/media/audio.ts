@@ -9,6 +9,9 @@ import { streamFfmpeg } from './process'
 /** The sample rate of every PCM stream the engine works with. */
 export const AUDIO_SAMPLE_RATE = 16_000
 
+/** Input samples per frame in ffmpeg's audio filter graph (see decodeAudio). */
+const DECODE_FRAME_SAMPLES = 65_536
+
 export interface DecodeAudioOptions {
   /** Start time in seconds (input seek: fast and sample-accurate for audio). */
   start?: number
@@ -46,6 +49,14 @@ export async function* decodeAudio(
     '-vn',
     '-sn',
     '-dn',
+    // Frames of 65536 input samples instead of the decoder's ~1024: the resampler, encoder and
+    // muxer handle ~64× fewer frames (about a fifth less ffmpeg time), and with `-avioflags
+    // direct` each ~85 KB packet is one write to the pipe, so Node wakes half as often. The
+    // samples are bit-identical (p=0: the last frame is not padded).
+    '-af',
+    `asetnsamples=n=${DECODE_FRAME_SAMPLES}:p=0`,
+    '-avioflags',
+    'direct',
     '-ac',
     '1',
     '-ar',

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { AUDIO_SAMPLE_RATE, decodeAudio, readAudio } from '../../../src-main/engine/media/audio'
 import { isMediaError } from '../../../src-main/engine/media/errors'
+import { ffmpegTools } from '../../../src-main/engine/media/ffmpeg-locate'
 import { makeBadFiles, makeSpeechVideo, type SpeechVideo } from '../../helpers/media-fixtures'
 
 let video: SpeechVideo
@@ -44,6 +46,31 @@ describe('decodeAudio', () => {
     expect(progress.at(-1)).toBe(1)
     for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThan(progress[i - 1]!)
     expect(progress.every((f) => f > 0 && f <= 1)).toBe(true)
+  })
+
+  it('gives exactly the samples of a plain ffmpeg decode (the frame batching pads nothing)', async () => {
+    const plain = path.join(dir, 'plain.f32')
+    execFileSync(ffmpegTools().ffmpeg.path, [
+      ...[
+        '-nostdin',
+        '-v',
+        'error',
+        '-i',
+        video.file,
+        '-map',
+        '0:a:0',
+        '-ac',
+        '1',
+        '-ar',
+        String(AUDIO_SAMPLE_RATE),
+      ],
+      ...['-acodec', 'pcm_f32le', '-f', 'f32le', '-y', plain],
+    ])
+    const b = await readFile(plain)
+    const ref = new Float32Array(b.buffer, b.byteOffset, b.length / 4)
+    const got = await readAudio(video.file)
+    expect(got.length).toBe(ref.length)
+    expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(b)).toBe(true)
   })
 
   it('decodes a range sample-aligned with the full decode', async () => {
