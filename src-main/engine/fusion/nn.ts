@@ -294,6 +294,15 @@ export function dropout(x: Tensor, rate: number, rng: Rng, training: boolean, no
  * runs right-to-left (for the backward half of a BiGRU). Returns all states [B, T, H].
  * Input projections for all steps are computed in one matMul (the fast path on wasm).
  */
+/**
+ * [B, T, D] → T × [B, D]. tfjs's unstack has no usable gradient when T is 1 (its backward pass
+ * stacks a missing gradient), so a single step is a reshape instead.
+ */
+function timeSteps(x: Tensor): Tensor[] {
+  const [B, T, D] = x.shape as [number, number, number]
+  return T === 1 ? [x.reshape([B, D])] : tfm().unstack(x, 1)
+}
+
 export class Gru {
   readonly wx: Variable
   readonly wh: Variable
@@ -313,8 +322,8 @@ export class Gru {
     const [B, T] = x.shape as [number, number, number]
     const H = this.hidden
     const xp = dense(x, this.wx, this.b) // [B, T, 3H]
-    const xs = tf.unstack(xp, 1) // T × [B, 3H]
-    const ms = tf.unstack(mask.reshape([B, T, 1]), 1) // T × [B, 1]
+    const xs = timeSteps(xp) // T × [B, 3H]
+    const ms = timeSteps(mask.reshape([B, T, 1])) // T × [B, 1]
     let h: Tensor = tf.zeros([B, H])
     const out: Tensor[] = new Array<Tensor>(T)
     const whZR = this.wh.slice([0, 0], [H, 2 * H])

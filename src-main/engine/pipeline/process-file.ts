@@ -36,6 +36,23 @@ export interface ProcessContext {
 const MODEL_CHUNK = 32
 const DIALOGUE_OVERLAP = 8
 
+/**
+ * Model calls over n utterances: each predicts [lo, hi) and keeps [from, to), chunks of `chunk`
+ * utterances read with up to `overlap` neighbours on either side.
+ */
+export function predictionWindows(
+  n: number,
+  chunk: number,
+  overlap: number,
+): { lo: number; hi: number; from: number; to: number }[] {
+  const out = []
+  for (let from = 0; from < n; from += chunk) {
+    const to = Math.min(n, from + chunk)
+    out.push({ lo: Math.max(0, from - overlap), hi: Math.min(n, to + overlap), from, to })
+  }
+  return out
+}
+
 /** The feature extractor's sub-stages timed separately in stageSec. */
 const FEATURE_STAGES = new Set(['cache', 'audio', 'visual'])
 
@@ -177,25 +194,21 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
     const texts = [...part.context, ...utterances.map((u) => u.text)]
     const base = part.context.length
     await timed('emotion', async () => {
-      // A dialogue-context model reads the chunk's neighbours too: each chunk is predicted
-      // with DIALOGUE_OVERLAP utterances on either side as one dialogue.
+      // A dialogue-context model reads each chunk's neighbours too (one dialogue per window).
       const overlap = model.model.config.dialogue ? DIALOGUE_OVERLAP : 0
-      for (let i = 0; i < utterances.length; i += MODEL_CHUNK) {
+      for (const w of predictionWindows(utterances.length, MODEL_CHUNK, overlap)) {
         check()
-        const lo = Math.max(0, i - overlap)
-        const hi = Math.min(utterances.length, i + MODEL_CHUNK + overlap)
         const out = model.predict(
-          utterances.slice(lo, hi).map((u, k) => ({
+          utterances.slice(w.lo, w.hi).map((u, k) => ({
             text: u.text,
-            context: turns ? texts.slice(Math.max(0, base + lo + k - turns), base + lo + k) : [],
+            context: turns ? texts.slice(Math.max(0, base + w.lo + k - turns), base + w.lo + k) : [],
             dialogue: 'file',
-            turn: lo + k,
-            features: feats[lo + k] ?? null,
+            turn: w.lo + k,
+            features: feats[w.lo + k] ?? null,
           })),
         )
-        const chunk = utterances.slice(i, i + MODEL_CHUNK)
-        chunk.forEach((_, k) => (emotions[i + k] = out[i - lo + k]!))
-        report('emotion', (i + chunk.length) / utterances.length)
+        for (let i = w.from; i < w.to; i++) emotions[i] = out[i - w.lo]!
+        report('emotion', w.to / utterances.length)
         // Let the cancel message in between chunks: predict() is synchronous.
         await new Promise((r) => setImmediate(r))
       }

@@ -65,7 +65,10 @@ export async function trainTinyModels(dir: string): Promise<TinyModels> {
   }
 }
 
-/** Trains a small AutoFusion text+audio+visual emotion model into `out` (≈ seconds on wasm); returns its labels. */
+/**
+ * Trains a small AutoFusion text+audio+visual emotion model with dialogue context into `out`
+ * (≈ seconds on wasm); returns its labels.
+ */
 export async function trainTinyEmotionModel(out: string): Promise<string[]> {
   await getTf()
   const examples = labelledText(400)
@@ -78,6 +81,7 @@ export async function trainTinyEmotionModel(out: string): Promise<string[]> {
       fusedDim: 16,
       headHidden: 16,
       seqHidden: 8,
+      dialogueHidden: 8,
       text: {
         ...DEFAULT_EMOTION_CONFIG.text,
         embDim: 16,
