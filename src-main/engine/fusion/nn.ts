@@ -289,12 +289,6 @@ export function dropout(x: Tensor, rate: number, rng: Rng, training: boolean, no
 }
 
 /**
- * A GRU layer over [B, T, D] with a frame mask [B, T] (1 = real frame). Padded steps keep the
- * previous state, so right-padded batches give the same final state as unpadded ones; `reverse`
- * runs right-to-left (for the backward half of a BiGRU). Returns all states [B, T, H].
- * Input projections for all steps are computed in one matMul (the fast path on wasm).
- */
-/**
  * [B, T, D] → T × [B, D]. tfjs's unstack has no usable gradient when T is 1 (its backward pass
  * stacks a missing gradient), so a single step is a reshape instead.
  */
@@ -303,6 +297,12 @@ function timeSteps(x: Tensor): Tensor[] {
   return T === 1 ? [x.reshape([B, D])] : tfm().unstack(x, 1)
 }
 
+/**
+ * A GRU layer over [B, T, D] with a frame mask [B, T] (1 = real frame). Padded steps keep the
+ * previous state, so right-padded batches give the same final state as unpadded ones; `reverse`
+ * runs right-to-left (for the backward half of a BiGRU). Returns all states [B, T, H].
+ * Input projections for all steps are computed in one matMul (the fast path on wasm).
+ */
 export class Gru {
   readonly wx: Variable
   readonly wh: Variable

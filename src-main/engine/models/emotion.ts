@@ -40,7 +40,8 @@ export const EMOTION_MODEL_KIND = 'fws-emotion'
 /**
  * Emotion examples from a corpus, in corpus order, with their dialogue (the `dialogue` field;
  * else the same media file, ordered by start time), their turn in it, and the previous
- * `contextTurns` utterances of that dialogue as context. Items without an emotion label are kept only when `requireLabel` is false.
+ * `contextTurns` utterances of that dialogue as context. Items without an emotion label are kept
+ * only when `requireLabel` is false.
  */
 export function emotionExamples(
   corpus: Corpus,
