@@ -360,7 +360,8 @@ export class EmotionModel {
   }
 }
 
-function chunk<T>(xs: T[], n: number): T[][] {
+/** `xs` cut into consecutive pieces of `n` (the last may be shorter). */
+export function chunk<T>(xs: T[], n: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))
   return out

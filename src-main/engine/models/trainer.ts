@@ -14,7 +14,7 @@ import type * as TF from '@tensorflow/tfjs'
 import { Rng, tfm } from '../fusion/nn'
 import { isGanFusion, type FusionInputs, type GanFusionModule, type GanStage } from '../fusion/types'
 import { assignTensors, storeTensors, type NamedTensor } from './checkpoint'
-import { packDialogues, type EmotionExample, type EmotionModel } from './emotion-model'
+import { chunk, packDialogues, type EmotionExample, type EmotionModel } from './emotion-model'
 import { argmaxRows, classificationReport, type ClassificationReport } from './metrics/classification'
 import { Adam, clipByGlobalNorm, learningRateAt, type LrSchedule } from './optim'
 
@@ -199,14 +199,15 @@ function epochBatches(
 ): number[][] {
   if (model.config.dialogue) return packDialogues(train, batchSize, (xs) => rng.shuffle(xs))
   const order = rng.shuffle([...train.keys()])
-  const batches: number[][] = []
-  const pool = lengths ? batchSize * 50 : order.length
-  for (let p = 0; p < order.length; p += pool) {
-    const chunk = order.slice(p, p + pool)
-    if (lengths) chunk.sort((a, b) => lengths[a]! - lengths[b]!)
-    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize))
-  }
-  return lengths ? rng.shuffle(batches) : batches
+  if (!lengths) return chunk(order, batchSize)
+  // Pools of 50 batches, each sorted by length and cut; the batches are then shuffled again.
+  const batches = chunk(order, batchSize * 50).flatMap((pool) =>
+    chunk(
+      pool.sort((a, b) => lengths[a]! - lengths[b]!),
+      batchSize,
+    ),
+  )
+  return rng.shuffle(batches)
 }
 
 // ---------------------------------------------------------------- resumable state
