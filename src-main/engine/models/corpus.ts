@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import iconv from 'iconv-lite'
 import { z } from 'zod'
+import { DATASETS, datasetFolders, findDataFile, missingDataMessage } from '../datasets'
 
 export const CORPUS_FORMAT = 'fws-corpus'
 export const CORPUS_VERSION = 1
@@ -248,20 +249,24 @@ export function readMeldCsv(file: string): Corpus {
   return { source: file, kind: 'meld-csv', manifest: null, utterances }
 }
 
-/** Where MELD lives for this team (see ../shared/data/README.md); overridable by FWS_MELD_DIR. */
-export function defaultMeldDir(): string {
-  return process.env.FWS_MELD_DIR ?? path.resolve(process.cwd(), '../shared/data/meld')
-}
-
 /**
  * A labelled-data path as given, or, when that does not exist and it is a bare relative name,
- * the file of that name in the MELD folder (so `--data dev_sent_emo.csv` works from the project root).
+ * the MELD file of that name from the data lookup (datasets.ts: data/meld, then the mirror), so
+ * `--data dev_sent_emo.csv` works from anywhere. `meldDir` replaces the lookup with one folder.
  */
-export function resolveLabelledPath(p: string, meldDir = defaultMeldDir()): string {
+export function resolveLabelledPath(p: string, meldDir?: string): string {
   if (existsSync(p)) return p
-  const inMeld = path.resolve(meldDir, p)
-  if (!path.isAbsolute(p) && existsSync(inMeld)) return inMeld
-  throw new Error(`no such file or folder: ${p}${path.isAbsolute(p) ? '' : ` (nor ${inMeld})`}`)
+  if (path.isAbsolute(p)) throw new Error(`no such file or folder: ${p}`)
+  if (meldDir !== undefined) {
+    const inMeld = path.resolve(meldDir, p)
+    if (existsSync(inMeld)) return inMeld
+    throw new Error(`no such file or folder: ${p} (nor ${inMeld})`)
+  }
+  const found = findDataFile('meld', p)
+  if (found) return found
+  if (p in DATASETS.meld.files) throw new Error(`no such file: ${p}; ${missingDataMessage('meld')}`)
+  const looked = datasetFolders('meld').map((f) => path.join(f.dir, p))
+  throw new Error(`no such file or folder: ${p} (nor ${looked.join(', ')})`)
 }
 
 /** Reads either a corpus folder or a MELD CSV, chosen by what `p` is. */

@@ -3,11 +3,12 @@
  * export is read by the training side's corpus reader; a tiny base model is fine-tuned on the
  * human-confirmed labels only, and the new version names its parent.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../src-main/engine/backend'
+import { findDataFile, missingDataMessage } from '../../../src-main/engine/datasets'
 import { exportProject } from '../../../src-main/engine/exchange/export'
 import { correctionItems, finetuneFromCorpus } from '../../../src-main/engine/exchange/finetune'
 import { readCorpus, readLabelled, writeCorpus } from '../../../src-main/engine/models/corpus'
@@ -22,9 +23,9 @@ import { EMOTIONS } from '../../../src-main/shared/contract'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-ft-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-const meld = path.resolve(import.meta.dirname, '../../../../shared/data/meld/train_sent_emo.csv')
-const haveMeld = existsSync(meld)
-if (!haveMeld) console.log(`MELD not found at ${meld}: the fine-tuning test is skipped`)
+const meld = findDataFile('meld', 'train_sent_emo.csv') ?? ''
+const haveMeld = meld !== ''
+if (!haveMeld) console.log(`${missingDataMessage('meld')}: the fine-tuning test is skipped`)
 
 describe('corpus export ↔ training corpus reader', () => {
   it('a project corpus export is accepted by readCorpus, and only human labels count as corrections', async () => {

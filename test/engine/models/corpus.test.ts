@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { findDataFile, missingDataMessage } from '../../../src-main/engine/datasets'
 import {
   fixMojibake,
   parseCsv,
@@ -90,16 +91,12 @@ describe('MELD CSV', () => {
   })
 
   it('reads the real MELD dev set when present', (ctx) => {
-    const dev = path.resolve(import.meta.dirname, '../../../../shared/data/meld/dev_sent_emo.csv')
-    try {
-      const c = readMeldCsv(dev)
-      expect(c.utterances).toHaveLength(1109)
-      expect(new Set(c.utterances.map((u) => u.labels.emotion)).size).toBe(7)
-      expect(c.utterances.some((u) => /â€/.test(u.text))).toBe(false)
-    } catch (err) {
-      if ((err as Error).message.includes('ENOENT')) ctx.skip()
-      else throw err
-    }
+    const dev = findDataFile('meld', 'dev_sent_emo.csv')
+    if (!dev) return ctx.skip(missingDataMessage('meld'))
+    const c = readMeldCsv(dev)
+    expect(c.utterances).toHaveLength(1109)
+    expect(new Set(c.utterances.map((u) => u.labels.emotion)).size).toBe(7)
+    expect(c.utterances.some((u) => /â€/.test(u.text))).toBe(false)
   })
 })
 

@@ -8,22 +8,24 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { BOS_ID, EOS_ID, PAD_ID } from '../../features/text/bpe'
-
-/** Where Multi30K lives for this team (see /work/shared/data/README.md); overridable by FWS_MULTI30K_DIR. */
-export function defaultMulti30kDir(): string {
-  return process.env.FWS_MULTI30K_DIR ?? resolve(process.cwd(), '../shared/data/multi30k')
-}
+import { DATASETS, datasetFolders, findDataFile, missingDataMessage } from '../../datasets'
 
 /**
  * Resolves a data path: absolute or relative to the working directory if it exists there, else
- * relative to the Multi30K folder, trying a `.gz` suffix too.
+ * a Multi30K file of that name from the data lookup (datasets.ts: data/multi30k, then the mirror);
+ * a `.gz` suffix is tried too.
  */
-export function resolveTextPath(p: string, dataDir = defaultMulti30kDir()): string {
-  const candidates = isAbsolute(p)
-    ? [p, p + '.gz']
-    : [resolve(p), resolve(p) + '.gz', resolve(dataDir, p), resolve(dataDir, p) + '.gz']
-  for (const c of candidates) if (existsSync(c)) return c
-  throw new Error(`text file "${p}" not found (looked in ${candidates.join(', ')})`)
+export function resolveTextPath(p: string): string {
+  const own = isAbsolute(p) ? [p, p + '.gz'] : [resolve(p), resolve(p) + '.gz']
+  for (const c of own) if (existsSync(c)) return c
+  if (!isAbsolute(p)) {
+    const found = findDataFile('multi30k', p, ['', '.gz'])
+    if (found) return found
+    if (p in DATASETS.multi30k.files || p + '.gz' in DATASETS.multi30k.files)
+      throw new Error(`text file "${p}" not found; ${missingDataMessage('multi30k')}`)
+    for (const f of datasetFolders('multi30k')) own.push(resolve(f.dir, p), resolve(f.dir, p) + '.gz')
+  }
+  throw new Error(`text file "${p}" not found (looked in ${own.join(', ')})`)
 }
 
 /** Reads one sentence per line (gzip detected by magic bytes). A final empty line is dropped; inner empty lines are kept. */

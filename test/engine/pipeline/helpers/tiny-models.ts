@@ -1,22 +1,22 @@
 /**
  * Tiny but real models for the batch tests, trained in the test's setup with the project's own
- * training code (models/emotion.ts) on a slice of MELD when the shared data is present, else on a
+ * training code (models/emotion.ts) on a slice of MELD when the data lookup (datasets.ts) finds it, else on a
  * handful of labelled sentences. They are small so the test stays fast; what they predict is
  * whatever they learned, never a fixed answer.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { getTf } from '../../../../src-main/engine/backend'
+import { findDataFile, missingDataMessage } from '../../../../src-main/engine/datasets'
 import { DEFAULT_EMOTION_CONFIG, trainEmotion } from '../../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
 
-const MELD = path.resolve(import.meta.dirname, '../../../../../shared/data/meld/train_sent_emo.csv')
-
 /** Label, text pairs: the first `n` usable MELD rows (simple CSV read), or a small fixed set. */
 function labelledText(n: number): EmotionExample[] {
-  if (existsSync(MELD)) {
+  const meld = findDataFile('meld', 'train_sent_emo.csv')
+  if (meld) {
     const out: EmotionExample[] = []
-    const lines = readFileSync(MELD, 'utf8').split('\n').slice(1)
+    const lines = readFileSync(meld, 'utf8').split('\n').slice(1)
     for (const line of lines) {
       // Sr No.,Utterance,Speaker,Emotion,...: the utterance may be quoted and contain commas.
       const m = /^\d+,(?:"((?:[^"]|"")*)"|([^,]*)),[^,]*,(\w+),/.exec(line)
@@ -110,12 +110,14 @@ export async function trainTinyEmotionModel(out: string): Promise<string[]> {
  */
 export async function trainTinyTranslationModel(out: string): Promise<boolean> {
   const { trainTranslation } = await import('../../../../src-main/engine/models/translation/train')
-  const { defaultMulti30kDir } = await import('../../../../src-main/engine/models/translation/data')
   const zlib = await import('node:zlib')
   const fs = await import('node:fs')
-  const src = path.join(defaultMulti30kDir(), 'train.en.gz')
-  const tgt = path.join(defaultMulti30kDir(), 'train.de.gz')
-  if (!existsSync(src) || !existsSync(tgt)) return false
+  const src = findDataFile('multi30k', 'train.en.gz')
+  const tgt = findDataFile('multi30k', 'train.de.gz')
+  if (!src || !tgt) {
+    console.log(`${missingDataMessage('multi30k')}: the batch tests run without a translation model`)
+    return false
+  }
   const data = path.join(path.dirname(out), 'tiny-multi30k')
   fs.mkdirSync(data, { recursive: true })
   const head = (f: string, n: number) =>

@@ -1,0 +1,70 @@
+/** The data lookup: data/ first, then the mirror; FWS_DATA_MIRROR=none; what it says and what it asks for. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  dataMirror,
+  findDataFile,
+  missingDataMessage,
+  requireDataFile,
+  setDataNotice,
+  sourceUrl,
+} from '../../src-main/engine/datasets'
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-datasets-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+function put(file: string, text = 'x'): string {
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, text)
+  return file
+}
+
+describe('data lookup', () => {
+  const data = path.join(tmp, 'data')
+  const mirror = path.join(tmp, 'mirror')
+  const env = { FWS_DATA_DIR: data, FWS_DATA_MIRROR: mirror }
+
+  it('finds a file in data/ before the mirror, falls back to the mirror, and says once which folder it used', () => {
+    const notices: string[] = []
+    setDataNotice((l) => notices.push(l))
+    mkdirSync(mirror, { recursive: true })
+    expect(findDataFile('meld', 'dev_sent_emo.csv', [''], env)).toBeNull()
+    const inMirror = put(path.join(mirror, 'meld', 'dev_sent_emo.csv'))
+    expect(findDataFile('meld', 'dev_sent_emo.csv', [''], env)).toBe(inMirror)
+    const inData = put(path.join(data, 'meld', 'dev_sent_emo.csv'))
+    expect(findDataFile('meld', 'dev_sent_emo.csv', [''], env)).toBe(inData)
+    expect(findDataFile('meld', 'dev_sent_emo.csv', [''], env)).toBe(inData)
+    expect(notices).toEqual([
+      `MELD (utterance text and emotion labels, CSV): using the mirror (FWS_DATA_MIRROR) ${path.join(mirror, 'meld')}`,
+      `MELD (utterance text and emotion labels, CSV): using the data folder ${path.join(data, 'meld')}`,
+    ])
+    const gz = put(path.join(mirror, 'multi30k', 'val.en.gz'))
+    expect(findDataFile('multi30k', 'val.en', ['', '.gz'], env)).toBe(gz)
+    setDataNotice((l) => process.stderr.write(l + '\n'))
+  })
+
+  it('FWS_DATA_MIRROR=none turns the mirror off; a mirror that does not exist is an error naming it', () => {
+    put(path.join(mirror, 'meld', 'train_sent_emo.csv'))
+    const off = { FWS_DATA_DIR: path.join(tmp, 'empty'), FWS_DATA_MIRROR: 'none' }
+    expect(dataMirror(off)).toBeNull()
+    expect(findDataFile('meld', 'train_sent_emo.csv', [''], off)).toBeNull()
+    expect(() => requireDataFile('meld', 'train_sent_emo.csv', off)).toThrow(
+      /train_sent_emo\.csv: MELD .* not found \(looked in .*empty\/meld\): run `npm run data`/,
+    )
+    expect(missingDataMessage('multi30k', off)).toMatch(/FWS_DATA_MIRROR=DIR/)
+    expect(() => dataMirror({ FWS_DATA_MIRROR: path.join(tmp, 'nowhere') })).toThrow(
+      /FWS_DATA_MIRROR=.*nowhere: no such folder/,
+    )
+  })
+
+  it('builds raw-file URLs from the source repository and commit', () => {
+    expect(sourceUrl('meld', 'dev_sent_emo.csv', 'https://raw.githubusercontent.com/')).toBe(
+      'https://raw.githubusercontent.com/declare-lab/MELD/2d2011b409d3ca2d7e94460cd007d434b1d0a102/data/MELD/dev_sent_emo.csv',
+    )
+    expect(sourceUrl('multi30k', 'val.de.gz', 'http://127.0.0.1:9')).toBe(
+      'http://127.0.0.1:9/multi30k/dataset/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw/val.de.gz',
+    )
+  })
+})
