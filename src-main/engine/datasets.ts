@@ -67,8 +67,8 @@ export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[]
 export const DATA_COMMAND = 'npm run data'
 
 /** Where a file is published (raw file on GitHub, or the same layout under FWS_DATA_BASE_URL). */
-export function sourceUrl(name: DatasetName, file: string, baseUrl = defaultBaseUrl()): string {
-  const s = DATASETS[name].source
+export function sourceUrl(dataset: Dataset, file: string, baseUrl = defaultBaseUrl()): string {
+  const s = dataset.source
   return `${baseUrl.replace(/\/+$/, '')}/${s.repo}/${s.commit}/${s.dir}/${file}`
 }
 

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  DATASETS,
   dataMirror,
   findDataFile,
   missingDataMessage,
@@ -60,10 +61,10 @@ describe('data lookup', () => {
   })
 
   it('builds raw-file URLs from the source repository and commit', () => {
-    expect(sourceUrl('meld', 'dev_sent_emo.csv', 'https://raw.githubusercontent.com/')).toBe(
+    expect(sourceUrl(DATASETS.meld, 'dev_sent_emo.csv', 'https://raw.githubusercontent.com/')).toBe(
       'https://raw.githubusercontent.com/declare-lab/MELD/2d2011b409d3ca2d7e94460cd007d434b1d0a102/data/MELD/dev_sent_emo.csv',
     )
-    expect(sourceUrl('multi30k', 'val.de.gz', 'http://127.0.0.1:9')).toBe(
+    expect(sourceUrl(DATASETS.multi30k, 'val.de.gz', 'http://127.0.0.1:9')).toBe(
       'http://127.0.0.1:9/multi30k/dataset/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw/val.de.gz',
     )
   })
