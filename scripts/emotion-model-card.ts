@@ -4,13 +4,16 @@
  * evaluation data, so the card's figures are re-measured, not copied.
  *
  *   npx tsx scripts/emotion-model-card.ts --model resources/models/emotion-meld \
- *     --data ../shared/data/meld/dev_sent_emo.csv [--out MODEL_CARD.md]
+ *     --data dev_sent_emo.csv [--out MODEL_CARD.md]
+ *
+ * Bare data set names resolve through the data lookup (data/ from `npm run data`, then the mirror).
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../src-main/engine/backend'
-import { hashFiles, readLabelled } from '../src-main/engine/models/corpus'
+import { withBareDataNames } from '../src-main/engine/datasets'
+import { hashFiles, readLabelled, resolveLabelledPath } from '../src-main/engine/models/corpus'
 import { emotionExamples, loadEmotionModel } from '../src-main/engine/models/emotion'
 
 function arg(name: string): string | undefined {
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
   const m = loadEmotionModel(modelDir)
   const man = m.manifest
   const corpus = readLabelled(data)
+  const shownData = withBareDataNames(data)
   const contextTurns = m.model.config.text?.contextTurns ?? 0
   const dialogue = m.model.config.dialogue ?? null
   const ex = emotionExamples(corpus, { contextTurns })
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     '',
     '## Measured (re-measured when this card was written)',
     '',
-    `\`fws eval emotion --model ${modelDir} --data ${data} --json\` on ${r.n} utterances (backend ${choice.name}, ${ms.toFixed(2)} ms/utterance):`,
+    `\`fws eval emotion --model ${modelDir} --data ${shownData} --json\` on ${r.n} utterances (backend ${choice.name}, ${ms.toFixed(2)} ms/utterance):`,
     '',
     `| metric | value |`,
     `|---|---|`,
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
     ),
     '```',
     '',
-    `Evaluation data: \`${data}\` (${hashFiles([data])}).`,
+    `Evaluation data: \`${shownData}\` (${hashFiles([resolveLabelledPath(data)])}).`,
     ...(path.basename(data) === 'dev_sent_emo.csv'
       ? [
           '',
@@ -87,11 +91,25 @@ async function main(): Promise<void> {
     '',
     '## Training',
     '',
-    'Exact command (from the repository root):',
+    'Exact command as run (from the repository root):',
     '',
     '```',
     String(man.command ?? '(not recorded)'),
     '```',
+    ...(man.command
+      ? [
+          '',
+          'Reproduce from a fresh clone (data by `npm run data`; bare data names resolve in `data/`):',
+          '',
+          '```',
+          'npm run data',
+          withBareDataNames(String(man.command))
+            .replace(/^fws /, 'npx fws ')
+            .replace(/--out \S+/, `--out /tmp/fws-train/${man.name}`)
+            .replace(/--log \S+/, `--log /tmp/fws-train/${man.name}.log`),
+          '```',
+        ]
+      : []),
     '',
     `- Data: ${man.data.map((d) => `${d.role} \`${path.basename(d.path)}\` ${d.hash}`).join('; ')}. Selection: best dev weighted F1 per epoch (early stopping).`,
     `- Time: ${metrics.trainSec ? `${(metrics.trainSec / 60).toFixed(1)} min` : 'n/a'} (${metrics.epochsRun ?? '?'} epochs, best ${metrics.bestEpoch ?? '?'}), backend ${String(man.backend ?? choice.name)}.`,
@@ -129,7 +147,7 @@ async function main(): Promise<void> {
           `- Multi-task: during training only, a second head on the same hidden layer predicts MELD's Sentiment column (negative / neutral / positive), loss weight ${String(hp.auxSentiment)}.`,
         ]
       : []),
-    '- Reproduce: `scripts/train-emotion-meld.sh` runs the same command in the background (log file, `RESUME=1` to continue after a kill) and rewrites this card.',
+    '- Reproduce in the background: `scripts/train-emotion-meld.sh` runs `npm run data` and then the same command (log file, `RESUME=1` to continue after a kill) and rewrites this card.',
     '',
     '## Limits',
     '',
@@ -147,6 +165,10 @@ async function main(): Promise<void> {
     '',
   ]
   const out = arg('--out') ?? path.join(modelDir, 'MODEL_CARD.md')
+  // The table `npm run eval:models -- --update` keeps in the card stays, after the title.
+  const old = existsSync(out) ? readFileSync(out, 'utf8') : ''
+  const [a, b] = [old.indexOf('<!-- eval:models -->'), old.indexOf('<!-- /eval:models -->')]
+  if (a >= 0 && b > a) lines.splice(2, 0, old.slice(a, b + '<!-- /eval:models -->'.length), '')
   writeFileSync(out, lines.join('\n'))
   process.stdout.write(`wrote ${out}: dev weighted F1 ${f(r.weightedF1)}, accuracy ${f(r.accuracy)}\n`)
   m.dispose()

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { withBareDataNames } from '../src-main/engine/datasets'
 import { readManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
@@ -60,7 +61,13 @@ const curve =
   state?.history
     .map((r) => `| ${r.step} | ${r.epoch} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} |`)
     .join('\n') ?? ''
-const resume = (state?.command ?? m.training.command).replace(/^npx tsx /, 'node --import tsx ')
+const resume = withBareDataNames(state?.command ?? m.training.command).replace(
+  /^npx tsx /,
+  'node --import tsx ',
+)
+/** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
+const freshOut = `/tmp/fws-train/${m.name}`
+const fresh = resume.replace(/ --resume\b/, '').replace(/--out \S+/, `--out ${freshOut}`)
 
 const card = `# ${m.name} — English → German, Transformer + AutoFusion
 
@@ -90,8 +97,8 @@ ${evalBlock}
   \`decoding\` (beam ${dec.beam}, GNMT length penalty α ${dec.lengthPenalty}) were ${decLines}.
 ${avgLines}
 ## Data
-Multi30K task 1 raw text (\`../shared/data/multi30k\`, from github multi30k/dataset \`data/task1/raw\`,
-commit a3d2e0d; captions from Flickr30K; the repository has no licence file — research use).
+Multi30K task 1 raw text (\`data/multi30k\`, put there by \`npm run data\` from github multi30k/dataset
+\`data/task1/raw\`, commit a3d2e0d, every file's sha256 checked; captions from Flickr30K; the repository has no licence file — research use).
 sha256 of the decompressed files (full hashes in manifest.json):
 - train.en ${d.trainSrc!.sha256.slice(0, 16)}…, train.de ${d.trainTgt!.sha256.slice(0, 16)}… (${d.trainSrc!.lines.toLocaleString('en')} lines each)
 - val.en ${d.valSrc!.sha256.slice(0, 16)}…, val.de ${d.valTgt!.sha256.slice(0, 16)}… (${d.valSrc!.lines.toLocaleString('en')} lines; the first 300 select the checkpoint during training)
@@ -134,8 +141,19 @@ fws eval translation --model ${dir} --src test_2016_flickr.en --ref test_2016_fl
 BLEU and chrF are the project's port of sacreBLEU 2.x, checked equal to sacreBLEU 2.6.0 on the same
 hypotheses (test/engine/models/metrics).
 
+## Reproduce from a fresh clone
+\`\`\`
+npm run data
+mkdir -p ${path.dirname(freshOut)}
+nohup ${fresh} \\
+  >> ${freshOut}.log 2>&1 &
+\`\`\`
+then average, re-tune, measure and write the card as below (with \`--model ${freshOut}\`). Add
+\`--resume\` to the same command to continue after a stop.
+
 ## Continue training (resume)
 \`\`\`
+npm run data
 nohup ${resume} \\
   >> ${dir}/training-log.txt 2>&1 &
 # stop gracefully at any time (state saved, final weights validated): touch ${dir}/STOP

@@ -175,3 +175,17 @@ export function requireDataFile(
   if (!p) throw new Error(`${file}: ${missingDataMessage(name, env)}`)
   return p
 }
+
+/**
+ * A command line with every path to a data set file replaced by the file's bare name, which the
+ * lookup resolves: the form that runs from a fresh clone after `npm run data`.
+ */
+export function withBareDataNames(command: string): string {
+  const known = new Set(
+    DATASET_NAMES.flatMap((n) => Object.keys(DATASETS[n].files).flatMap((f) => [f, f.replace(/\.gz$/, '')])),
+  )
+  return command
+    .split(' ')
+    .map((t) => (t.includes('/') && known.has(path.basename(t)) ? path.basename(t) : t))
+    .join(' ')
+}

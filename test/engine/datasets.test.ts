@@ -11,6 +11,7 @@ import {
   requireDataFile,
   setDataNotice,
   sourceUrl,
+  withBareDataNames,
 } from '../../src-main/engine/datasets'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-datasets-'))
@@ -66,6 +67,19 @@ describe('data lookup', () => {
     )
     expect(sourceUrl(DATASETS.multi30k, 'val.de.gz', 'http://127.0.0.1:9')).toBe(
       'http://127.0.0.1:9/multi30k/dataset/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw/val.de.gz',
+    )
+  })
+
+  it('rewrites paths to data set files in a command into the bare names the lookup resolves', () => {
+    expect(
+      withBareDataNames(
+        'fws train emotion --data /x/meld/train_sent_emo.csv --dev ../y/dev_sent_emo.csv --out /tmp/o/dev_sent_emo.csv.d --log a/b.log',
+      ),
+    ).toBe(
+      'fws train emotion --data train_sent_emo.csv --dev dev_sent_emo.csv --out /tmp/o/dev_sent_emo.csv.d --log a/b.log',
+    )
+    expect(withBareDataNames('x --src /d/multi30k/val.en --ref /d/val.de.gz')).toBe(
+      'x --src val.en --ref val.de.gz',
     )
   })
 })

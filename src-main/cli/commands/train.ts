@@ -13,7 +13,7 @@ import type { Command } from 'commander'
 import { getTf } from '../../engine/backend'
 import { normaliseModalities, parseFusionMethod } from '../../engine/fusion'
 import type { Modality } from '../../engine/fusion/types'
-import { hashFiles, readLabelled, type Corpus } from '../../engine/models/corpus'
+import { hashFiles, readLabelled, resolveLabelledPath, type Corpus } from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import {
   DEFAULT_EMOTION_CONFIG,
@@ -152,6 +152,9 @@ function registerTrainEmotion(train: Command): void {
         .map((s) => s.trim())
         .filter(Boolean)
       const contextTurns = num(o.context, 'context', true)
+      // Bare MELD names (train_sent_emo.csv) resolve through the data lookup: data/, then the mirror.
+      o.data = o.data.map((p) => resolveLabelledPath(p))
+      if (o.dev) o.dev = resolveLabelledPath(o.dev)
       if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
       const log = (line: string) => {
         const s = `[${new Date().toISOString()}] ${line}`
