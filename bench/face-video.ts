@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { findDataFile, missingDataMessage } from '../src-main/engine/datasets'
 import { parseWav16, wav16Bytes } from '../src-main/engine/media/wav'
 
 const run = promisify(execFile)
@@ -41,7 +42,7 @@ export function faceImage(): string {
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg')
 }
 
-/** English sentences from Multi30K validation when the shared data is present, else a fixed list. */
+/** English sentences from Multi30K validation when the data lookup finds it, else a fixed list. */
 export function englishSentences(n: number): string[] {
   const fixed = [
     'A man in a blue shirt is standing on a ladder cleaning windows.',
@@ -55,9 +56,9 @@ export function englishSentences(n: number): string[] {
   ]
   try {
     const zlib = require('node:zlib') as typeof import('node:zlib')
-    const text = zlib
-      .gunzipSync(readFileSync(path.resolve(import.meta.dirname, '../../shared/data/multi30k/val.en.gz')))
-      .toString('utf8')
+    const valEn = findDataFile('multi30k', 'val.en.gz')
+    if (!valEn) throw new Error(missingDataMessage('multi30k'))
+    const text = zlib.gunzipSync(readFileSync(valEn)).toString('utf8')
     const lines = text.split('\n').filter((l) => l.trim())
     return Array.from({ length: n }, (_, i) => lines[i % lines.length]!.trim())
   } catch {

@@ -11,13 +11,14 @@
  *    which neither training step saw; printed with the ratio after/before.
  *
  * Sizes: FWS_BENCH_BASE (default 800 utterances), FWS_BENCH_CORRECTIONS (default 3000),
- * FWS_BENCH_EPOCHS (base, default 8), FWS_BENCH_FT_EPOCHS (default 6), FWS_BENCH_FT_LR (default 0.001). Data: MELD CSVs under
- * FWS_DATA (default ../shared/data).
+ * FWS_BENCH_EPOCHS (base, default 8), FWS_BENCH_FT_EPOCHS (default 6), FWS_BENCH_FT_LR (default 0.001). Data: MELD
+ * train and dev from the data lookup (data/ after `npm run data`, then the mirror).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../src-main/engine/backend'
+import { findDataFile, missingDataMessage } from '../src-main/engine/datasets'
 import { finetuneFromCorpus } from '../src-main/engine/exchange/finetune'
 import { Rng } from '../src-main/engine/fusion/nn'
 import { readLabelled, writeCorpus, type CorpusUtterance } from '../src-main/engine/models/corpus'
@@ -35,13 +36,12 @@ const FT_N = env('FWS_BENCH_CORRECTIONS', 3000)
 const EPOCHS = env('FWS_BENCH_EPOCHS', 8)
 const FT_EPOCHS = env('FWS_BENCH_FT_EPOCHS', 6)
 const FT_LR = env('FWS_BENCH_FT_LR', 0.001)
-const dataDir = process.env.FWS_DATA ?? path.resolve(import.meta.dirname, '../../shared/data')
-const trainCsv = path.join(dataDir, 'meld/train_sent_emo.csv')
-const devCsv = path.join(dataDir, 'meld/dev_sent_emo.csv')
 
 async function main() {
-  if (!existsSync(trainCsv) || !existsSync(devCsv)) {
-    console.error(`MELD not found: expected ${trainCsv} and ${devCsv} (set FWS_DATA)`)
+  const trainCsv = findDataFile('meld', 'train_sent_emo.csv')
+  const devCsv = findDataFile('meld', 'dev_sent_emo.csv')
+  if (!trainCsv || !devCsv) {
+    console.error(missingDataMessage('meld'))
     process.exit(2)
   }
   const t0 = Date.now()

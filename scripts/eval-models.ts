@@ -8,8 +8,9 @@
  *              table between the `<!-- eval:models -->` markers of each MODEL_CARD.md
  *   --models D a models folder other than resources/models
  *
- * Data: Multi30K test_2016_flickr and MELD dev, found the way the CLI finds them
- * (../shared/data, or FWS_MULTI30K_DIR / FWS_MELD_DIR). Exits 1 when a model or its data is missing.
+ * Data: Multi30K test_2016_flickr and MELD dev by their bare names, found the way the CLI finds
+ * them (src-main/engine/datasets.ts: data/ from `npm run data`, then the mirror; the CLI says which
+ * it used). Exits 1 when a model or its data is missing (the CLI's message names `npm run data`).
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -143,12 +144,18 @@ async function main(): Promise<number> {
     const t0 = performance.now()
     let measured: Record<string, number>
     try {
-      const { stdout } = await run(process.execPath, [path.join(root, 'bin', 'fws.mjs'), ...m.args(dir)], {
-        cwd: root,
-        maxBuffer: 1 << 26,
-        // The CLI from source, so the figures are those of this checkout's code.
-        env: { ...process.env, FWS_FROM_SOURCE: '1' },
-      })
+      const { stdout, stderr } = await run(
+        process.execPath,
+        [path.join(root, 'bin', 'fws.mjs'), ...m.args(dir)],
+        {
+          cwd: root,
+          maxBuffer: 1 << 26,
+          // The CLI from source, so the figures are those of this checkout's code.
+          env: { ...process.env, FWS_FROM_SOURCE: '1' },
+        },
+      )
+      // The CLI's notes, among them which data folder it read (data/ or the mirror).
+      for (const line of stderr.trim().split('\n').filter(Boolean)) process.stdout.write(`  ${line}\n`)
       measured = m.read(JSON.parse(stdout) as Record<string, number>)
     } catch (err) {
       const e = err as Error & { stderr?: string }
