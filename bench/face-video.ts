@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { findDataFile, missingDataMessage } from '../src-main/engine/datasets'
+import { requireDataFile } from '../src-main/engine/datasets'
 import { parseWav16, wav16Bytes } from '../src-main/engine/media/wav'
 
 const run = promisify(execFile)
@@ -56,9 +56,7 @@ export function englishSentences(n: number): string[] {
   ]
   try {
     const zlib = require('node:zlib') as typeof import('node:zlib')
-    const valEn = findDataFile('multi30k', 'val.en.gz')
-    if (!valEn) throw new Error(missingDataMessage('multi30k'))
-    const text = zlib.gunzipSync(readFileSync(valEn)).toString('utf8')
+    const text = zlib.gunzipSync(readFileSync(requireDataFile('multi30k', 'val.en.gz'))).toString('utf8')
     const lines = text.split('\n').filter((l) => l.trim())
     return Array.from({ length: n }, (_, i) => lines[i % lines.length]!.trim())
   } catch {

@@ -105,16 +105,15 @@ export function dataMirror(env: NodeJS.ProcessEnv = process.env): Mirror | null 
 
 export interface DataFolder {
   dir: string
-  kind: 'data' | 'mirror'
-  /** For messages: "data/ (npm run data)" or "mirror … (FWS_DATA_MIRROR)". */
+  /** For messages: "data folder" or "mirror (FWS_DATA_MIRROR)" / "mirror (default location)". */
   label: string
 }
 
 /** The folders a data set's files are looked up in, in order: data/<name>, then <mirror>/<name>. */
 export function datasetFolders(name: DatasetName, env: NodeJS.ProcessEnv = process.env): DataFolder[] {
-  const out: DataFolder[] = [{ dir: path.join(dataDir(env), name), kind: 'data', label: 'data folder' }]
+  const out: DataFolder[] = [{ dir: path.join(dataDir(env), name), label: 'data folder' }]
   const m = dataMirror(env)
-  if (m) out.push({ dir: path.join(m.dir, name), kind: 'mirror', label: `mirror (${m.via})` })
+  if (m) out.push({ dir: path.join(m.dir, name), label: `mirror (${m.via})` })
   return out
 }
 

@@ -13,6 +13,8 @@ import {
   sourceUrl,
   withBareDataNames,
 } from '../../src-main/engine/datasets'
+import { resolveLabelledPath } from '../../src-main/engine/models/corpus'
+import { resolveTextPath } from '../../src-main/engine/models/translation/data'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-datasets-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -81,5 +83,31 @@ describe('data lookup', () => {
     expect(withBareDataNames('x --src /d/multi30k/val.en --ref /d/val.de.gz')).toBe(
       'x --src val.en --ref val.de.gz',
     )
+  })
+
+  it('bare names given to the corpus and parallel-text readers resolve through the lookup, or ask for npm run data', () => {
+    const saved = { dir: process.env.FWS_DATA_DIR, mirror: process.env.FWS_DATA_MIRROR }
+    const restore = (k: 'FWS_DATA_DIR' | 'FWS_DATA_MIRROR', v: string | undefined) =>
+      v === undefined ? delete process.env[k] : (process.env[k] = v)
+    try {
+      process.env.FWS_DATA_DIR = path.join(tmp, 'readers')
+      process.env.FWS_DATA_MIRROR = 'none'
+      expect(() => resolveLabelledPath('dev_sent_emo.csv')).toThrow(
+        /no such file: dev_sent_emo\.csv; MELD .*run `npm run data`/,
+      )
+      expect(() => resolveTextPath('val.en')).toThrow(
+        /text file "val\.en" not found; Multi30K .*run `npm run data`/,
+      )
+      expect(() => resolveLabelledPath('mine.csv')).toThrow(
+        /no such file or folder: mine\.csv \(nor .*readers\/meld\/mine\.csv\)/,
+      )
+      const csv = put(path.join(tmp, 'readers', 'meld', 'dev_sent_emo.csv'))
+      const gz = put(path.join(tmp, 'readers', 'multi30k', 'val.en.gz'))
+      expect(resolveLabelledPath('dev_sent_emo.csv')).toBe(csv)
+      expect(resolveTextPath('val.en')).toBe(gz)
+    } finally {
+      restore('FWS_DATA_DIR', saved.dir)
+      restore('FWS_DATA_MIRROR', saved.mirror)
+    }
   })
 })
