@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     '',
     '## Limits',
     '',
-    '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The model still accepts audio/visual features; they only become useful after fine-tuning on corrected footage (`fws finetune`), which trains the fusion with them present.',
+    '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The runtime therefore never feeds them: a branch the manifest marks untrained always sees "absent", so on footage the predictions are exactly the text-only ones, and an utterance without a transcript gets no label ("no evidence") rather than a guess. Fine-tuning on corrected footage (`fws finetune`) trains the fusion with audio/visual present and marks those branches trained in the manifest of the new version.',
     '- Domain: scripted TV dialogue (Friends), English. Expect lower scores on other genres, spontaneous speech, or ASR transcripts with errors.',
     '- Minority classes (fear, disgust) are rare in MELD and remain weak (see per-class F1); weighted F1 is dominated by neutral and joy.',
     dialogue

@@ -22,9 +22,13 @@ import {
   verifyCheckpoint,
   type DataFile,
 } from '../src-main/engine/models/checkpoint'
-import { translationManifestInput, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
+import {
+  translationManifestInput,
+  type TranslationManifest,
+} from '../src-main/engine/models/translation/checkpoint'
 
-const readJson = (dir: string, f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>
+const readJson = (dir: string, f: string) =>
+  JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>
 /** Writes as saveCheckpoint does: model.json compact, manifest.json indented. */
 const writeJson = (dir: string, f: string, v: unknown) => {
   const tmp = path.join(dir, `${f}.tmp-${process.pid}`)
@@ -48,7 +52,8 @@ function migrate(dir: string, parentDir: string | null): void {
   const weightsSha = fileSha256(path.join(dir, 'weights.bin'))
   if (old.format === CHECKPOINT_FORMAT && old.formatVersion === 1) {
     const w = old.weights as { sha256: string }
-    if (w.sha256 !== weightsSha) throw new Error(`${dir}: weights.bin does not match its manifest; not migrating`)
+    if (w.sha256 !== weightsSha)
+      throw new Error(`${dir}: weights.bin does not match its manifest; not migrating`)
     const data: DataFile[] = (old.data as { role: string; path: string; hash: string }[]).map((d) => ({
       role: d.role,
       name: path.basename(d.path),
@@ -56,7 +61,8 @@ function migrate(dir: string, parentDir: string | null): void {
     }))
     let parent = null
     if (old.parent) {
-      if (!parentDir) throw new Error(`${dir} has parent ${String(old.parent)}: give its folder with --parent DIR`)
+      if (!parentDir)
+        throw new Error(`${dir} has parent ${String(old.parent)}: give its folder with --parent DIR`)
       const p = verifyCheckpoint(parentDir).manifest
       parent = { name: p.name, version: p.version, weightsSha256: p.weights.sha256 }
     }
@@ -67,14 +73,22 @@ function migrate(dir: string, parentDir: string | null): void {
       throw new Error(`${dir}: weights.bin does not match the recorded weightsSha256; not migrating`)
     if (r.parentModel) throw new Error(`${dir}: a translation model with a parent cannot be migrated here`)
     const mj = readJson(dir, 'model.json')
-    writeJson(dir, 'model.json', { format: CHECKPOINT_FORMAT, modelConfig: r.config, weightsManifest: mj.weightsManifest })
+    writeJson(dir, 'model.json', {
+      format: CHECKPOINT_FORMAT,
+      modelConfig: r.config,
+      weightsManifest: mj.weightsManifest,
+    })
     const input = translationManifestInput({ ...r, parentModel: null })
     next = {
       ...input,
       format: CHECKPOINT_FORMAT,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       files: { vocab: r.vocab },
-      weights: { file: 'weights.bin', bytes: readFileSync(path.join(dir, 'weights.bin')).length, sha256: weightsSha },
+      weights: {
+        file: 'weights.bin',
+        bytes: readFileSync(path.join(dir, 'weights.bin')).length,
+        sha256: weightsSha,
+      },
     }
   } else throw new Error(`${dir}: unknown manifest format ${String(old.format)}`)
   const files = (next.files ?? {}) as Record<string, string>
@@ -86,7 +100,10 @@ function migrate(dir: string, parentDir: string | null): void {
   writeJson(dir, 'manifest.json', checked)
   verifyCheckpoint(dir)
   console.log(
-    `${dir}: migrated (weights.bin sha256 ${createHash('sha256').update(readFileSync(path.join(dir, 'weights.bin'))).digest('hex').slice(0, 12)}…, unchanged)`,
+    `${dir}: migrated (weights.bin sha256 ${createHash('sha256')
+      .update(readFileSync(path.join(dir, 'weights.bin')))
+      .digest('hex')
+      .slice(0, 12)}…, unchanged)`,
   )
 }
 

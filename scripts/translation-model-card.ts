@@ -11,10 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { verifyCheckpoint, type CheckpointManifest } from '../src-main/engine/models/checkpoint'
-import {
-  translationConfig,
-  type TranslationManifest,
-} from '../src-main/engine/models/translation/checkpoint'
+import { translationConfig, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
 const dir = parseArgs({ options: { model: { type: 'string' } } }).values.model
@@ -88,8 +85,9 @@ ${evalBlock}
   The decoder is initialised from z_fuse: its projection is added to the \`<s>\` input and prepended to
   the encoder memory as an extra attention slot.
 - **Audio and visual branches are untrained**: Multi30K has text only, so every training example had
-  both masked as absent. The model accepts pooled audio/visual features (\`translate(texts,
-  {features})\`), but they carry no learned signal until it is fine-tuned on footage with them.
+  both masked as absent, and \`manifest.json\` marks them \`trained: false\`. The runtime
+  (\`loadTranslationModel\`, used by the CLI, the batch pipeline and the app) therefore drops audio/visual
+  features for this model: on footage it translates exactly as on text alone.
 - Vocabulary: joint BPE, ${c.vocabSize.toLocaleString('en')} symbols, trained by \`trainBpe\` (src-main/engine/features/text/bpe.ts)
   on train.en + train.de; cased; SentencePiece-style "▁" word-boundary markers, so detokenisation is
   exact. Normalisation \`${m.normalization}\`.

@@ -5,7 +5,7 @@
 // `fws translate` gives for the same text. On a clip without a transcript (utterances from voice
 // activity) the text-only model gives no label and summary.json / the console count those
 // utterances with the way out. A flipped byte in weights.bin is refused by the CLI entry points
-// with the file named. Models: tiny, trained in the setup with the project's own training code.
+// with the file named (the app's jobs: test/engine/jobs/service-jobs.test.ts). Models: tiny, trained in the setup with the project's own training code.
 import { spawn } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -20,7 +20,6 @@ import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tin
 const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let models: TinyModels
-let clip: string
 
 function fws(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -55,8 +54,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-runtime-'))
   const video = await faceSpeechVideo(testPhotos().face)
   mkdirSync(path.join(tmp, 'subs'))
-  clip = path.join(tmp, 'subs', 'clip.mov')
-  copyFileSync(video.file, clip)
+  copyFileSync(video.file, path.join(tmp, 'subs', 'clip.mov'))
   writeFileSync(path.join(tmp, 'subs', 'clip.srt'), toSrt(CUES))
   mkdirSync(path.join(tmp, 'vad'))
   copyFileSync(video.file, path.join(tmp, 'vad', 'untranscribed.mov'))
@@ -146,7 +144,7 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
     expect(readFileSync(path.join(out, 'untranscribed.vtt'), 'utf8').trim()).toBe('WEBVTT')
   }, 300_000)
 
-  it('refuses a flipped byte in weights.bin in eval, translate and batch, naming the file', async () => {
+  it('refuses a flipped byte in weights.bin in eval, finetune, translate and batch, naming the file', async () => {
     const bad = path.join(tmp, 'bad-models')
     cpSync(models.dir, bad, { recursive: true })
     for (const name of [
@@ -168,6 +166,17 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
     ])
     expect(ev.code).not.toBe(0)
     expect(ev.stderr).toMatch(/weights\.bin does not match the manifest/)
+    const ft = await fws([
+      'finetune',
+      '--base',
+      path.join(bad, 'emotion-tiny'),
+      '--data',
+      path.join(tmp, 'corpus'),
+      '--out',
+      path.join(tmp, 'ft-bad'),
+    ])
+    expect(ft.code).not.toBe(0)
+    expect(ft.stderr).toMatch(/emotion-tiny: weights\.bin does not match the manifest/)
     const b = await fws([
       'batch',
       path.join(tmp, 'subs'),
@@ -183,6 +192,5 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
       expect(tr.code).not.toBe(0)
       expect(tr.stderr).toMatch(/translation-tiny: weights\.bin does not match the manifest/)
     }
-    expect(clip).toBeTruthy()
   }, 120_000)
 })

@@ -379,7 +379,9 @@ export function loadEmotionModel(dir: string): LoadedEmotionModel {
   }
   const labels = config.labels
   const trained = trainedModalities(ck.manifest.modalities)
-  const gate = <T extends { text: string; context?: string[]; features?: UtteranceFeatures | null }>(e: T): T => ({
+  const gate = <T extends { text: string; context?: string[]; features?: UtteranceFeatures | null }>(
+    e: T,
+  ): T => ({
     ...e,
     // A text branch that was never trained reads nothing either.
     ...(trained.text ? {} : { text: '', context: [] }),
@@ -464,7 +466,11 @@ export async function trainEmotion(
       audio: Boolean(mods.audio?.trained) || o.train.some((e) => e.features?.audio?.present),
       visual: Boolean(mods.visual?.trained) || o.train.some((e) => e.features?.visual?.present),
     }
-    parent = { name: base.manifest.name, version: base.manifest.version, weightsSha256: base.manifest.weights.sha256 }
+    parent = {
+      name: base.manifest.name,
+      version: base.manifest.version,
+      weightsSha256: base.manifest.weights.sha256,
+    }
     log(`continuing from ${o.init} (${base.versionTag}); its architecture is kept`)
   } else ({ model, trained } = await buildEmotionModel(o.config, o.train, log))
   log(

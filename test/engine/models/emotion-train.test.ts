@@ -137,6 +137,29 @@ describe('emotion model training', () => {
     expect(pred.uncertainty).toBeGreaterThanOrEqual(0)
     expect(loaded.manifest.task).toBe('emotion')
     expect(loaded.manifest.modalities.audio).toEqual({ dim: 43, trained: true })
+
+    // Its audio branch is trained: audio features change its predictions.
+    const items = dev.slice(0, 10).map((e) => ({ text: e.text, features: e.features }))
+    const bare = items.map((i) => ({ ...i, features: null }))
+    const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))
+    expect(items.some((i) => i.features?.audio.present)).toBe(true)
+    expect(maxDiff(loaded.predictProbs(items), loaded.predictProbs(bare))).toBeGreaterThan(1e-3)
+    // The same weights saved as a text-only model: its audio/visual branches always see "absent",
+    // so predictions are identical with and without the features.
+    const textOnlyDir = tmp()
+    saveEmotionModel(textOnlyDir, loaded.model, {
+      ...saveOpts,
+      trained: { text: true, audio: false, visual: false },
+    })
+    const textOnly = loadEmotionModel(textOnlyDir)
+    expect(Array.from(textOnly.predictProbs(items))).toEqual(Array.from(textOnly.predictProbs(bare)))
+    expect(Array.from(textOnly.predictProbs(items))).toEqual(Array.from(loaded.predictProbs(bare)))
+    // An utterance with none of the trained modalities (no transcript) gets no label, with the reason.
+    expect(textOnly.predict([{ text: '  ', features: items[0]!.features }])[0]).toEqual({
+      label: null,
+      reason: 'no evidence: the model was trained on text only and this utterance has no transcript',
+    })
+    textOnly.dispose()
     loaded.dispose()
 
     // Fine-tuning: a child version naming its parent, metrics before/after on the held-out part.

@@ -46,6 +46,13 @@ function seeded(file = fresh()) {
       modelVersion: 'emo-1',
       probabilities: { joy: 0.9, neutral: 0.1 },
     },
+    // The voice-activity utterance has no transcript: a text-only model gives no label, and says why.
+    {
+      utteranceId: utts[2].id,
+      task: 'emotion',
+      modelVersion: 'emo-1',
+      noEvidence: 'no evidence: the model was trained on text only and this utterance has no transcript',
+    },
   ])
   return { store, media, utts: store.listUtterances(media.id), file }
 }
@@ -73,6 +80,9 @@ describe('ProjectStore basics', () => {
       translationProvenance: 'model',
     })
     expect(utts[0].prediction?.uncertainty).toBeCloseTo(1 - (0.6 - 0.3), 9)
+    expect(utts[0].emotionNoEvidence).toBeNull()
+    expect(utts[2]).toMatchObject({ prediction: null, emotion: null, emotionProvenance: null })
+    expect(utts[2].emotionNoEvidence).toMatch(/^no evidence: .*no transcript$/)
     expect(utts[2]).toMatchObject({ transcriptProvenance: 'model', emotion: null, prediction: null })
     store.close()
   })
