@@ -20,7 +20,12 @@ import path from 'node:path'
 import { getTf } from '../src-main/engine/backend'
 import { finetuneFromCorpus } from '../src-main/engine/exchange/finetune'
 import { Rng } from '../src-main/engine/fusion/nn'
-import { dataFileEntry, readLabelled, writeCorpus, type CorpusUtterance } from '../src-main/engine/models/corpus'
+import {
+  dataFileEntry,
+  readLabelled,
+  writeCorpus,
+  type CorpusUtterance,
+} from '../src-main/engine/models/corpus'
 import {
   DEFAULT_EMOTION_CONFIG,
   emotionExamples,
