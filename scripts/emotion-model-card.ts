@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     ),
     '```',
     '',
-    `Evaluation data: \`${data}\` (${hashFiles([data])}).`,
+    `Evaluation data: \`${path.basename(path.resolve(data))}\` (${hashFiles([data])}).`,
     ...(path.basename(data) === 'dev_sent_emo.csv'
       ? [
           '',
