@@ -249,6 +249,24 @@ describe('undo/redo', () => {
 })
 
 describe('opening files', () => {
+  it('migrates a schema-1 project: predictions can then record "no evidence"', () => {
+    const { store, file, utts } = seeded()
+    store.close()
+    const db = new Database(file)
+    db.exec('ALTER TABLE predictions DROP COLUMN no_evidence')
+    db.pragma('user_version = 1')
+    db.close()
+    const again = ProjectStore.open(file)
+    expect(again.info().schemaVersion).toBe(SCHEMA_VERSION)
+    expect(again.listUtterances()[0]!.prediction?.label).toBe('neutral')
+    expect(again.listUtterances()[2]!.emotionNoEvidence).toBeNull()
+    again.writePredictions([
+      { utteranceId: utts[2]!.id, task: 'emotion', modelVersion: 'emo-2', noEvidence: 'no evidence: x' },
+    ])
+    expect(again.listUtterances()[2]!.emotionNoEvidence).toBe('no evidence: x')
+    again.close()
+  })
+
   it('refuses a newer schema without changing the file', () => {
     const { store, file } = seeded()
     store.close()
