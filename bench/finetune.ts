@@ -21,7 +21,12 @@ import { getTf } from '../src-main/engine/backend'
 import { findDataFile, missingDataMessage } from '../src-main/engine/datasets'
 import { finetuneFromCorpus } from '../src-main/engine/exchange/finetune'
 import { Rng } from '../src-main/engine/fusion/nn'
-import { readLabelled, writeCorpus, type CorpusUtterance } from '../src-main/engine/models/corpus'
+import {
+  dataFileEntry,
+  readLabelled,
+  writeCorpus,
+  type CorpusUtterance,
+} from '../src-main/engine/models/corpus'
 import {
   DEFAULT_EMOTION_CONFIG,
   emotionExamples,
@@ -91,8 +96,8 @@ async function main() {
       out: baseDir,
       name: 'bench-emotion',
       version: '1.0.0',
-      data: [{ role: 'train', path: trainCsv, hash: `subset:${base.length}` }],
-      dataHash: `meld-train-subset-${base.length}`,
+      // A subset of this file (the first utterances): recorded as the file it came from.
+      data: [dataFileEntry(`train (first ${base.length} utterances)`, trainCsv)],
       training: {
         epochs: EPOCHS,
         batchSize: 32,

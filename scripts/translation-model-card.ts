@@ -11,13 +11,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { withBareDataNames } from '../src-main/engine/datasets'
-import { readManifest } from '../src-main/engine/models/translation/checkpoint'
+import { verifyCheckpoint, type CheckpointManifest } from '../src-main/engine/models/checkpoint'
+import { translationConfig, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
 const dir = parseArgs({ options: { model: { type: 'string' } } }).values.model
 if (!dir) throw new Error('--model DIR is required')
 
-const m = readManifest(dir)
+const ck = verifyCheckpoint(dir, { task: 'translation' })
+/** The translation fields a training run records (translationManifestInput). */
+const m = ck.manifest as CheckpointManifest &
+  Pick<TranslationManifest, 'training' | 'averaged' | 'parameters'> & { normalization: string }
 const statePath = path.join(dir, 'state', 'trainer.json')
 const state = existsSync(statePath)
   ? (JSON.parse(readFileSync(statePath, 'utf8')) as {
@@ -37,7 +41,7 @@ const cardPath = path.join(dir, 'MODEL_CARD.md')
 const old = existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : ''
 const [a, b] = [old.indexOf('<!-- eval:models -->'), old.indexOf('<!-- /eval:models -->')]
 const evalBlock = a >= 0 && b > a ? old.slice(a, b + '<!-- /eval:models -->'.length) : ''
-const c = m.config
+const c = translationConfig(dir, ck.modelJson.modelConfig)
 const h = m.hyperparameters as {
   peakLr: number
   warmupSteps: number
@@ -56,7 +60,7 @@ const avgLines = avg?.selection
 const decLines = dec.selection
   ? `chosen on ${dec.selection.data} (${dec.selection.sentences} sentences, beam ${dec.beam}) by \`npx tsx scripts/tune-decoding.ts --model ${dir}\`: ${dec.selection.candidates.map((x) => `α ${x.lengthPenalty} → BLEU ${x.bleu.toFixed(2)}`).join(', ')}`
   : 'not tuned on val'
-const d = m.data
+const d = Object.fromEntries(m.data.map((e) => [e.role, e]))
 const curve =
   state?.history
     .map((r) => `| ${r.step} | ${r.epoch} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} |`)
@@ -88,11 +92,12 @@ ${evalBlock}
   The decoder is initialised from z_fuse: its projection is added to the \`<s>\` input and prepended to
   the encoder memory as an extra attention slot.
 - **Audio and visual branches are untrained**: Multi30K has text only, so every training example had
-  both masked as absent. The model accepts pooled audio/visual features (\`translate(texts,
-  {features})\`), but they carry no learned signal until it is fine-tuned on footage with them.
+  both masked as absent, and \`manifest.json\` marks them \`trained: false\`. The runtime
+  (\`loadTranslationModel\`, used by the CLI, the batch pipeline and the app) therefore drops audio/visual
+  features for this model: on footage it translates exactly as on text alone.
 - Vocabulary: joint BPE, ${c.vocabSize.toLocaleString('en')} symbols, trained by \`trainBpe\` (src-main/engine/features/text/bpe.ts)
   on train.en + train.de; cased; SentencePiece-style "▁" word-boundary markers, so detokenisation is
-  exact. Normalisation \`${m.modalities.text.normalization}\`.
+  exact. Normalisation \`${m.normalization}\`.
 - Decoding: beam search with an incremental key/value cache. The defaults in \`manifest.json\` →
   \`decoding\` (beam ${dec.beam}, GNMT length penalty α ${dec.lengthPenalty}) were ${decLines}.
 ${avgLines}
@@ -100,8 +105,8 @@ ${avgLines}
 Multi30K task 1 raw text (\`data/multi30k\`, put there by \`npm run data\` from github multi30k/dataset
 \`data/task1/raw\`, commit a3d2e0d, every file's sha256 checked; captions from Flickr30K; the repository has no licence file — research use).
 sha256 of the decompressed files (full hashes in manifest.json):
-- train.en ${d.trainSrc!.sha256.slice(0, 16)}…, train.de ${d.trainTgt!.sha256.slice(0, 16)}… (${d.trainSrc!.lines.toLocaleString('en')} lines each)
-- val.en ${d.valSrc!.sha256.slice(0, 16)}…, val.de ${d.valTgt!.sha256.slice(0, 16)}… (${d.valSrc!.lines.toLocaleString('en')} lines; the first 300 select the checkpoint during training)
+- train.en ${d.trainSrc!.sha256.slice(0, 16)}…, train.de ${d.trainTgt!.sha256.slice(0, 16)}… (${(d.trainSrc!.lines ?? 0).toLocaleString('en')} lines each)
+- val.en ${d.valSrc!.sha256.slice(0, 16)}…, val.de ${d.valTgt!.sha256.slice(0, 16)}… (${(d.valSrc!.lines ?? 0).toLocaleString('en')} lines; the first 300 select the checkpoint during training)
 - test: test_2016_flickr.{en,de} (1,000 lines), used only for the figures on this card.
 
 ## Training

@@ -6,6 +6,7 @@
  */
 import type { JobSnapshot } from '../shared/contract'
 import type { BatchEvent, BatchSummary } from '../engine/pipeline/batch'
+import { NO_EVIDENCE_HINT } from '../engine/pipeline/types'
 
 export type ProgressMode = 'tty' | 'json' | 'plain'
 
@@ -103,7 +104,7 @@ function plainDisplay(write: Write): ProgressDisplay {
         )
       } else if (e.type === 'file-done')
         write(
-          `${e.skipped ? 'skipped (complete)' : 'done'}  ${e.name}: ${e.utterances} utterances${e.skipped ? '' : ` in ${e.seconds.toFixed(1)} s`}\n`,
+          `${e.skipped ? 'skipped (complete)' : 'done'}  ${e.name}: ${e.utterances} utterances${e.skipped ? '' : ` in ${e.seconds.toFixed(1)} s`}${noEvidenceNote(e.noEvidence)}\n`,
         )
       else if (e.type === 'file-failed')
         write(`FAILED ${e.name}: ${e.error}${e.previous ? ' (recorded in an earlier run)' : ''}\n`)
@@ -165,7 +166,7 @@ function ttyDisplay(write: Write, now: () => number): ProgressDisplay {
       } else if (e.type === 'file-done') {
         active.delete(e.index)
         log.push(
-          `✔ ${e.name}: ${e.utterances} utterances${e.skipped ? ' (complete already, skipped)' : ` in ${e.seconds.toFixed(1)} s`}`,
+          `✔ ${e.name}: ${e.utterances} utterances${e.skipped ? ' (complete already, skipped)' : ` in ${e.seconds.toFixed(1)} s`}${noEvidenceNote(e.noEvidence)}`,
         )
       } else if (e.type === 'file-failed') {
         active.delete(e.index)
@@ -191,6 +192,11 @@ function ttyDisplay(write: Write, now: () => number): ProgressDisplay {
   }
 }
 
+/** "; 3 without an emotion label (no evidence: …)" for a file with such utterances, else ''. */
+function noEvidenceNote(n: number): string {
+  return n > 0 ? `; ${n} without an emotion label (no evidence): ${NO_EVIDENCE_HINT}` : ''
+}
+
 export function summaryLine(s: BatchSummary, summaryPath: string | null): string {
   const t = s.totals
   const parts = [
@@ -202,6 +208,7 @@ export function summaryLine(s: BatchSummary, summaryPath: string | null): string
   const rtf = t.realTimeFactor === null ? '' : `, ${t.realTimeFactor.toFixed(1)}× real time`
   return (
     `${s.status === 'cancelled' ? 'cancelled: ' : ''}${parts.join(', ')} of ${t.files} files; ${t.utterances} utterances` +
+    (t.noEvidence ? ` (${t.noEvidence} without an emotion label: no evidence)` : '') +
     `; ${formatDuration(s.wallSec)} wall${rtf}${summaryPath ? `\nsummary: ${summaryPath}` : ''}\n`
   )
 }

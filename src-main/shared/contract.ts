@@ -112,6 +112,8 @@ export interface UtteranceRow {
   emotion: string | null
   emotionProvenance: Provenance | null
   prediction: EmotionPrediction | null
+  /** Why the latest emotion model run gave no label ("no evidence: …"), else null. */
+  emotionNoEvidence: string | null
   translation: string | null
   translationProvenance: Provenance | null
   source: string

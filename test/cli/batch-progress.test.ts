@@ -84,7 +84,15 @@ describe('batch progress display', () => {
         fileFraction: i / 10,
       })
     }
-    d.onEvent({ type: 'file-done', index: 0, name: 'a', utterances: 3, skipped: false, seconds: 1 })
+    d.onEvent({
+      type: 'file-done',
+      index: 0,
+      name: 'a',
+      utterances: 3,
+      noEvidence: 0,
+      skipped: false,
+      seconds: 1,
+    })
     const parsed = lines.map((l) => JSON.parse(l) as { type: string })
     expect(parsed.filter((p) => p.type === 'file-progress')).toHaveLength(1)
     expect(parsed.at(-1)).toMatchObject({ type: 'file-done', name: 'a', utterances: 3 })

@@ -178,14 +178,22 @@ describe('fws batch', () => {
       'voice memo.srt',
     ])
 
-    // Every good file has complete outputs: one row per utterance with label + probabilities.
+    // Every good file has complete outputs: one row per utterance, with label + probabilities when
+    // the (text-only) emotion model had evidence, i.e. a transcript; else no label and the reason.
     for (const name of ['interview', 'street', 'embedded', 'no subtitles', 'voice memo']) {
       expect(['done', 'skipped']).toContain(byName[name]!.status)
       const rows = jsonl(path.join(out, `${name}.utterances.jsonl`))
       if (cues[name] !== undefined) expect(rows).toHaveLength(cues[name]!)
       else expect(rows.length).toBeGreaterThanOrEqual(1) // voice activity found the speech
       expect(rows.length).toBe(byName[name]!.utterances)
+      const untranscribed = rows.filter((r) => (r.text as string).trim() === '').length
+      expect(byName[name]!.noEvidence?.utterances ?? 0).toBe(untranscribed)
       for (const r of rows) {
+        if ((r.text as string).trim() === '') {
+          expect(r.emotion).toBeNull()
+          expect(r.emotionReason).toMatch(/^no evidence: .*no transcript$/)
+          continue
+        }
         const e = r.emotion as { label: string; probabilities: Record<string, number> }
         expect(models.labels).toContain(e.label)
         const sum = Object.values(e.probabilities).reduce((a, b) => a + b, 0)

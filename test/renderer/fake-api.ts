@@ -25,6 +25,7 @@ export function row(i: number, over: Partial<UtteranceRow> = {}): UtteranceRow {
     emotion: null,
     emotionProvenance: null,
     prediction: null,
+    emotionNoEvidence: null,
     translation: null,
     translationProvenance: null,
     source: 'srt',

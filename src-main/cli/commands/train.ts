@@ -13,7 +13,7 @@ import type { Command } from 'commander'
 import { getTf } from '../../engine/backend'
 import { normaliseModalities, parseFusionMethod } from '../../engine/fusion'
 import type { Modality } from '../../engine/fusion/types'
-import { hashFiles, readLabelled, resolveLabelledPath, type Corpus } from '../../engine/models/corpus'
+import { dataFileEntry, readLabelled, resolveLabelledPath, type Corpus } from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import {
   DEFAULT_EMOTION_CONFIG,
@@ -175,10 +175,10 @@ function registerTrainEmotion(train: Command): void {
       for (const p of o.data) trainSets.push(await loadExamples(p, contextTurns, o.features, log, ac.signal))
       let train = trainSets.flatMap((s) => s.examples)
       let dev: EmotionExample[]
-      const dataFiles = o.data.map((p) => ({ role: 'train', path: path.resolve(p), hash: hashFiles([p]) }))
+      const dataFiles = o.data.map((p) => dataFileEntry('train', p))
       if (o.dev) {
         dev = (await loadExamples(o.dev, contextTurns, o.features, log, ac.signal)).examples
-        dataFiles.push({ role: 'dev', path: path.resolve(o.dev), hash: hashFiles([o.dev]) })
+        dataFiles.push(dataFileEntry('dev', o.dev))
       } else {
         const rng = new Rng(num(o.seed, 'seed', true) + 7)
         const idx = rng.shuffle([...train.keys()])
@@ -227,7 +227,6 @@ function registerTrainEmotion(train: Command): void {
           name: o.name ?? path.basename(path.resolve(o.out)),
           version: o.modelVersion ?? '1.0.0',
           data: dataFiles,
-          dataHash: hashFiles([...o.data, ...(o.dev ? [o.dev] : [])]),
           training: {
             epochs: num(o.epochs, 'epochs', true),
             batchSize: num(o.batchSize, 'batch-size', true),

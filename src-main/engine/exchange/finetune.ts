@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../backend'
-import { readManifest } from '../models/checkpoint'
-import { readLabelled, type Corpus } from '../models/corpus'
+import { verifyCheckpoint } from '../models/checkpoint'
+import { dataFileEntry, readLabelled, type Corpus } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
 import type { ProjectStore } from '../project/store'
@@ -78,7 +78,8 @@ function contextTurnsOf(base: string): number {
 /** `fws finetune`: fine-tunes an emotion model on the corrected labels of a corpus. */
 export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<FinetuneSummary> {
   const log = o.log ?? (() => {})
-  const manifest = readManifest(o.base) // validates the base before anything heavy happens
+  // The base is checked (manifest, every file's checksum) before anything heavy happens.
+  const { manifest } = verifyCheckpoint(o.base)
   if (manifest.task !== 'emotion')
     throw new Error(
       `${o.base} is a ${manifest.task} model; fine-tuning from corrections supports emotion models`,
@@ -107,6 +108,7 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
   const res = await finetuneEmotion({
     base: o.base,
     examples,
+    corpus: dataFileEntry('finetune', o.data),
     out: o.out,
     heldOutFraction: o.heldOutFraction,
     epochs: o.epochs,

@@ -1,8 +1,11 @@
 /**
- * Model checkpoints on disk. Owns the folder format and its validation:
- *   manifest.json  what the model is (task, fusion method, modalities + feature dims, label set /
- *                  vocabulary file, training-data hash, hyperparameters, metrics, parent model,
- *                  created-at, version) and the size + sha256 of the weights;
+ * Model checkpoints on disk: the one format of every model folder (emotion and translation).
+ * Owns the folder format and its validation:
+ *   manifest.json  what the model is (task, fusion method, modalities + feature dims + whether
+ *                  each was trained, label set / vocabulary file, training data by file name +
+ *                  sha256 (never a path), hyperparameters, metrics, parent model with its weights'
+ *                  checksum, created-at, version; for translation the languages and the decoding
+ *                  settings tuned on val) and the size + sha256 of the weights (required);
  *   model.json     the model configuration + a tfjs-style weights manifest (names, shapes, dtypes);
  *   weights.bin    float32 weights, concatenated in model.json order;
  *   other files    named by the manifest (e.g. vocab.json).
@@ -19,7 +22,9 @@ import { z } from 'zod'
 import { tfm, type ParamStore } from '../fusion/nn'
 
 export const CHECKPOINT_FORMAT = 'fws-checkpoint'
-export const CHECKPOINT_FORMAT_VERSION = 1
+export const CHECKPOINT_FORMAT_VERSION = 2
+
+const SHA256 = /^[0-9a-f]{64}$/
 
 const modalityInfo = z.object({
   /** Feature columns per frame (null for text). */
@@ -28,38 +33,113 @@ const modalityInfo = z.object({
   trained: z.boolean(),
 })
 
-export const manifestSchema = z
-  .object({
-    format: z.literal(CHECKPOINT_FORMAT),
-    formatVersion: z.literal(CHECKPOINT_FORMAT_VERSION),
-    name: z.string().min(1).max(200),
-    task: z.enum(['emotion', 'translation']),
-    version: z.string().min(1).max(200),
-    fusion: z.string().min(1).max(64),
-    modalities: z.partialRecord(z.enum(['text', 'audio', 'visual']), modalityInfo),
-    labels: z.array(z.string().min(1)).min(2).optional(),
-    /** Extra files of the checkpoint (e.g. { vocab: 'vocab.json' }). */
-    files: z.record(z.string(), z.string().min(1)).default({}),
-    dataHash: z.string().min(1),
-    data: z.array(z.object({ role: z.string(), path: z.string(), hash: z.string() })).default([]),
-    hyperparameters: z.record(z.string(), z.unknown()),
-    metrics: z.record(z.string(), z.unknown()),
-    parent: z.string().nullable(),
-    createdAt: z.string().min(1),
-    weights: z.object({
-      file: z.string().min(1),
-      bytes: z.number().int().min(0),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    }),
-  })
-  .passthrough()
+/** One training-data file: its name (no folder: manifests never record the machine's paths) and content hash. */
+const dataFile = z.object({
+  role: z.string().min(1),
+  name: z
+    .string()
+    .min(1)
+    .refine((n) => !n.includes('/') && !n.includes('\\'), 'a file name, not a path'),
+  sha256: z.string().regex(SHA256),
+  /** Lines / items read from it, when counted. */
+  lines: z.number().int().min(0).optional(),
+})
+
+/** Decoding settings tuned on val (translation): used when a caller gives none. */
+export const decodingSchema = z.object({
+  beam: z.number().int().min(1),
+  lengthPenalty: z.number().finite(),
+  /** How the values were chosen (scripts/tune-decoding.ts): data, sentences, BLEU per α tried. */
+  selection: z
+    .object({
+      data: z.string(),
+      sentences: z.number(),
+      candidates: z.array(z.object({ lengthPenalty: z.number(), bleu: z.number() })),
+    })
+    .optional(),
+})
+export type DecodingSettings = z.infer<typeof decodingSchema>
+
+const manifestObject = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  formatVersion: z.literal(CHECKPOINT_FORMAT_VERSION),
+  name: z.string().min(1).max(200),
+  task: z.enum(['emotion', 'translation']),
+  version: z.string().min(1).max(200),
+  fusion: z.string().min(1).max(64),
+  modalities: z.partialRecord(z.enum(['text', 'audio', 'visual']), modalityInfo),
+  labels: z.array(z.string().min(1)).min(2).optional(),
+  /** Extra files of the checkpoint (e.g. { vocab: 'vocab.json' }). */
+  files: z.record(z.string(), z.string().min(1)).default({}),
+  /** sha256 of model.json and of each file listed in `files`, by file name (checked at load like the weights). */
+  fileSha256: z.record(z.string(), z.string().regex(SHA256)).default({}),
+  /** sha256 over the data entries (role, name, sha256), "sha256:<hex>". */
+  dataHash: z.string().min(1),
+  data: z.array(dataFile),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()),
+  /** The model this one was fine-tuned from, with the checksum of the weights it started from. */
+  parent: z
+    .object({ name: z.string().min(1), version: z.string().min(1), weightsSha256: z.string().regex(SHA256) })
+    .nullable(),
+  createdAt: z.string().min(1),
+  weights: z.object({
+    file: z.string().min(1),
+    bytes: z.number().int().min(0),
+    sha256: z.string().regex(SHA256),
+  }),
+  /** Translation: languages and decoding settings. */
+  sourceLanguage: z.string().min(1).optional(),
+  targetLanguage: z.string().min(1).optional(),
+  decoding: decodingSchema.optional(),
+})
+
+export const manifestSchema = manifestObject.passthrough().superRefine((m, ctx) => {
+  if (m.task === 'translation') {
+    for (const k of ['sourceLanguage', 'targetLanguage'] as const)
+      if (!m[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required for a translation model' })
+    if (!m.files.vocab)
+      ctx.addIssue({ code: 'custom', path: ['files', 'vocab'], message: 'required for a translation model' })
+  }
+  for (const f of ['model.json', ...Object.values(m.files)])
+    if (!m.fileSha256[f])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fileSha256', f],
+        message: 'checksum of a listed file is missing',
+      })
+  if (m.task === 'emotion' && !m.labels)
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: 'required for an emotion model' })
+})
 export type CheckpointManifest = z.infer<typeof manifestSchema>
+/** What a writer gives saveCheckpoint: the manifest minus what saving computes; extra fields are kept. */
 export type ManifestInput = Omit<
-  CheckpointManifest,
-  'format' | 'formatVersion' | 'weights' | 'createdAt' | 'files'
+  z.input<typeof manifestObject>,
+  'format' | 'formatVersion' | 'weights' | 'createdAt' | 'files' | 'fileSha256' | 'dataHash'
 > & {
   createdAt?: string
   files?: Record<string, string>
+  [extra: string]: unknown
+}
+export type DataFile = z.infer<typeof dataFile>
+
+/** A saved manifest as input for saving a derived model (what saving computes left out). */
+export function manifestInput(m: CheckpointManifest): ManifestInput {
+  const input: Record<string, unknown> = { ...m }
+  for (const k of ['format', 'formatVersion', 'weights', 'files', 'fileSha256', 'dataHash']) delete input[k]
+  return input as ManifestInput
+}
+
+/** The manifest's dataHash: sha256 over its data entries (role, file name, content hash), in order. */
+export function dataHashOf(data: DataFile[]): string {
+  const h = createHash('sha256')
+  for (const d of data) h.update(`${d.role}\t${d.name}\t${d.sha256}\n`)
+  return `sha256:${h.digest('hex')}`
+}
+
+/** sha256 (hex) of a file's bytes. */
+export function fileSha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex')
 }
 
 const weightSpec = z.object({
@@ -154,6 +234,10 @@ export function saveCheckpoint(
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     createdAt: opts.manifest.createdAt ?? new Date().toISOString(),
     files,
+    fileSha256: Object.fromEntries(
+      ['model.json', ...Object.values(files)].map((f) => [f, fileSha256(path.join(dir, f))]),
+    ),
+    dataHash: dataHashOf(opts.manifest.data),
     weights: {
       file: 'weights.bin',
       bytes: buf.length,
@@ -182,24 +266,43 @@ function issues(e: z.ZodError): string {
 }
 
 /** Reads and checks only manifest.json (what lists and the registry need). */
-export function readManifest(dir: string): CheckpointManifest {
+export function readManifest(dir: string, expectTask?: 'emotion' | 'translation'): CheckpointManifest {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(dir, 'no such folder')
-  const r = manifestSchema.safeParse(readJson(dir, 'manifest.json'))
+  const raw = readJson(dir, 'manifest.json') as { task?: unknown } | null
+  // The wrong kind of model is named as such, before what that kind would require.
+  if (expectTask && raw && typeof raw === 'object' && typeof raw.task === 'string' && raw.task !== expectTask)
+    throw new CheckpointError(dir, `is a ${raw.task} model, not a ${expectTask} model`)
+  const r = manifestSchema.safeParse(raw)
   if (!r.success) throw new CheckpointError(dir, `manifest.json is invalid: ${issues(r.error)}`)
   return r.data
 }
 
+/** Throws unless `file` in the checkpoint folder has the sha256 the manifest records for it. */
+function checkFile(dir: string, manifest: CheckpointManifest, file: string, buf?: Buffer): void {
+  const p = path.join(dir, file)
+  if (!existsSync(p)) throw new CheckpointError(dir, `${file} is missing`)
+  const sha = createHash('sha256')
+    .update(buf ?? readFileSync(p))
+    .digest('hex')
+  const want = file === manifest.weights.file ? manifest.weights.sha256 : manifest.fileSha256[file]
+  if (sha !== want)
+    throw new CheckpointError(
+      dir,
+      `${file} does not match the manifest (sha256 ${sha.slice(0, 12)}… ≠ recorded ${want?.slice(0, 12) ?? 'none'}…): the file is corrupt or was replaced`,
+    )
+}
+
 /**
- * Validates a checkpoint folder and reads its weights. `expect.task` guards against loading a
- * translation model as an emotion model (and vice versa).
+ * Validates a checkpoint folder: the manifest, the task, and every file against its recorded
+ * size / sha256 (model.json, the weights, each listed file). Returns the parsed parts and the raw
+ * weights; throws a CheckpointError naming the first file that does not match.
  */
-export function loadCheckpoint(
+export function verifyCheckpoint(
   dir: string,
   expect: { task?: 'emotion' | 'translation' } = {},
-): LoadedCheckpoint {
-  const manifest = readManifest(dir)
-  if (expect.task && manifest.task !== expect.task)
-    throw new CheckpointError(dir, `is a ${manifest.task} model, not a ${expect.task} model`)
+): { manifest: CheckpointManifest; modelJson: z.infer<typeof modelJsonSchema>; weights: Buffer } {
+  const manifest = readManifest(dir, expect.task)
+  checkFile(dir, manifest, 'model.json')
   const mj = modelJsonSchema.safeParse(readJson(dir, 'model.json'))
   if (!mj.success) throw new CheckpointError(dir, `model.json is invalid: ${issues(mj.error)}`)
   const group = mj.data.weightsManifest[0]!
@@ -209,8 +312,7 @@ export function loadCheckpoint(
       dir,
       `model.json names ${wFile} but the manifest names ${manifest.weights.file}`,
     )
-  const specs = group.weights
-  const expectedBytes = specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0)
+  const expectedBytes = group.weights.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0)
   if (expectedBytes !== manifest.weights.bytes)
     throw new CheckpointError(
       dir,
@@ -225,14 +327,21 @@ export function loadCheckpoint(
       `${wFile} has ${size} bytes, expected ${expectedBytes} (truncated or wrong file)`,
     )
   const buf = readFileSync(wPath)
-  const sha = createHash('sha256').update(buf).digest('hex')
-  if (sha !== manifest.weights.sha256)
-    throw new CheckpointError(
-      dir,
-      `${wFile} is corrupt (sha256 ${sha.slice(0, 12)}… ≠ manifest ${manifest.weights.sha256.slice(0, 12)}…)`,
-    )
-  for (const [key, f] of Object.entries(manifest.files))
-    if (!existsSync(path.join(dir, f))) throw new CheckpointError(dir, `${f} (${key}) is missing`)
+  checkFile(dir, manifest, wFile, buf)
+  for (const f of Object.values(manifest.files)) checkFile(dir, manifest, f)
+  return { manifest, modelJson: mj.data, weights: buf }
+}
+
+/**
+ * Validates a checkpoint folder (verifyCheckpoint) and reads its weights. `expect.task` guards
+ * against loading a translation model as an emotion model (and vice versa).
+ */
+export function loadCheckpoint(
+  dir: string,
+  expect: { task?: 'emotion' | 'translation' } = {},
+): LoadedCheckpoint {
+  const { manifest, modelJson, weights: buf } = verifyCheckpoint(dir, expect)
+  const specs = modelJson.weightsManifest[0]!.weights
   const tensors = new Map<string, NamedTensor>()
   let off = 0
   for (const w of specs) {
@@ -246,7 +355,7 @@ export function loadCheckpoint(
   return {
     dir,
     manifest,
-    modelConfig: mj.data.modelConfig,
+    modelConfig: modelJson.modelConfig,
     tensors,
     readFile: (key: string) => {
       const f = manifest.files[key]

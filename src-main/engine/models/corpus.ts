@@ -288,3 +288,8 @@ export function hashFiles(files: string[]): string {
   }
   return 'sha256:' + h.digest('hex')
 }
+
+/** A manifest data entry for a training file or corpus folder: its name (never its path) and sha256. */
+export function dataFileEntry(role: string, file: string): { role: string; name: string; sha256: string } {
+  return { role, name: path.basename(path.resolve(file)), sha256: hashFiles([file]).replace(/^sha256:/, '') }
+}

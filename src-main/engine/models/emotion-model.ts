@@ -4,10 +4,10 @@
  * configuration (what a checkpoint's model.json records), turning examples (text, dialogue
  * context, extracted features) into batch arrays, and the forward pass / loss.
  *
- * Branches for every configured modality always exist, so a text-only-trained model still
- * accepts audio/visual features (they then pass through untrained encoders and the fusion learns
- * them when fine-tuned); a modality missing from an example is masked and replaced by its learned
- * "absent" vector.
+ * Branches for every configured modality always exist, so a text-only-trained model can be
+ * fine-tuned with audio/visual features (the fusion then learns them); a modality missing from an
+ * example is masked and replaced by its learned "absent" vector. Loaded for prediction
+ * (loadEmotionModel), a branch the manifest marks untrained is always given "absent".
  */
 import type * as TF from '@tensorflow/tfjs'
 import type { UtteranceFeatures, ModalitySequence } from '../features/types'

@@ -19,9 +19,11 @@ import {
   saveCheckpoint,
   storeTensors,
   type CheckpointManifest,
+  type DataFile,
 } from './checkpoint'
 import type { Corpus, CorpusUtterance } from './corpus'
 import { EmotionModel, type EmotionExample, type EmotionModelConfig } from './emotion-model'
+import { gateFeatures, noEvidenceReason, trainedModalities } from './evidence'
 import type { ClassificationReport } from './metrics/classification'
 import {
   evaluateClassifier,
@@ -262,9 +264,8 @@ const modelConfigSchema = z
 export interface SaveEmotionOptions {
   name: string
   version: string
-  parent: string | null
-  data: { role: string; path: string; hash: string }[]
-  dataHash: string
+  parent: CheckpointManifest['parent']
+  data: DataFile[]
   hyperparameters: Record<string, unknown>
   metrics: Record<string, unknown>
   trained: Record<Modality, boolean>
@@ -288,7 +289,6 @@ export function saveEmotionModel(
       fusion: c.fusion,
       modalities,
       labels: c.labels,
-      dataHash: o.dataHash,
       data: o.data,
       hyperparameters: o.hyperparameters,
       metrics: o.metrics,
@@ -321,6 +321,13 @@ export interface EmotionPredictionResult {
   uncertainty: number
 }
 
+/** What the model says for an utterance none of whose trained modalities is present. */
+export interface NoEvidence {
+  label: null
+  /** e.g. "no evidence: the model was trained on text only and this utterance has no transcript". */
+  reason: string
+}
+
 export interface LoadedEmotionModel {
   dir: string
   manifest: CheckpointManifest
@@ -328,7 +335,14 @@ export interface LoadedEmotionModel {
   labels: string[]
   /** "name@version", what predictions record as their model version. */
   versionTag: string
-  predict(items: EmotionPredictionItem[]): EmotionPredictionResult[]
+  /**
+   * One prediction per item. Branches the manifest marks untrained see their modality as absent;
+   * an item with none of the trained modalities present gets NoEvidence instead of a label.
+   */
+  predict(items: EmotionPredictionItem[]): (EmotionPredictionResult | NoEvidence)[]
+  /** Class probabilities [n·K] with the same gating (every item gets a row; no evidence check). */
+  predictProbs(items: EmotionPredictionItem[]): Float32Array
+  /** Metrics on labelled examples, read as predict reads them (untrained branches absent). */
   evaluate(examples: EmotionExample[]): ClassificationReport
   dispose(): void
 }
@@ -364,16 +378,30 @@ export function loadEmotionModel(dir: string): LoadedEmotionModel {
     throw err
   }
   const labels = config.labels
+  const trained = trainedModalities(ck.manifest.modalities)
+  const gate = <T extends { text: string; context?: string[]; features?: UtteranceFeatures | null }>(
+    e: T,
+  ): T => ({
+    ...e,
+    // A text branch that was never trained reads nothing either.
+    ...(trained.text ? {} : { text: '', context: [] }),
+    features: gateFeatures(e.features, trained),
+  })
+  const predictProbs = (items: EmotionPredictionItem[]) =>
+    model.predictProbs(items.map((i) => ({ ...gate(i), label: null })))
   return {
     dir,
     manifest: ck.manifest,
     model,
     labels,
     versionTag: `${ck.manifest.name}@${ck.manifest.version}`,
+    predictProbs,
     predict(items) {
       const K = labels.length
-      const probs = model.predictProbs(items.map((i) => ({ ...i, features: i.features ?? null })))
-      return items.map((_, n) => {
+      const probs = predictProbs(items)
+      return items.map((item, n) => {
+        const reason = noEvidenceReason(trained, item)
+        if (reason) return { label: null, reason }
         const row = Array.from(probs.subarray(n * K, (n + 1) * K))
         const order = [...row.keys()].sort((a, b) => row[b]! - row[a]!)
         return {
@@ -383,7 +411,7 @@ export function loadEmotionModel(dir: string): LoadedEmotionModel {
         }
       })
     },
-    evaluate: (examples) => evaluateClassifier(model, examples),
+    evaluate: (examples) => evaluateClassifier(model, examples.map(gate)),
     dispose: () => model.dispose(),
   }
 }
@@ -397,8 +425,7 @@ export interface TrainEmotionOptions {
   out: string
   name: string
   version: string
-  data: { role: string; path: string; hash: string }[]
-  dataHash: string
+  data: DataFile[]
   training: Omit<TrainOptions, 'seed' | 'stateDir' | 'onImproved' | 'log' | 'onProgress' | 'signal'>
   resume?: boolean
   log?: (line: string) => void
@@ -406,7 +433,7 @@ export interface TrainEmotionOptions {
   signal?: AbortSignal
   /** Extra manifest fields (e.g. the exact command). */
   extra?: Record<string, unknown>
-  parent?: string | null
+  parent?: CheckpointManifest['parent']
   /**
    * Continue from this checkpoint's weights and configuration (architecture options of `config`
    * are then ignored); the new manifest names it as parent.
@@ -439,7 +466,11 @@ export async function trainEmotion(
       audio: Boolean(mods.audio?.trained) || o.train.some((e) => e.features?.audio?.present),
       visual: Boolean(mods.visual?.trained) || o.train.some((e) => e.features?.visual?.present),
     }
-    parent = base.versionTag
+    parent = {
+      name: base.manifest.name,
+      version: base.manifest.version,
+      weightsSha256: base.manifest.weights.sha256,
+    }
     log(`continuing from ${o.init} (${base.versionTag}); its architecture is kept`)
   } else ({ model, trained } = await buildEmotionModel(o.config, o.train, log))
   log(
@@ -454,7 +485,6 @@ export async function trainEmotion(
       version: o.version,
       parent,
       data: o.data,
-      dataHash: o.dataHash,
       hyperparameters: hyper,
       metrics,
       trained,
@@ -508,6 +538,8 @@ export interface FinetuneEmotionOptions {
   base: string
   /** Corrected examples (their labels must be in the base model's label set). */
   examples: EmotionExample[]
+  /** The corrections corpus they came from (file / folder name and content sha256), recorded as data. */
+  corpus: DataFile
   /** Folder for the new version (must not be the base folder). */
   out: string
   heldOutFraction?: number
@@ -594,9 +626,9 @@ export async function finetuneEmotion(o: FinetuneEmotionOptions): Promise<Finetu
     const manifest = saveEmotionModel(o.out, base.model, {
       name: bm.name,
       version: o.version ?? `${bm.version}.ft${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`,
-      parent: base.versionTag,
-      data: [{ role: 'finetune', path: '(corrections)', hash: `n=${o.examples.length}` }],
-      dataHash: bm.dataHash,
+      parent: { name: bm.name, version: bm.version, weightsSha256: bm.weights.sha256 },
+      // What the weights have seen: the parent's data, then the corrections.
+      data: [...bm.data, o.corpus],
       hyperparameters: {
         ...bm.hyperparameters,
         finetune: { epochs: o.epochs ?? 10, lr: o.lr ?? 3e-4, heldOutFraction: frac, seed: o.seed ?? 1 },

@@ -32,6 +32,7 @@ import {
 import {
   STAGE_WEIGHTS,
   STAGES,
+  NO_EVIDENCE_HINT,
   type FileProgress,
   type FileResult,
   type FileTask,
@@ -86,7 +87,16 @@ export type BatchEvent =
       fraction: number
       fileFraction: number
     }
-  | { type: 'file-done'; index: number; name: string; utterances: number; skipped: boolean; seconds: number }
+  | {
+      type: 'file-done'
+      index: number
+      name: string
+      utterances: number
+      /** Utterances left without an emotion label for lack of evidence. */
+      noEvidence: number
+      skipped: boolean
+      seconds: number
+    }
   | {
       type: 'file-failed'
       index: number
@@ -108,6 +118,11 @@ export interface FileSummary {
   errorCode: string | null
   previous: boolean
   utterances: number
+  /**
+   * Utterances the emotion model gave no label for lack of evidence (none of its trained
+   * modalities present, e.g. no transcript for a text-only model), with the way out.
+   */
+  noEvidence: { utterances: number; hint: string } | null
   durationSec: number
   stageSec: Record<string, number>
   outputs: string[]
@@ -137,6 +152,8 @@ export interface BatchSummary {
     failed: number
     cancelled: number
     utterances: number
+    /** Utterances without an emotion label for lack of evidence, over all files. */
+    noEvidence: number
     /** Media seconds processed in this run (skipped files excluded). */
     mediaSec: number
     /** Media seconds per wall second for the processed files. */
@@ -200,6 +217,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     errorCode: null,
     previous: false,
     utterances: 0,
+    noEvidence: null,
     durationSec: 0,
     stageSec: {},
     outputs: [],
@@ -237,6 +255,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
           updateTotal()
           s.durationSec = rec.durationSec
           s.utterances = rec.utterances
+          s.noEvidence = noEvidenceOf(rec.noEvidence)
           s.stageSec = rec.stageSec
           s.outputs = rec.outputs.map((o) => o.file)
           if (rec.status === 'done') {
@@ -246,7 +265,15 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
             s.status = 'skipped'
             work.reusedComplete++
             job.item(i, { status: 'done', progress: 1 })
-            emit({ type: 'file-done', index: i, name, utterances: rec.utterances, skipped: true, seconds: 0 })
+            emit({
+              type: 'file-done',
+              index: i,
+              name,
+              utterances: rec.utterances,
+              noEvidence: rec.noEvidence,
+              skipped: true,
+              seconds: 0,
+            })
           } else {
             s.status = 'failed'
             s.previous = true
@@ -336,6 +363,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       if (opts.onFileResult) await opts.onFileResult(file, result, hash)
       s.status = 'done'
       s.utterances = result.utterances.length
+      s.noEvidence = noEvidenceOf(rec.noEvidence)
       s.durationSec = result.durationSec
       s.stageSec = result.stageSec
       s.outputs = rec.outputs.map((o) => o.file)
@@ -347,6 +375,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         index: i,
         name,
         utterances: s.utterances,
+        noEvidence: rec.noEvidence,
         skipped: false,
         seconds: (Date.now() - tFile) / 1000,
       })
@@ -398,6 +427,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       skipped: count('skipped'),
       failed: count('failed'),
       cancelled: count('cancelled'),
+      noEvidence: summaries.reduce((a, s) => a + (s.noEvidence?.utterances ?? 0), 0),
       utterances: summaries.reduce(
         (a, s) => a + (s.status === 'done' || s.status === 'skipped' ? s.utterances : 0),
         0,
@@ -415,6 +445,10 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   return summary
 }
 
+function noEvidenceOf(n: number): FileSummary['noEvidence'] {
+  return n > 0 ? { utterances: n, hint: NO_EVIDENCE_HINT } : null
+}
+
 /** A finished file's result rebuilt from its outputs (for --resume with a sink such as a project). */
 async function reloadResult(
   outDir: string,
@@ -428,7 +462,7 @@ async function reloadResult(
   const utterances = text
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as UtteranceResult)
+    .map((l) => ({ emotionReason: null, ...(JSON.parse(l) as Partial<UtteranceResult>) }) as UtteranceResult)
   return {
     file,
     durationSec: info.durationSec,

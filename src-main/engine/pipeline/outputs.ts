@@ -11,9 +11,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import type { FileResult, ModelRef, UtteranceResult } from './types'
+import { countNoEvidence, type FileResult, type ModelRef, type UtteranceResult } from './types'
 
-export const RECORD_VERSION = 1
+/** 2: emotion gated on the manifest's trained branches, `emotionReason` / `noEvidence` recorded. */
+export const RECORD_VERSION = 2
 
 /** What must match for a finished output to be reused by `--resume`. */
 export interface ResultKey {
@@ -37,6 +38,8 @@ export interface CompletionRecord extends ResultKey {
   /** For `failed`: the error, so a resumed run can report it without redoing the work. */
   error: { message: string; code: string | null } | null
   utterances: number
+  /** Utterances without an emotion label for lack of evidence (countNoEvidence). */
+  noEvidence: number
   durationSec: number
   stageSec: Record<string, number>
   outputs: OutputDigest[]
@@ -134,6 +137,7 @@ export function formatJsonl(result: FileResult, models: ResultKey['models']): st
               uncertainty: round6(u.emotion.uncertainty),
             }
           : null,
+        ...(u.emotionReason ? { emotionReason: u.emotionReason } : {}),
         translation: u.translation,
         modalities: u.modalities,
         models: {
@@ -220,6 +224,7 @@ export async function writeFileOutputs(
     status: 'done',
     error: null,
     utterances: result.utterances.length,
+    noEvidence: countNoEvidence(result.utterances),
     durationSec: result.durationSec,
     stageSec: result.stageSec,
     outputs,
@@ -250,6 +255,7 @@ export async function writeFailureRecord(
     status: 'failed',
     error,
     utterances: 0,
+    noEvidence: 0,
     durationSec: 0,
     stageSec,
     outputs: [],

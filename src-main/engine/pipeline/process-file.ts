@@ -13,9 +13,9 @@ import type { UtteranceFeatures } from '../features/types'
 import { abortError } from '../jobs/registry'
 import { probe } from '../media/probe'
 import { loadEmotionModel, type LoadedEmotionModel } from '../models/emotion'
+import { loadTranslationModel, pooledFeatures, type LoadedTranslationModel } from '../models/translation'
 import { findSidecar, segmentMediaDetailed, type Utterance } from '../segment/index'
 import { assembleResult } from './assemble'
-import { loadTranslator, type Translator } from './translator'
 import type {
   FileProgress,
   FileResult,
@@ -57,7 +57,7 @@ export function predictionWindows(
 const FEATURE_STAGES = new Set(['cache', 'audio', 'visual'])
 
 const emotionModels = new Map<string, LoadedEmotionModel>()
-const translators = new Map<string, Translator>()
+const translators = new Map<string, LoadedTranslationModel>()
 
 function emotionModel(dir: string): LoadedEmotionModel {
   let m = emotionModels.get(dir)
@@ -65,9 +65,9 @@ function emotionModel(dir: string): LoadedEmotionModel {
   return m
 }
 
-async function translator(dir: string): Promise<Translator> {
+async function translator(dir: string): Promise<LoadedTranslationModel> {
   let t = translators.get(dir)
-  if (!t) translators.set(dir, (t = await loadTranslator(dir)))
+  if (!t) translators.set(dir, (t = await loadTranslationModel(dir)))
   return t
 }
 
@@ -188,6 +188,7 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
   check()
 
   const emotions: (UtteranceResult['emotion'] | null)[] = new Array(utterances.length).fill(null)
+  const emotionReasons: (string | null)[] = new Array(utterances.length).fill(null)
   if (task.models.emotion && utterances.length) {
     const model = await timed('load', () => emotionModel(task.models.emotion!.dir))
     const turns = contextTurns(model)
@@ -207,7 +208,11 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
             features: feats[w.lo + k] ?? null,
           })),
         )
-        for (let i = w.from; i < w.to; i++) emotions[i] = out[i - w.lo]!
+        for (let i = w.from; i < w.to; i++) {
+          const p = out[i - w.lo]!
+          if (p.label === null) emotionReasons[i] = p.reason
+          else emotions[i] = p
+        }
         report('emotion', w.to / utterances.length)
         // Let the cancel message in between chunks: predict() is synchronous.
         await new Promise((r) => setImmediate(r))
@@ -227,7 +232,7 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
           const chunk = withText.slice(i, i + MODEL_CHUNK)
           const out = await tr.translate(
             chunk.map(([text]) => text),
-            chunk.map(([, idx]) => feats[idx] ?? null),
+            { features: pooledFeatures(chunk.map(([, idx]) => feats[idx] ?? null)) },
           )
           chunk.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
           report('translation', (i + chunk.length) / withText.length)
@@ -251,6 +256,7 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
         text: u.text,
         textSource: part.textSource,
         emotion: emotions[i] ?? null,
+        emotionReason: emotionReasons[i] ?? null,
         translation: translations[i] ?? null,
         modalities: {
           text: f ? f.textPresent : u.text.trim().length > 0,

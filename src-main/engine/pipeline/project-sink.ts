@@ -63,7 +63,14 @@ export function storeSink(store: ProjectStore, close: () => void = () => {}): Pr
       for (const u of result.utterances) {
         const id = byBounds.get(`${Math.round(u.start * 1000)}:${Math.round(u.end * 1000)}`)
         if (!id) continue
-        if (u.emotion && result.models.emotion)
+        if (u.emotionReason && result.models.emotion)
+          rows.push({
+            utteranceId: id,
+            task: 'emotion' as const,
+            modelVersion: modelTag(result.models.emotion),
+            noEvidence: u.emotionReason,
+          })
+        else if (u.emotion && result.models.emotion)
           rows.push({
             utteranceId: id,
             task: 'emotion' as const,

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { verifyCheckpoint } from '../models/checkpoint'
 import { describeModel, listModels } from '../models/registry'
 import { defaultModelsDir } from '../paths'
 import type { ModelRef, ModelSelection } from './types'
@@ -76,6 +77,9 @@ function checkedModel(task: Task, dir: string, hint: string): ModelRef {
     )
   if (m.task !== task)
     throw new ModelSelectionError(`${dir} is a ${m.task} model, not a ${task} model. ${hint}`)
+  // Every file against its recorded checksum before any work starts: a corrupt model is refused
+  // (CheckpointError naming the file), never reported as merely missing.
+  verifyCheckpoint(dir, { task })
   // The manifest's own name is what the model's predictions are recorded under (name@version).
   let name = m.name
   try {

@@ -109,10 +109,24 @@ export interface UtteranceResult {
   /** Where the utterance boundaries and text came from (sidecar file, embedded stream, voice activity). */
   textSource: string
   emotion: EmotionResult | null
+  /**
+   * Why `emotion` is null although the emotion model ran: none of the modalities it was trained on
+   * is present ("no evidence: …"). Null when there is a prediction or no emotion model was run.
+   */
+  emotionReason: string | null
   /** Null when there is no transcript to translate, or no translation model was run. */
   translation: string | null
   /** Which modalities were present (a missing one was masked, never filled with numbers). */
   modalities: { text: boolean; audio: boolean; visual: boolean; face: boolean }
+}
+
+/** How to give a text-trained model evidence for utterances that have none. */
+export const NO_EVIDENCE_HINT =
+  'give the file a transcript: a subtitle file beside it (same name, .srt/.vtt) or in a folder passed with --subs-dir'
+
+/** Utterances the emotion model ran on but gave no label for lack of evidence. */
+export function countNoEvidence(utterances: Pick<UtteranceResult, 'emotionReason'>[]): number {
+  return utterances.filter((u) => u.emotionReason !== null && u.emotionReason !== undefined).length
 }
 
 export interface FileResult {

@@ -60,6 +60,8 @@ export interface PredictionRecord {
   label: string | null
   probabilities: string | null
   translation: string | null
+  /** Emotion: why the model gave no label (no evidence), else null. */
+  no_evidence: string | null
   created_at: number
 }
 
@@ -117,6 +119,7 @@ export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredicti
     emotion,
     emotionProvenance,
     prediction,
+    emotionNoEvidence: pred.emotion?.no_evidence ?? null,
     translation,
     translationProvenance,
     source: r.source,

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 /** 'FWS1' as a big-endian int: PRAGMA application_id of every project file. */
 export const APPLICATION_ID = 0x46575331
 /** The schema version this build writes. Bump by appending to MIGRATIONS. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Errors about the project file itself (not found, newer, damaged, not a project). */
 export class ProjectFileError extends Error {
@@ -96,6 +96,11 @@ const MIGRATIONS: string[] = [
     undone        INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX corrections_utt ON corrections(utterance_id, id);
+  `,
+  // 1 → 2: an emotion model that ran but had no evidence (none of its trained modalities present)
+  // records why, with no label and no probabilities.
+  `
+  ALTER TABLE predictions ADD COLUMN no_evidence TEXT;
   `,
 ]
 

@@ -72,6 +72,8 @@ export interface PredictionWrite {
   modelVersion: string
   probabilities?: Record<string, number>
   label?: string
+  /** Emotion: the model ran but had no evidence; why (then no label and no probabilities). */
+  noEvidence?: string
   translation?: string
 }
 
@@ -441,11 +443,11 @@ export class ProjectStore {
   writePredictions(rows: PredictionWrite[]): number {
     const now = Date.now()
     const stmt = this.db.prepare(
-      `INSERT INTO predictions(utterance_id, task, model_version, label, probabilities, translation, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO predictions(utterance_id, task, model_version, label, probabilities, translation, no_evidence, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(utterance_id, task, model_version) DO UPDATE SET
          label = excluded.label, probabilities = excluded.probabilities,
-         translation = excluded.translation, created_at = excluded.created_at`,
+         translation = excluded.translation, no_evidence = excluded.no_evidence, created_at = excluded.created_at`,
     )
     const exists = this.db.prepare('SELECT 1 FROM utterances WHERE id = ?')
     this.db.transaction(() => {
@@ -453,7 +455,9 @@ export class ProjectStore {
         if (!p.modelVersion) throw new EditError('prediction without a model version')
         if (!exists.get(p.utteranceId))
           throw new EditError(`prediction for unknown utterance "${p.utteranceId}"`)
-        if (p.task === 'emotion') {
+        if (p.task === 'emotion' && p.noEvidence) {
+          stmt.run(p.utteranceId, 'emotion', p.modelVersion, null, null, null, p.noEvidence, now)
+        } else if (p.task === 'emotion') {
           const probs = p.probabilities
           if (!probs || !Object.keys(probs).length)
             throw new EditError(`emotion prediction for ${p.utteranceId} has no probabilities`)
@@ -461,11 +465,11 @@ export class ProjectStore {
             if (!Number.isFinite(v) || v < 0 || v > 1)
               throw new EditError(`probability of "${k}" for ${p.utteranceId} is not in [0, 1]: ${v}`)
           const label = p.label ?? Object.entries(probs).sort((a, b) => b[1] - a[1])[0][0]
-          stmt.run(p.utteranceId, 'emotion', p.modelVersion, label, JSON.stringify(probs), null, now)
+          stmt.run(p.utteranceId, 'emotion', p.modelVersion, label, JSON.stringify(probs), null, null, now)
         } else {
           if (typeof p.translation !== 'string')
             throw new EditError(`translation prediction for ${p.utteranceId} has no text`)
-          stmt.run(p.utteranceId, 'translation', p.modelVersion, null, null, p.translation, now)
+          stmt.run(p.utteranceId, 'translation', p.modelVersion, null, null, p.translation, null, now)
         }
       }
     })()

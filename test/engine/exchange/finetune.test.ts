@@ -11,7 +11,7 @@ import { getTf } from '../../../src-main/engine/backend'
 import { findDataFile, missingDataMessage } from '../../../src-main/engine/datasets'
 import { exportProject } from '../../../src-main/engine/exchange/export'
 import { correctionItems, finetuneFromCorpus } from '../../../src-main/engine/exchange/finetune'
-import { readCorpus, readLabelled, writeCorpus } from '../../../src-main/engine/models/corpus'
+import { dataFileEntry, readCorpus, readLabelled, writeCorpus } from '../../../src-main/engine/models/corpus'
 import {
   DEFAULT_EMOTION_CONFIG,
   emotionExamples,
@@ -97,8 +97,7 @@ describe.skipIf(!haveMeld)('fws finetune on MELD text', () => {
       out: base,
       name: 'tiny-emotion',
       version: '0.1.0',
-      data: [{ role: 'train', path: meld, hash: 'first-160' }],
-      dataHash: 'first-160',
+      data: [dataFileEntry('train (first 160)', meld)],
       training: { epochs: 1, batchSize: 32, lr: 0.002, patience: 1, metric: 'weightedF1' },
     })
   }, 120_000)
@@ -122,9 +121,18 @@ describe.skipIf(!haveMeld)('fws finetune on MELD text', () => {
       expect(res.trainCount + res.heldOutCount).toBe(80)
       expect(res.before.n).toBe(res.heldOutCount)
       expect(res.after.n).toBe(res.heldOutCount)
-      expect(res.manifest.parent).toBe('tiny-emotion@0.1.0')
+      // Provenance: the parent with the checksum of its weights, the corrections corpus by content hash.
+      const parent = loadEmotionModel(base)
+      expect(res.manifest.parent).toEqual({
+        name: 'tiny-emotion',
+        version: '0.1.0',
+        weightsSha256: parent.manifest.weights.sha256,
+      })
+      parent.dispose()
       const m = loadEmotionModel(out)
-      expect(m.manifest.parent).toBe('tiny-emotion@0.1.0')
+      expect(m.manifest.parent).toEqual(res.manifest.parent)
+      expect(m.manifest.data.at(-1)).toEqual(dataFileEntry('finetune', data))
+      expect(m.manifest.data.at(-1)!.sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(m.manifest.version).toMatch(/^0\.1\.0\.ft\d{14}$/)
       m.dispose()
       await expect(finetuneFromCorpus({ base, data, out })).rejects.toThrow(/already holds a model/)

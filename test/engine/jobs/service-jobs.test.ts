@@ -5,7 +5,7 @@
  * as the defaults through FWS_RESOURCES; there is deliberately no translation model, so the job
  * must report that model as missing rather than invent translations.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -112,9 +112,34 @@ describe('engine service: jobs', () => {
     const end = await waitFor(s.id, 150_000)
     expect(end.error).toBeNull()
     expect(end.status).toBe('done')
-    const r = end.result as { manifest: { parent: string; version: string }; out: string; used: number }
-    expect(r.manifest.parent).toBe('emotion-tiny-test@0.0.1')
+    const r = end.result as {
+      manifest: { parent: { name: string; version: string; weightsSha256: string }; data: { role: string }[] }
+      out: string
+      used: number
+    }
+    expect(r.manifest.parent).toMatchObject({ name: 'emotion-tiny-test', version: '0.0.1' })
+    expect(r.manifest.parent.weightsSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(r.manifest.data.at(-1)!.role).toBe('finetune')
     expect(r.out.startsWith(path.join(tmp, 'models'))).toBe(true)
     expect(r.used).toBe(rows.length)
   }, 180_000)
+
+  it('refuses inference and fine-tuning on a model whose weights.bin has a flipped byte, naming the file', async () => {
+    const w = path.join(tmp, 'resources', 'models', 'emotion-meld', 'weights.bin')
+    const good = readFileSync(w)
+    const bad = Buffer.from(good)
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x01
+    writeFileSync(w, bad)
+    try {
+      const [m] = await call('media.list')
+      await expect(call('jobs.startInference', { mediaIds: [m!.id] })).rejects.toThrow(
+        /emotion-meld: weights\.bin does not match the manifest/,
+      )
+      await expect(call('jobs.startFinetune', { baseModel: 'emotion', epochs: 1 })).rejects.toThrow(
+        /emotion-meld: weights\.bin does not match the manifest/,
+      )
+    } finally {
+      writeFileSync(w, good)
+    }
+  })
 })

@@ -4,6 +4,7 @@
  * is read, training resumes from its saved state, no tensor leaks across epochs, GAN-Fusion's
  * stages update only their own variables, and fine-tuning writes a child version.
  */
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -97,7 +98,6 @@ const saveOpts = {
   version: '1.0.0',
   parent: null,
   data: [],
-  dataHash: 'sha256:test',
   hyperparameters: {},
   metrics: {},
   trained: { text: true, audio: true, visual: false },
@@ -132,13 +132,38 @@ describe('emotion model training', () => {
     const p2 = loaded.model.predictProbs(dev.slice(0, 10))
     expect(Array.from(p2)).toEqual(Array.from(p1))
     const pred = loaded.predict([{ text: dev[0]!.text, features: dev[0]!.features }])[0]!
+    if (pred.label === null) throw new Error(pred.reason)
     expect(Object.keys(pred.probabilities)).toEqual(['joy', 'neutral', 'anger', 'sadness'])
     expect(pred.uncertainty).toBeGreaterThanOrEqual(0)
     expect(loaded.manifest.task).toBe('emotion')
     expect(loaded.manifest.modalities.audio).toEqual({ dim: 43, trained: true })
+
+    // Its audio branch is trained: audio features change its predictions.
+    const items = dev.slice(0, 10).map((e) => ({ text: e.text, features: e.features }))
+    const bare = items.map((i) => ({ ...i, features: null }))
+    const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))
+    expect(items.some((i) => i.features?.audio.present)).toBe(true)
+    expect(maxDiff(loaded.predictProbs(items), loaded.predictProbs(bare))).toBeGreaterThan(1e-3)
+    // The same weights saved as a text-only model: its audio/visual branches always see "absent",
+    // so predictions are identical with and without the features.
+    const textOnlyDir = tmp()
+    saveEmotionModel(textOnlyDir, loaded.model, {
+      ...saveOpts,
+      trained: { text: true, audio: false, visual: false },
+    })
+    const textOnly = loadEmotionModel(textOnlyDir)
+    expect(Array.from(textOnly.predictProbs(items))).toEqual(Array.from(textOnly.predictProbs(bare)))
+    expect(Array.from(textOnly.predictProbs(items))).toEqual(Array.from(loaded.predictProbs(bare)))
+    // An utterance with none of the trained modalities (no transcript) gets no label, with the reason.
+    expect(textOnly.predict([{ text: '  ', features: items[0]!.features }])[0]).toEqual({
+      label: null,
+      reason: 'no evidence: the model was trained on text only and this utterance has no transcript',
+    })
+    textOnly.dispose()
     loaded.dispose()
 
     // Fine-tuning: a child version naming its parent, metrics before/after on the held-out part.
+    const corpus = { role: 'finetune', name: 'corrections', sha256: 'ab'.repeat(32) }
     const out = path.join(tmp(), 'ft')
     const ft = await finetuneEmotion({
       base: dir,
@@ -146,12 +171,19 @@ describe('emotion model training', () => {
       out,
       epochs: 2,
       version: '1.0.1',
+      corpus,
     })
-    expect(ft.manifest.parent).toBe('tiny@1.0.0')
+    // Provenance: the parent with the checksum of its weights, the corrections by content hash.
+    expect(ft.manifest.parent).toEqual({
+      name: 'tiny',
+      version: '1.0.0',
+      weightsSha256: loaded.manifest.weights.sha256,
+    })
+    expect(ft.manifest.data.at(-1)).toEqual(corpus)
     expect(ft.manifest.version).toBe('1.0.1')
     expect(ft.heldOutCount).toBeGreaterThan(0)
     expect(typeof ft.before.weightedF1).toBe('number')
-    await expect(finetuneEmotion({ base: dir, examples: dataset(10, 9), out: dir })).rejects.toThrow(
+    await expect(finetuneEmotion({ base: dir, examples: dataset(10, 9), out: dir, corpus })).rejects.toThrow(
       /new folder/,
     )
   })
@@ -166,7 +198,7 @@ describe('emotion model training', () => {
     const bad = Buffer.from(good)
     bad[10] = bad[10]! ^ 0xff
     writeFileSync(w, bad)
-    expect(() => loadEmotionModel(dir)).toThrow(/weights.bin is corrupt/)
+    expect(() => loadEmotionModel(dir)).toThrow(/weights.bin does not match the manifest/)
     writeFileSync(w, good.subarray(0, good.length - 4))
     expect(() => loadEmotionModel(dir)).toThrow(/truncated/)
     writeFileSync(w, good)
@@ -179,6 +211,10 @@ describe('emotion model training', () => {
     const mj = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'))
     mj.modelConfig.latentDim = 32
     writeFileSync(path.join(dir, 'model.json'), JSON.stringify(mj))
+    expect(() => loadEmotionModel(dir)).toThrow(/model.json does not match the manifest/)
+    // A model.json edited together with its recorded checksum still has to fit the weights.
+    m.fileSha256['model.json'] = createHash('sha256').update(JSON.stringify(mj)).digest('hex')
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m))
     expect(() => loadEmotionModel(dir)).toThrow(/shape/)
     expect(() => loadEmotionModel(path.join(dir, 'nope'))).toThrow(/no such folder/)
   })

@@ -40,6 +40,7 @@ const result: FileResult = {
       textSource: 'subtitles:a.srt',
       emotion: { label: 'joy', probabilities: { joy: 0.7, neutral: 0.3 }, uncertainty: 0.6 },
       translation: 'Hallo da.',
+      emotionReason: null,
       modalities: { text: true, audio: true, visual: true, face: false },
     },
     {
@@ -50,6 +51,7 @@ const result: FileResult = {
       textSource: 'vad',
       emotion: { label: 'neutral', probabilities: { joy: 0.1, neutral: 0.9 }, uncertainty: 0.2 },
       translation: null,
+      emotionReason: null,
       modalities: { text: false, audio: true, visual: true, face: false },
     },
   ],

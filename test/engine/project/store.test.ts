@@ -46,6 +46,13 @@ function seeded(file = fresh()) {
       modelVersion: 'emo-1',
       probabilities: { joy: 0.9, neutral: 0.1 },
     },
+    // The voice-activity utterance has no transcript: a text-only model gives no label, and says why.
+    {
+      utteranceId: utts[2].id,
+      task: 'emotion',
+      modelVersion: 'emo-1',
+      noEvidence: 'no evidence: the model was trained on text only and this utterance has no transcript',
+    },
   ])
   return { store, media, utts: store.listUtterances(media.id), file }
 }
@@ -73,6 +80,9 @@ describe('ProjectStore basics', () => {
       translationProvenance: 'model',
     })
     expect(utts[0].prediction?.uncertainty).toBeCloseTo(1 - (0.6 - 0.3), 9)
+    expect(utts[0].emotionNoEvidence).toBeNull()
+    expect(utts[2]).toMatchObject({ prediction: null, emotion: null, emotionProvenance: null })
+    expect(utts[2].emotionNoEvidence).toMatch(/^no evidence: .*no transcript$/)
     expect(utts[2]).toMatchObject({ transcriptProvenance: 'model', emotion: null, prediction: null })
     store.close()
   })
@@ -239,6 +249,24 @@ describe('undo/redo', () => {
 })
 
 describe('opening files', () => {
+  it('migrates a schema-1 project: predictions can then record "no evidence"', () => {
+    const { store, file, utts } = seeded()
+    store.close()
+    const db = new Database(file)
+    db.exec('ALTER TABLE predictions DROP COLUMN no_evidence')
+    db.pragma('user_version = 1')
+    db.close()
+    const again = ProjectStore.open(file)
+    expect(again.info().schemaVersion).toBe(SCHEMA_VERSION)
+    expect(again.listUtterances()[0]!.prediction?.label).toBe('neutral')
+    expect(again.listUtterances()[2]!.emotionNoEvidence).toBeNull()
+    again.writePredictions([
+      { utteranceId: utts[2]!.id, task: 'emotion', modelVersion: 'emo-2', noEvidence: 'no evidence: x' },
+    ])
+    expect(again.listUtterances()[2]!.emotionNoEvidence).toBe('no evidence: x')
+    again.close()
+  })
+
   it('refuses a newer schema without changing the file', () => {
     const { store, file } = seeded()
     store.close()

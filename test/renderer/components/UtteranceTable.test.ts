@@ -47,6 +47,18 @@ describe('UtteranceTable', () => {
     expect(w.find('.tr[data-id="u1"] [data-col="emotion"]').text()).toBe('—')
   })
 
+  it('says "no evidence" instead of a confidence bar when the model had nothing to go on', () => {
+    const reason = 'no evidence: the model was trained on text only and this utterance has no transcript'
+    const w = mount(UtteranceTable, {
+      props: { rows: [row(0, { transcript: '', emotionNoEvidence: reason })], selectedId: null },
+    })
+    const conf = w.find('.tr[data-id="u0"] [data-col="confidence"]')
+    expect(conf.find('.bar').exists()).toBe(false)
+    expect(conf.text()).toBe('no evidence')
+    expect(conf.find('span').attributes('title')).toBe(reason)
+    expect(w.find('.tr[data-id="u0"] [data-col="emotion"]').text()).toBe('—')
+  })
+
   it('selects on click and asks for sorting from the header', async () => {
     const w = mount(UtteranceTable, { props: { rows: many.slice(0, 5), selectedId: null } })
     await w.find('.tr[data-id="u2"]').trigger('mousedown')

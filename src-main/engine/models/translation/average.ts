@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getTf } from '../../backend'
 import type { BpeVocabJson } from '../../features/text/bpe'
-import { averageWeights, listSnapshots, readManifest, saveModelFolder } from './checkpoint'
+import { manifestInput, verifyCheckpoint, type ManifestInput } from '../checkpoint'
+import { averageWeights, listSnapshots, saveTranslationCheckpoint, translationConfig } from './checkpoint'
 
 export interface AverageOptions {
   /** Model folder of the run (manifest and vocabulary are taken from it). */
@@ -32,9 +33,10 @@ export async function averageTranslationSnapshots(
       throw new Error(
         `${opts.out} holds a training run (${runFile}/), which writing the average there would delete: choose another output folder`,
       )
-  const base = readManifest(opts.model)
-  const vocabPath = join(opts.model, base.vocab)
-  if (!existsSync(vocabPath)) throw new Error(`${opts.model}: vocabulary ${base.vocab} is missing`)
+  const { manifest: base, modelJson } = verifyCheckpoint(opts.model, { task: 'translation' })
+  const config = translationConfig(opts.model, modelJson.modelConfig)
+  const vocabFile = base.files.vocab!
+  const vocabPath = join(opts.model, vocabFile)
   const snapDir = opts.snapshots ?? join(opts.model, 'snapshots')
   const all = listSnapshots(snapDir).filter((s) => opts.upToStep === undefined || s.step <= opts.upToStep)
   if (all.length < opts.last)
@@ -50,18 +52,21 @@ export async function averageTranslationSnapshots(
   )
   try {
     const release = base.version.split('+')[0]
-    saveModelFolder(
+    const manifest: ManifestInput = {
+      ...manifestInput(base),
+      version: `${release}+avg${steps[0]}-${steps[steps.length - 1]}x${steps.length}`,
+      createdAt: new Date().toISOString(),
+      training: { ...(base.training as Record<string, unknown>), steps: steps[steps.length - 1]! },
+      averaged: { steps },
+      metrics: {},
+    }
+    saveTranslationCheckpoint(
       opts.out,
-      {
-        ...base,
-        version: `${release}+avg${steps[0]}-${steps[steps.length - 1]}x${steps.length}`,
-        createdAt: new Date().toISOString(),
-        training: { ...base.training, steps: steps[steps.length - 1]! },
-        averaged: { steps },
-        metrics: {},
-      },
+      manifest,
+      config,
       weights,
       JSON.parse(readFileSync(vocabPath, 'utf8')) as BpeVocabJson,
+      vocabFile,
     )
   } finally {
     tf.dispose([...weights.values()])

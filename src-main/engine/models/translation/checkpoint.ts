@@ -1,19 +1,35 @@
 /**
- * Translation checkpoint folders: `manifest.json` (validated before any weight is read),
- * `model.json` (tfjs weights manifest: names, shapes, dtypes, byte layout), `weights.bin`,
- * `vocab.json`. Also the resumable training state (`state/`: weights + Adam moments + trainer
- * position). Owns the on-disk format and its validation; writes are atomic (temp folder + rename)
- * so a kill mid-save never leaves a half-written checkpoint.
+ * Translation model folders in the one checkpoint format of every model (../checkpoint.ts:
+ * manifest.json validated before any weight is read, model.json with the TranslationConfig and the
+ * weights manifest, weights.bin, vocab.json, each checked against its recorded sha256), plus what
+ * only translation training needs: the training record a run fills in (TranslationManifest) and its
+ * conversion into a checkpoint manifest, the resumable training state and snapshots (`state/`,
+ * `snapshots/`: bare weights files), and checkpoint averaging. Writes are atomic (temp folder +
+ * rename) so a kill mid-save never leaves a half-written model folder.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
+import { z } from 'zod'
 import type { BpeVocabJson } from '../../features/text/bpe'
+import {
+  CheckpointError,
+  readManifest as readCheckpointManifest,
+  saveCheckpoint,
+  type CheckpointManifest,
+  type DecodingSettings,
+  type ManifestInput,
+} from '../checkpoint'
 import type { TranslationConfig } from './model'
 
+/** Tag of the training record below (what train.ts fills in); on disk every model is `fws-checkpoint`. */
 export const TRANSLATION_FORMAT = 'fws-translation-1'
 
+/**
+ * What a translation training run records about the model it writes. saveModelFolder turns it into
+ * the checkpoint manifest: data files by name + sha256 (never the training machine's paths), the
+ * config into model.json, the weights' checksum computed.
+ */
 export interface TranslationManifest {
   format: typeof TRANSLATION_FORMAT
   task: 'translation'
@@ -23,7 +39,7 @@ export interface TranslationManifest {
   sourceLanguage: string
   targetLanguage: string
   architecture: 'transformer'
-  fusion: 'autofusion'
+  fusion: string
   modalities: {
     text: { vocab: string; vocabSize: number; normalization: string }
     audio: { input: 'pooled'; dim: number; trained: boolean }
@@ -37,20 +53,10 @@ export interface TranslationManifest {
   hyperparameters: Record<string, unknown>
   training: { steps: number; epochs: number; seconds: number; machine: string; command: string }
   metrics: Record<string, unknown>
-  parentModel: string | null
+  /** The model this one continues from, with the checksum of its weights (null: trained from scratch). */
+  parentModel: CheckpointManifest['parent']
   /** Decoding settings tuned on val for this model (beam width, GNMT length penalty α); used when a caller gives none. */
-  decoding?: {
-    beam: number
-    lengthPenalty: number
-    /** How the values were chosen (scripts/tune-decoding.ts): data, sentences, BLEU per α tried. */
-    selection?: {
-      data: string
-      sentences: number
-      candidates: Array<{ lengthPenalty: number; bleu: number }>
-    }
-  }
-  /** sha256 of weights.bin, checked at load. */
-  weightsSha256?: string
+  decoding?: DecodingSettings
   /**
    * Set when the weights are the element-wise mean of training snapshots: their steps, and how
    * many were chosen (scripts/average-translation.ts: greedy BLEU on val per count tried).
@@ -65,6 +71,72 @@ export interface TranslationManifest {
       candidates: Array<{ last: number; bleu: number }>
     }
   }
+}
+
+/** The checkpoint manifest (minus what saving computes) for a training record. */
+export function translationManifestInput(r: TranslationManifest): ManifestInput {
+  return {
+    name: r.name,
+    task: 'translation',
+    version: r.version,
+    createdAt: r.createdAt,
+    fusion: r.fusion,
+    modalities: {
+      text: { dim: null, trained: true },
+      audio: { dim: r.modalities.audio.dim, trained: r.modalities.audio.trained },
+      visual: { dim: r.modalities.visual.dim, trained: r.modalities.visual.trained },
+    },
+    data: Object.entries(r.data).map(([role, d]) => ({
+      role,
+      name: basename(d.path),
+      sha256: d.sha256,
+      lines: d.lines,
+    })),
+    hyperparameters: r.hyperparameters,
+    metrics: r.metrics,
+    parent: r.parentModel,
+    sourceLanguage: r.sourceLanguage,
+    targetLanguage: r.targetLanguage,
+    ...(r.decoding ? { decoding: r.decoding } : {}),
+    architecture: r.architecture,
+    normalization: r.modalities.text.normalization,
+    parameters: r.parameters,
+    training: r.training,
+    ...(r.averaged ? { averaged: r.averaged } : {}),
+  }
+}
+
+/** model.json's modelConfig of a translation checkpoint, checked before a model is built from it. */
+export const translationConfigSchema = z
+  .object({
+    vocabSize: z.number().int().positive(),
+    dModel: z.number().int().positive(),
+    heads: z.number().int().positive(),
+    ffDim: z.number().int().positive(),
+    encLayers: z.number().int().positive(),
+    decLayers: z.number().int().positive(),
+    latentDim: z.number().int().positive(),
+    fusedDim: z.number().int().positive(),
+    dropout: z.number().min(0).max(1),
+    maxLen: z.number().int().positive(),
+    audioDim: z.number().int().positive(),
+    visualDim: z.number().int().positive(),
+  })
+  .passthrough()
+  .refine((c) => c.dModel % c.heads === 0, 'dModel must be divisible by heads')
+
+/** A translation model folder's configuration from its model.json (CheckpointError naming the problem). */
+export function translationConfig(dir: string, modelConfig: Record<string, unknown>): TranslationConfig {
+  const r = translationConfigSchema.safeParse(modelConfig)
+  if (!r.success)
+    throw new CheckpointError(
+      dir,
+      `model.json is not a translation model configuration: ${r.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}`,
+    )
+  return r.data as unknown as TranslationConfig
 }
 
 interface WeightsManifestJson {
@@ -127,51 +199,9 @@ export function readWeights(tf: typeof TF, dir: string, base = 'model'): Map<str
   return out
 }
 
-/** Validates a parsed manifest object; throws a message naming the first problem. */
-export function validateManifest(m: unknown, where: string): TranslationManifest {
-  const o = m as Partial<TranslationManifest> | null
-  const fail = (why: string): never => {
-    throw new Error(`${where}: not a usable translation model manifest (${why})`)
-  }
-  if (!o || typeof o !== 'object') fail('not an object')
-  if (o!.task !== 'translation') fail(`task is "${String(o!.task)}", expected "translation"`)
-  if (o!.format !== TRANSLATION_FORMAT)
-    fail(`format is "${String(o!.format)}", expected "${TRANSLATION_FORMAT}"`)
-  const c = o!.config
-  if (!c || typeof c !== 'object') fail('config missing')
-  for (const k of [
-    'vocabSize',
-    'dModel',
-    'heads',
-    'ffDim',
-    'encLayers',
-    'decLayers',
-    'latentDim',
-    'fusedDim',
-    'maxLen',
-    'audioDim',
-    'visualDim',
-  ] as const)
-    if (!Number.isInteger(c![k]) || c![k] <= 0) fail(`config.${k} must be a positive integer`)
-  if (c!.dModel % c!.heads !== 0) fail('config.dModel must be divisible by config.heads')
-  const d = o!.decoding
-  if (d !== undefined && !(Number.isInteger(d?.beam) && d.beam >= 1 && Number.isFinite(d.lengthPenalty)))
-    fail('decoding must be {beam: integer ≥ 1, lengthPenalty: number}')
-  if (typeof o!.vocab !== 'string' || typeof o!.weights !== 'string')
-    fail('vocab / weights file names missing')
-  return o as TranslationManifest
-}
-
-export function readManifest(dir: string): TranslationManifest {
-  const p = join(dir, 'manifest.json')
-  if (!existsSync(p)) throw new Error(`${dir} is not a translation model folder: manifest.json is missing`)
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(p, 'utf8'))
-  } catch (err) {
-    throw new Error(`${p} is not valid JSON: ${(err as Error).message}`, { cause: err })
-  }
-  return validateManifest(raw, p)
+/** Reads and validates a translation model folder's manifest (CheckpointError naming the problem). */
+export function readManifest(dir: string): CheckpointManifest {
+  return readCheckpointManifest(dir, 'translation')
 }
 
 /** Replaces `dir` atomically with the folder `fill` writes: temp sibling, then rename. */
@@ -187,21 +217,43 @@ export function writeDirAtomic(dir: string, fill: (tmp: string) => void): void {
   rmSync(old, { recursive: true, force: true })
 }
 
-/** Writes a complete model folder (manifest with the weights' checksum, weights, vocabulary). */
+/** Writes a complete model folder in the checkpoint format from a training record. */
 export function saveModelFolder(
   dir: string,
-  manifest: TranslationManifest,
+  record: TranslationManifest,
   weights: Map<string, TF.Tensor>,
   vocab: BpeVocabJson,
 ): void {
-  writeDirAtomic(dir, (tmp) => {
-    writeWeights(tmp, weights)
-    writeFileSync(join(tmp, manifest.vocab), JSON.stringify(vocab))
-    const weightsSha256 = createHash('sha256')
-      .update(readFileSync(join(tmp, 'weights.bin')))
-      .digest('hex')
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ ...manifest, weightsSha256 }, null, 2) + '\n')
-  })
+  saveTranslationCheckpoint(
+    dir,
+    translationManifestInput(record),
+    record.config,
+    weights,
+    vocab,
+    record.vocab,
+  )
+}
+
+/** Writes a translation model folder (replaced atomically): manifest, model.json, weights, vocabulary. */
+export function saveTranslationCheckpoint(
+  dir: string,
+  manifest: ManifestInput,
+  config: TranslationConfig,
+  weights: Map<string, TF.Tensor>,
+  vocab: BpeVocabJson,
+  vocabFile = 'vocab.json',
+): void {
+  writeDirAtomic(dir, (tmp) =>
+    saveCheckpoint(tmp, {
+      manifest: { ...manifest, files: {} },
+      modelConfig: config as unknown as Record<string, unknown>,
+      tensors: [...weights].map(([name, t]) => {
+        if (t.dtype !== 'float32') throw new Error(`weight "${name}" is ${t.dtype}; only float32 is stored`)
+        return { name, shape: t.shape, data: t.dataSync() as Float32Array }
+      }),
+      extraFiles: { vocab: { file: vocabFile, content: JSON.stringify(vocab) } },
+    }),
+  )
 }
 
 /**
@@ -211,7 +263,7 @@ export function saveModelFolder(
  */
 export function installModelFiles(from: string, dir: string): void {
   const manifest = readManifest(from)
-  for (const f of [manifest.vocab, 'model.json', 'weights.bin', 'manifest.json'])
+  for (const f of [...Object.values(manifest.files), 'model.json', manifest.weights.file, 'manifest.json'])
     renameSync(join(from, f), join(dir, f))
   rmSync(from, { recursive: true, force: true })
 }

@@ -1,30 +1,38 @@
 /**
- * Public face of the translator: load a translation model folder and translate sentences, or
- * evaluate it on parallel text. Owns the load-time validation order (manifest → vocabulary →
- * weights checksum → shapes) and batching of inference; the network, search and format live in
- * model.ts, decode.ts and checkpoint.ts.
+ * The translation runtime: the one loader of a translation model folder, used by `fws translate`,
+ * `fws eval translation`, the batch pipeline and the app. Owns load-time validation (manifest →
+ * every file's checksum → configuration → vocabulary → shapes, via ../checkpoint.ts), which inputs
+ * reach the model (an audio/visual branch the manifest marks untrained always sees "absent"), the
+ * decoding settings (the manifest's val-tuned `decoding` unless the caller overrides them), and
+ * batching of inference; the network, search and format live in model.ts, decode.ts, checkpoint.ts.
  */
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../backend'
 import { BpeVocab, EOS_ID, type BpeVocabJson } from '../../features/text/bpe'
+import type { UtteranceFeatures } from '../../features/types'
+import { CheckpointError, loadCheckpoint, type CheckpointManifest } from '../checkpoint'
+import { trainedModalities } from '../evidence'
 import { corpusBleu, corpusChrf, BLEU_SIGNATURE, CHRF_SIGNATURE } from '../metrics/bleu'
-import { readManifest, readWeights, type TranslationManifest } from './checkpoint'
+import { translationConfig } from './checkpoint'
 import { beamDecode } from './decode'
-import { TranslationModel, type TranslationFeatures } from './model'
+import { TranslationModel, type TranslationConfig, type TranslationFeatures } from './model'
+
+/** Pooled audio/visual features per text, with presence masks. */
+export interface PooledFeatures {
+  audio?: { pooled: Float32Array[]; present: boolean[] }
+  visual?: { pooled: Float32Array[]; present: boolean[] }
+}
 
 export interface TranslateOptions {
   /** Beam width (1 = greedy). Default: the model's manifest `decoding`, else 5. */
   beam?: number
   /** GNMT length penalty α. Default: the model's manifest `decoding`, else 0.6. */
   lengthPenalty?: number
-  /** Optional pooled audio/visual features, one row per text (masks say which are present). */
-  features?: {
-    audio?: { pooled: Float32Array[]; present: boolean[] }
-    visual?: { pooled: Float32Array[]; present: boolean[] }
-  }
+  /**
+   * Optional pooled audio/visual features, one row per text (masks say which are present). A
+   * modality whose branch the manifest marks untrained is dropped (the model sees it absent).
+   */
+  features?: PooledFeatures
   /** Sentences per decoding batch. Default 32. */
   batchSize?: number
   onProgress?: (done: number, total: number) => void
@@ -32,48 +40,52 @@ export interface TranslateOptions {
 }
 
 export interface LoadedTranslationModel {
-  manifest: TranslationManifest
+  manifest: CheckpointManifest
+  config: TranslationConfig
+  /** "name@version", what predictions record as their model version. */
+  versionTag: string
   /** Translates each text (empty input → empty output), in order. */
   translate(texts: string[], opts?: TranslateOptions): Promise<string[]>
   dispose(): void
 }
 
+/** The pooled vectors of extracted utterance features (null: nothing for that text). */
+export function pooledFeatures(feats: (UtteranceFeatures | null)[]): PooledFeatures {
+  const one = (m: 'audio' | 'visual') => ({
+    pooled: feats.map((f) => f?.[m].pooled ?? new Float32Array(0)),
+    present: feats.map((f) => f?.[m].present === true),
+  })
+  return { audio: one('audio'), visual: one('visual') }
+}
+
 /**
- * Loads a translation model folder. Validates the manifest before reading any weight, then the
- * vocabulary, the weights' checksum (when recorded) and every tensor's shape.
+ * Loads a translation model folder. Validates the manifest and every file's checksum before
+ * reading any weight (a CheckpointError names the file that does not match), then the
+ * configuration, the vocabulary and every tensor's shape.
  */
 export async function loadTranslationModel(dir: string): Promise<LoadedTranslationModel> {
-  const manifest = readManifest(dir)
+  const ck = loadCheckpoint(dir, { task: 'translation' })
+  const manifest = ck.manifest
+  const config = translationConfig(dir, ck.modelConfig)
   const { tf } = await getTf()
-  const vocabPath = join(dir, manifest.vocab)
-  if (!existsSync(vocabPath)) throw new Error(`${dir}: vocabulary ${manifest.vocab} is missing`)
-  const vocab = new BpeVocab(JSON.parse(readFileSync(vocabPath, 'utf8')) as BpeVocabJson)
-  if (vocab.size !== manifest.config.vocabSize)
-    throw new Error(
-      `${dir}: vocabulary has ${vocab.size} symbols but the model expects ${manifest.config.vocabSize}`,
+  const vocab = new BpeVocab(JSON.parse(ck.readFile('vocab')) as BpeVocabJson)
+  if (vocab.size !== config.vocabSize)
+    throw new CheckpointError(
+      dir,
+      `vocabulary has ${vocab.size} symbols but the model expects ${config.vocabSize}`,
     )
-  const recorded = manifest.weightsSha256
-  if (recorded) {
-    const bin = join(dir, 'weights.bin')
-    const actual = existsSync(bin) ? createHash('sha256').update(readFileSync(bin)).digest('hex') : 'missing'
-    if (actual !== recorded)
-      throw new Error(
-        `${dir}: weights.bin does not match the manifest (sha256 ${actual.slice(0, 12)}…, expected ${recorded.slice(0, 12)}…)`,
-      )
-  }
-  const weights = readWeights(tf, dir)
+  const weights = new Map<string, TF.Tensor>()
+  for (const [name, t] of ck.tensors) weights.set(name, tf.tensor(t.data, t.shape, 'float32'))
   let model: TranslationModel
   try {
-    model = new TranslationModel(tf, manifest.config, { weights })
+    model = new TranslationModel(tf, config, { weights })
   } finally {
     tf.dispose([...weights.values()])
   }
-  const maxSrc = manifest.config.maxLen - 1
+  const trained = trainedModalities(manifest.modalities)
+  const maxSrc = config.maxLen - 1
 
-  const featureTensors = (
-    f: TranslateOptions['features'],
-    idx: number[],
-  ): TranslationFeatures | undefined => {
+  const featureTensors = (f: PooledFeatures | undefined, idx: number[]): TranslationFeatures | undefined => {
     if (!f) return undefined
     const one = (
       m: { pooled: Float32Array[]; present: boolean[] } | undefined,
@@ -97,17 +109,19 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
       }
     }
     return {
-      audio: one(f.audio, manifest.config.audioDim, 'audio'),
-      visual: one(f.visual, manifest.config.visualDim, 'visual'),
+      audio: trained.audio ? one(f.audio, config.audioDim, 'audio') : null,
+      visual: trained.visual ? one(f.visual, config.visualDim, 'visual') : null,
     }
   }
 
   return {
     manifest,
+    config,
+    versionTag: `${manifest.name}@${manifest.version}`,
     async translate(texts, opts = {}) {
       const out = new Array<string>(texts.length).fill('')
       const encoded = texts.map((t) => {
-        const ids = vocab.encode(t)
+        const ids = vocab.encode(t.trim())
         return ids.length ? [...ids.slice(0, maxSrc - 1), EOS_ID] : []
       })
       const todo = [...encoded.keys()].filter((i) => encoded[i]!.length > 0)
@@ -154,7 +168,7 @@ export const DEFAULT_BEAM = 5
 export const DEFAULT_LENGTH_PENALTY = 0.6
 
 /** Beam width and length penalty: the caller's, else the model's tuned ones, else the defaults. */
-function decodingSettings(manifest: TranslationManifest, opts: TranslateOptions) {
+function decodingSettings(manifest: CheckpointManifest, opts: TranslateOptions) {
   return {
     beam: opts.beam ?? manifest.decoding?.beam ?? DEFAULT_BEAM,
     lengthPenalty: opts.lengthPenalty ?? manifest.decoding?.lengthPenalty ?? DEFAULT_LENGTH_PENALTY,

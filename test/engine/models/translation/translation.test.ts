@@ -128,17 +128,16 @@ describe('trainTranslation → loadTranslationModel', () => {
       const out = await m.translate(['', 'today the red dog sleeps.'])
       expect(out[0]).toBe('')
       expect(out[1]).toMatch(/^heute/)
-      // audio/visual inputs are accepted (present or absent) and change nothing about the shape
+      // The toy model was trained on text only (manifest: audio/visual untrained): audio/visual
+      // inputs are accepted and never reach the model, whatever they hold.
+      expect(m.manifest.modalities.audio).toEqual({ dim: m.config.audioDim, trained: false })
       const withFeat = await m.translate(['the big cat eats.'], {
         features: {
-          audio: { pooled: [new Float32Array(m.manifest.config.audioDim).fill(0.5)], present: [true] },
-          visual: { pooled: [new Float32Array(m.manifest.config.visualDim)], present: [false] },
+          audio: { pooled: [new Float32Array(m.config.audioDim).fill(0.5)], present: [true] },
+          visual: { pooled: [new Float32Array(m.config.visualDim).fill(3)], present: [true] },
         },
       })
-      expect(typeof withFeat[0]).toBe('string')
-      await expect(
-        m.translate(['x'], { features: { audio: { pooled: [new Float32Array(3)], present: [true] } } }),
-      ).rejects.toThrow(/audio features/)
+      expect(withFeat).toEqual(await m.translate(['the big cat eats.']))
     } finally {
       m.dispose()
     }
@@ -164,7 +163,7 @@ describe('trainTranslation → loadTranslationModel', () => {
     }
     const m = await loadTranslationModel(out)
     try {
-      expect(m.manifest.averaged?.steps).toEqual([180, 240])
+      expect((m.manifest.averaged as { steps: number[] } | undefined)?.steps).toEqual([180, 240])
       expect(m.manifest.version).toMatch(/\+avg180-240x2$/)
       const val = readFileSync(join(dir, 'val.en'), 'utf8').trim().split('\n')
       const ref = readFileSync(join(dir, 'val.de'), 'utf8').trim().split('\n')
@@ -191,9 +190,9 @@ describe('trainTranslation → loadTranslationModel', () => {
     cpSync(src, bad, { recursive: true })
     const manifest = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'))
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, task: 'emotion' }))
-    await expect(loadTranslationModel(bad)).rejects.toThrow(/task is "emotion"/)
+    await expect(loadTranslationModel(bad)).rejects.toThrow(/is a emotion model, not a translation model/)
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...manifest, decoding: { beam: 0 } }))
-    await expect(loadTranslationModel(bad)).rejects.toThrow(/decoding must be/)
+    await expect(loadTranslationModel(bad)).rejects.toThrow(/manifest.json is invalid: decoding.beam/)
     // The model's own decoding settings are what evaluation uses when the caller gives none.
     writeFileSync(
       join(bad, 'manifest.json'),
@@ -209,8 +208,12 @@ describe('trainTranslation → loadTranslationModel', () => {
     writeFileSync(join(bad, 'manifest.json'), JSON.stringify(manifest))
     const w = readFileSync(join(bad, 'weights.bin'))
     writeFileSync(join(bad, 'weights.bin'), w.subarray(0, w.length - 8))
-    await expect(loadTranslationModel(bad)).rejects.toThrow(/does not match the manifest/)
-    await expect(loadTranslationModel(join(dir, 'nowhere'))).rejects.toThrow(/manifest.json is missing/)
+    await expect(loadTranslationModel(bad)).rejects.toThrow(/weights.bin has \d+ bytes/)
+    const flipped = Buffer.from(w)
+    flipped[100] = flipped[100]! ^ 0xff
+    writeFileSync(join(bad, 'weights.bin'), flipped)
+    await expect(loadTranslationModel(bad)).rejects.toThrow(/weights.bin does not match the manifest/)
+    await expect(loadTranslationModel(join(dir, 'nowhere'))).rejects.toThrow(/nowhere: no such folder/)
   })
 })
 

@@ -97,7 +97,6 @@ export async function trainTinyEmotionModel(out: string): Promise<string[]> {
     name: 'emotion-tiny-test',
     version: '0.0.1',
     data: [],
-    dataHash: 'test',
     training: { epochs: 1, batchSize: 32, lr: 3e-3 },
   })
   return labels
