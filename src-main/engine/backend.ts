@@ -142,7 +142,15 @@ export async function chooseBackend(
       continue
     }
     const used = forced ? 'forced by FWS_BACKEND' : 'first candidate that loaded'
-    const { gpu, deviceReason } = tfDevice(name, probe)
+    const device = tfDevice(name, probe)
+    const gpuAttempt = attempts.find((a) => a.name === 'tensorflow-gpu')
+    const { gpu } = device
+    const gpuProblemsHere = gpuProblems(probe, TFJS_GPU_NEEDS)
+    const deviceReason =
+      name === 'tensorflow-gpu' || !gpuAttempt
+        ? device.deviceReason
+        : `${device.deviceReason}; tfjs-node-gpu not used: ${gpuAttempt.reason}` +
+          (gpuProblemsHere.length ? `; nor would it find a GPU: ${gpuProblemsHere.join('; ')}` : '')
     const cpuOnly = name === 'tensorflow-gpu' && !gpu ? ` (${deviceReason})` : ''
     attempts.push({ name, package: pkg, used: true, reason: used + cpuOnly })
     const fellBack = !forced && (name === 'wasm' || name === 'cpu')
@@ -169,7 +177,7 @@ export function tfDevice(name: BackendName, probe: GpuProbe): { gpu: boolean; de
       deviceReason:
         name === 'tensorflow'
           ? 'tfjs-node is the CPU build of TensorFlow'
-          : `the ${name} backend computes on the CPU; only tfjs-node-gpu uses a GPU`,
+          : `the ${name} backend computes on the CPU`,
     }
   const problems = gpuProblems(probe, TFJS_GPU_NEEDS)
   if (problems.length)
