@@ -1,7 +1,7 @@
 /**
  * `npm run setup:gpu`: runs the two install steps `npm ci` skips for the GPU backends — libtensorflow
  * GPU + the tfjs-node-gpu binding (the package's own scripts/install.js) and the CUDA provider of
- * onnxruntime-node (its script/install.js with ONNXRUNTIME_NODE_INSTALL=cuda12) — after checking the
+ * onnxruntime-node (its script/install.js with ONNXRUNTIME_NODE_INSTALL_CUDA=v12) — after checking the
  * driver and CUDA/cuDNN libraries each needs (engine/gpu-probe.ts), and ends with `fws doctor`'s verdict.
  *
  * Never leaves a half-installed package: each install step runs on a copy of its package in a
@@ -101,11 +101,28 @@ export function planSetup(
   return { stop: null, components }
 }
 
+/** tfjs-node-gpu's package.json, as far as its install step reads it. */
+export interface TfjsPackage {
+  version: string
+  binary: { host: string; napi_versions: number[] }
+}
+
+/**
+ * Pure: the N-API version node-pre-gyp builds and looks for (the highest the package lists that
+ * this Node supports): Node 20 has N-API 9, tfjs-node-gpu 4.22 lists 3..8, so lib/napi-v8.
+ */
+export function tfjsNapiVersion(pkg: TfjsPackage, nodeNapi: string = process.versions.napi!): number {
+  const best = Math.max(...pkg.binary.napi_versions.filter((v) => v <= Number(nodeNapi)))
+  if (!Number.isFinite(best))
+    throw new Error(`this Node (N-API ${nodeNapi}) is older than tfjs-node-gpu supports`)
+  return best
+}
+
 /** Pure: the URLs tfjs-node-gpu's install step fetches (same env overrides as its scripts/install.js). */
 export function tfjsDownloadUrls(
   env: NodeJS.ProcessEnv,
-  pkg: { version: string; binary: { host: string } },
-  napi: string = process.versions.napi!,
+  pkg: TfjsPackage,
+  napi: number = tfjsNapiVersion(pkg),
 ): string[] {
   const host = env.TFJS_NODE_CDN_STORAGE || env.npm_config_TFJS_NODE_CDN_STORAGE || env.CDN_STORAGE
   const base =
@@ -175,6 +192,19 @@ function packageDir(pkg: string): string {
   return path.dirname(require.resolve(`${pkg}/package.json`))
 }
 
+/** The node_modules folder a package folder sits in (scoped packages one level deeper). */
+function nodeModulesOf(dir: string): string {
+  let d = dir
+  while (path.basename(d) !== 'node_modules' && path.dirname(d) !== d) d = path.dirname(d)
+  return d
+}
+
+async function readTfjsPackage(): Promise<TfjsPackage> {
+  return JSON.parse(
+    await readFile(path.join(packageDir(COMPONENTS.tfjs.package), 'package.json'), 'utf8'),
+  ) as TfjsPackage
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await stat(p)
@@ -185,10 +215,10 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** Files (relative to the package folder) present after a complete install of a component. */
-function installedFiles(id: ComponentId): string[] {
+async function installedFiles(id: ComponentId): Promise<string[]> {
   if (id === 'tfjs')
     return [
-      `lib/napi-v${process.versions.napi}/tfjs_binding.node`,
+      `lib/napi-v${tfjsNapiVersion(await readTfjsPackage())}/tfjs_binding.node`,
       'deps/lib/libtensorflow.so.2.9.1',
       'deps/lib/libtensorflow_framework.so.2.9.1',
     ]
@@ -200,12 +230,12 @@ export async function componentInstalled(
   id: ComponentId,
   dir = packageDir(COMPONENTS[id].package),
 ): Promise<boolean> {
-  for (const f of installedFiles(id)) if (!(await exists(path.join(dir, f)))) return false
+  for (const f of await installedFiles(id)) if (!(await exists(path.join(dir, f)))) return false
   return true
 }
 
 /** What a finished staged install moves into node_modules: whole folders for tfjs, files for onnx. */
-interface Move {
+export interface Move {
   from: string
   to: string
 }
@@ -245,7 +275,7 @@ async function stage(
   const log = path.join(logDir, `${id}.log`)
   // The install scripts require their dependencies (tar, rimraf, node-pre-gyp, adm-zip,
   // global-agent) from node_modules: the copy finds them through NODE_PATH.
-  const nodeModules = path.dirname(real.includes('@tensorflow') ? path.dirname(real) : real)
+  const nodeModules = nodeModulesOf(real)
   const childEnv: NodeJS.ProcessEnv = {
     ...env,
     NODE_PATH: [path.join(real, 'node_modules'), nodeModules, env.NODE_PATH]
@@ -261,15 +291,20 @@ async function stage(
     await mkdir(copy, { recursive: true })
     await cp(path.join(real, 'package.json'), path.join(copy, 'package.json'))
     await cp(path.join(real, 'script'), path.join(copy, 'script'), { recursive: true })
-    code = await runLogged(
-      ['script/install.js'],
-      copy,
-      { ...childEnv, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },
-      log,
-    )
+    // ONNXRUNTIME_NODE_INSTALL_CUDA=v12 is the switch its install-utils.js turns into the 'cuda12'
+    // manifest (ONNXRUNTIME_NODE_INSTALL=cuda12 parses to "unset" there and, under npm, exits 0
+    // having done nothing); the generic switches would override it, so they are dropped.
+    const ortEnv: NodeJS.ProcessEnv = { ...childEnv, ONNXRUNTIME_NODE_INSTALL_CUDA: 'v12' }
+    for (const k of [
+      'ONNXRUNTIME_NODE_INSTALL',
+      'npm_config_onnxruntime_node_install',
+      'npm_config_onnxruntime_node_install_cuda',
+    ])
+      delete ortEnv[k]
+    code = await runLogged(['script/install.js'], copy, ortEnv, log)
   }
   const missing: string[] = []
-  for (const f of installedFiles(id)) if (!(await exists(path.join(copy, f)))) missing.push(f)
+  for (const f of await installedFiles(id)) if (!(await exists(path.join(copy, f)))) missing.push(f)
   if (code !== 0 || missing.length) {
     const why =
       code !== 0
@@ -280,7 +315,7 @@ async function stage(
   const moves =
     id === 'tfjs'
       ? ['deps', 'lib'].map((d) => ({ from: path.join(copy, d), to: path.join(real, d) }))
-      : installedFiles(id).map((f) => ({ from: path.join(copy, f), to: path.join(real, f) }))
+      : (await installedFiles(id)).map((f) => ({ from: path.join(copy, f), to: path.join(real, f) }))
   return { moves, problem: null }
 }
 
@@ -295,7 +330,9 @@ async function move(from: string, to: string): Promise<void> {
 }
 
 /** Moves staged files into place (keeping what they replace); returns the undo. */
-async function commit(moves: Move[]): Promise<{ undo: () => Promise<void>; done: () => Promise<void> }> {
+export async function commit(
+  moves: Move[],
+): Promise<{ undo: () => Promise<void>; done: () => Promise<void> }> {
   const applied: { to: string; backup: string | null }[] = []
   const undo = async () => {
     for (const a of applied.reverse()) {
@@ -433,9 +470,7 @@ export async function runSetupGpu(deps: SetupDeps = {}): Promise<number> {
       `setup:gpu: proxy ${proxy} configured: the install scripts use it; skipping the direct reachability check`,
     )
   else {
-    const tfjsPkg = JSON.parse(
-      await readFile(path.join(packageDir(COMPONENTS.tfjs.package), 'package.json'), 'utf8'),
-    ) as { version: string; binary: { host: string } }
+    const tfjsPkg = await readTfjsPackage()
     const urls = toInstall.flatMap((id) =>
       id === 'tfjs'
         ? (deps.urls?.tfjs ?? tfjsDownloadUrls(env, tfjsPkg))
@@ -453,7 +488,7 @@ export async function runSetupGpu(deps: SetupDeps = {}): Promise<number> {
 
   const stagingRoot =
     deps.stagingRoot ??
-    path.join(path.dirname(await realpath(packageDir(COMPONENTS.onnx.package))), '.cache', 'fws-setup-gpu')
+    path.join(nodeModulesOf(await realpath(packageDir(COMPONENTS.onnx.package))), '.cache', 'fws-setup-gpu')
   await mkdir(stagingRoot, { recursive: true })
   const logDir = path.join(stagingRoot, 'logs')
   await mkdir(logDir, { recursive: true })

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -10,11 +10,13 @@ import { probeGpu } from '../../src-main/engine/gpu-probe'
 import { ortBinDir } from '../../src-main/engine/onnx-device'
 import {
   checkReachable,
+  commit,
   installFailureLine,
   parseArgs,
   planSetup,
   runSetupGpu,
   tfjsDownloadUrls,
+  tfjsNapiVersion,
 } from '../../scripts/setup-gpu'
 import { doctorJson } from '../helpers/fws-doctor'
 import { noDriver, nvidiaMachine } from '../helpers/gpu-machines'
@@ -87,13 +89,19 @@ describe('download URLs and reachability', () => {
   it('are the URLs tfjs-node-gpu install.js fetches, with its env overrides', () => {
     const pkg = {
       version: '4.22.0',
-      binary: { host: 'https://storage.googleapis.com/tf-builds/pre-built-binary' },
+      binary: {
+        host: 'https://storage.googleapis.com/tf-builds/pre-built-binary',
+        napi_versions: [3, 4, 5, 6, 7, 8],
+      },
     }
-    expect(tfjsDownloadUrls({}, pkg, '8')).toEqual([
+    // Node 20 has N-API 9; node-pre-gyp takes the highest the package lists: 8 (lib/napi-v8).
+    expect(tfjsNapiVersion(pkg, '9')).toBe(8)
+    expect(tfjsNapiVersion(pkg, '6')).toBe(6)
+    expect(tfjsDownloadUrls({}, pkg, 8)).toEqual([
       'https://storage.googleapis.com/tensorflow/libtensorflow/libtensorflow-gpu-linux-x86_64-2.9.1.tar.gz',
       'https://storage.googleapis.com/tf-builds/pre-built-binary/napi-v8/4.22.0/GPU-linux-4.22.0.tar.gz',
     ])
-    expect(tfjsDownloadUrls({ TFJS_NODE_BASE_URI: 'https://mirror.example/tf-' }, pkg, '8')[0]).toBe(
+    expect(tfjsDownloadUrls({ TFJS_NODE_BASE_URI: 'https://mirror.example/tf-' }, pkg, 8)[0]).toBe(
       'https://mirror.example/tf-gpu-linux-x86_64-2.9.1.tar.gz',
     )
   })
@@ -129,6 +137,31 @@ describe('download URLs and reachability', () => {
       '    at GetAddrInfoReqWrap.onlookupall [as oncomplete] (node:dns:120:26)',
     ].join('\n')
     expect(installFailureLine(log)).toBe('Error: getaddrinfo ENOTFOUND storage.googleapis.com')
+  })
+})
+
+describe('commit', () => {
+  it('moves staged folders and files into place, keeps what they replace until done, and undoes', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fws-commit-'))
+    try {
+      const pkg = path.join(dir, 'pkg')
+      const stage = path.join(dir, 'stage')
+      await mkdir(path.join(pkg, 'deps'), { recursive: true })
+      await writeFile(path.join(pkg, 'deps', 'old.txt'), 'old')
+      await mkdir(path.join(stage, 'deps'), { recursive: true })
+      await mkdir(path.join(stage, 'lib'), { recursive: true })
+      await writeFile(path.join(stage, 'deps', 'new.txt'), 'new')
+      await writeFile(path.join(stage, 'lib', 'binding.node'), 'bin')
+      const moves = ['deps', 'lib'].map((d) => ({ from: path.join(stage, d), to: path.join(pkg, d) }))
+      const c = await commit(moves)
+      expect((await readdir(pkg)).sort()).toEqual(['deps', 'deps.fws-setup-gpu-backup', 'lib'])
+      expect(await readFile(path.join(pkg, 'deps', 'new.txt'), 'utf8')).toBe('new')
+      await c.undo()
+      expect(await readdir(pkg)).toEqual(['deps'])
+      expect(await readdir(path.join(pkg, 'deps'))).toEqual(['old.txt'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
@@ -187,20 +220,25 @@ describe('npm run setup:gpu', () => {
     expect(lines.join('\n')).toMatch(/fws doctor \(unchanged\):/)
   }, 150_000)
 
-  it('the real tfjs-node-gpu install step failing mid-way leaves the package untouched and doctor on its fallback', async () => {
-    // The host check passes (a local server), then the real scripts/install.js of tfjs-node-gpu runs
-    // in the staging copy against a port nothing listens on: it dies with its own unhandled error.
+  it('the real install steps failing mid-way leave both packages untouched and doctor on its fallback', async () => {
+    // The host check passes (a local server); then the real install scripts run on their staged
+    // copies against a port nothing listens on (tfjs-node-gpu through TFJS_NODE_BASE_URI,
+    // onnxruntime-node through its global-agent proxy): each dies with its own unhandled error.
     const server = http.createServer((_req, res) => res.end())
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const ok = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-    const dead = await closedPort()
+    const dead = `127.0.0.1:${await closedPort()}`
     const lines: string[] = []
     try {
       const code = await runSetupGpu({
         probe: async () => nvidiaMachine('550.54.14', [11, 12]),
-        only: 'tfjs',
-        urls: { tfjs: [ok] },
-        env: { ...process.env, TFJS_NODE_BASE_URI: `http://127.0.0.1:${dead}/libtensorflow-` },
+        urls: { tfjs: [ok], onnx: [ok] },
+        env: {
+          ...process.env,
+          TFJS_NODE_BASE_URI: `http://${dead}/libtensorflow-`,
+          GLOBAL_AGENT_HTTP_PROXY: `http://${dead}`,
+          GLOBAL_AGENT_HTTPS_PROXY: `http://${dead}`,
+        },
         stagingRoot: staging,
         checkBehindProxy: true,
         out: (l) => lines.push(l),
@@ -211,15 +249,15 @@ describe('npm run setup:gpu', () => {
       server.close()
     }
     const text = lines.join('\n')
-    expect(text).toMatch(
-      new RegExp(
-        `@tensorflow/tfjs-node-gpu: its install script exited with code 1: Error: connect ECONNREFUSED 127\\.0\\.0\\.1:${dead}`,
-      ),
-    )
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', 'onnxruntime-node'])
+      expect(text).toContain(
+        `setup:gpu: ${pkg}: its install script exited with code 1: Error: connect ECONNREFUSED ${dead}`,
+      )
     expect(text).not.toMatch(/^\s+at /m)
-    expect(await readdir(staging)).toEqual(['logs'])
+    expect((await readdir(staging)).sort()).toEqual(['logs'])
     expect(await installState()).toBe(before)
     const doc = await doctorJson()
     expect('error' in doc.backend).toBe(false)
+    expect(doc.devices.find((d) => d.model === 'silero-vad')!.device).not.toBeNull()
   }, 150_000)
 })
