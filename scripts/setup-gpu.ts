@@ -11,7 +11,7 @@
  *
  * Exit codes: 0 GPU in use; 1 installed but doctor reports CPU (reason printed); 2 a prerequisite
  * is missing (platform, driver, CUDA/cuDNN); 3 download host unreachable; 4 an install step failed
- * (nothing kept).
+ * (none of its files kept).
  */
 import { execFile, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -496,12 +496,13 @@ export async function runSetupGpu(deps: SetupDeps = {}): Promise<number> {
   const commits: { id: ComponentId; undo: () => Promise<void>; done: () => Promise<void> }[] = []
   for (const id of toInstall) {
     out(`setup:gpu: installing ${COMPONENTS[id].package} GPU files (staged, moved into place when complete)…`)
-    const staged = await stage(id, stagingRoot, env, logDir)
-    if (staged.problem !== null) {
-      failures.push(staged.problem)
-      continue
+    try {
+      const staged = await stage(id, stagingRoot, env, logDir)
+      if (staged.problem !== null) failures.push(staged.problem)
+      else commits.push({ id, ...(await commit(staged.moves)) })
+    } catch (e) {
+      failures.push(`${COMPONENTS[id].package}: ${(e as Error).message} (nothing of it was kept)`)
     }
-    commits.push({ id, ...(await commit(staged.moves)) })
   }
   for (const d of await readdir(stagingRoot))
     if (d !== 'logs') await rm(path.join(stagingRoot, d), { recursive: true, force: true })

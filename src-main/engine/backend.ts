@@ -142,15 +142,14 @@ export async function chooseBackend(
       continue
     }
     const used = forced ? 'forced by FWS_BACKEND' : 'first candidate that loaded'
-    const device = tfDevice(name, probe)
+    const { gpu, deviceReason: own } = tfDevice(name, probe)
     const gpuAttempt = attempts.find((a) => a.name === 'tensorflow-gpu')
-    const { gpu } = device
-    const gpuProblemsHere = gpuProblems(probe, TFJS_GPU_NEEDS)
+    const noGpuHere = gpuProblems(probe, TFJS_GPU_NEEDS)
     const deviceReason =
       name === 'tensorflow-gpu' || !gpuAttempt
-        ? device.deviceReason
-        : `${device.deviceReason}; tfjs-node-gpu not used: ${gpuAttempt.reason}` +
-          (gpuProblemsHere.length ? `; nor would it find a GPU: ${gpuProblemsHere.join('; ')}` : '')
+        ? own
+        : `${own}; tfjs-node-gpu not used: ${gpuAttempt.reason}` +
+          (noGpuHere.length ? `; nor would it find a GPU: ${noGpuHere.join('; ')}` : '')
     const cpuOnly = name === 'tensorflow-gpu' && !gpu ? ` (${deviceReason})` : ''
     attempts.push({ name, package: pkg, used: true, reason: used + cpuOnly })
     const fellBack = !forced && (name === 'wasm' || name === 'cpu')
@@ -160,7 +159,9 @@ export async function chooseBackend(
           .filter((a) => !a.used)
           .map((a) => `${a.name}: ${a.reason}`)
           .join('; ')
-      : null
+      : visible && !gpu && !forced
+        ? `NVIDIA GPU present, tfjs on the CPU (${deviceReason})`
+        : null
     return { name, tfBackend, gpu, gpuVisible: visible, deviceReason, forced, attempts, warning }
   }
   // cpu always loads; reaching here means tfjs itself is broken.

@@ -75,7 +75,9 @@ describe('backend choice', () => {
     expect(order).toEqual(['gpu', 'node'])
     expect(choice.name).toBe('tensorflow')
     expect(choice.attempts[0]!.reason).toMatch(/CUDA libraries are missing/)
-    expect(choice.warning).toBeNull()
+    expect(choice.warning).toMatch(
+      /^NVIDIA GPU present, tfjs on the CPU \(tfjs-node is the CPU build of TensorFlow; tfjs-node-gpu not used: .*libcudart\.so\.11\.0: cannot open shared object file\)$/,
+    )
   })
 
   /**
@@ -109,6 +111,9 @@ describe('backend choice', () => {
       /computes on the CPU: CUDA 11\.2 .*not found by the loader: libcudart\.so\.11\.0/,
     )
     expect(choice.attempts[0]!.reason).toMatch(/first candidate that loaded \(TensorFlow computes on the CPU/)
+    expect(choice.warning).toMatch(
+      /^NVIDIA GPU present, tfjs on the CPU \(TensorFlow computes on the CPU: CUDA 11\.2/,
+    )
   })
 
   it('tfjs-node-gpu loads but the driver is too old for CUDA 11.2: CPU, and names the driver', async () => {
