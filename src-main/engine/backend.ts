@@ -3,13 +3,16 @@
  * tried in (tfjs-node-gpu > tfjs-node > wasm > cpu), and the recorded reason each candidate was
  * or was not used, so `fws doctor` and the status bar can say why.
  *
- * The native packages install without their libtensorflow binary when the install machine has no
- * route to it; they then fail on require with a message about `tfjs_binding.node`. That failure is
- * expected and recorded, never fatal: the wasm backend runs everywhere.
+ * The native packages install without their libtensorflow binary (`npm ci` skips their install
+ * step; `npm run setup:gpu` runs tfjs-node-gpu's); they then fail on require with a message about
+ * `tfjs_binding.node`. That failure is expected and recorded, never fatal: the wasm backend runs
+ * everywhere. tfjs-node-gpu that loads still computes on the CPU when the driver or the CUDA 11.2 /
+ * cuDNN 8.1 libraries are missing (libtensorflow falls back silently), so whether it is on the GPU
+ * is decided from the machine probe (gpu-probe.ts), not from the package loading.
  */
 import { createRequire } from 'node:module'
-import { existsSync } from 'node:fs'
 import type * as TF from '@tensorflow/tfjs'
+import { gpuProblems, probeGpuOnce, TFJS_GPU_NEEDS, type GpuProbe } from './gpu-probe'
 
 const require = createRequire(import.meta.url)
 
@@ -37,8 +40,10 @@ export interface BackendChoice {
   tfBackend: string
   /** True when the chosen backend computes on a GPU. */
   gpu: boolean
-  /** Whether an NVIDIA GPU is visible to this process at all (whatever backend was chosen). */
+  /** Whether an NVIDIA driver is visible to this process at all (whatever backend was chosen). */
   gpuVisible: boolean
+  /** Why the chosen backend computes on the GPU or the CPU, in words a user can act on. */
+  deviceReason: string
   forced: BackendName | null
   attempts: BackendAttempt[]
   /** Set when the choice is a fallback a user would want to know about (slower than possible). */
@@ -55,7 +60,10 @@ function describeLoadError(pkg: string, err: unknown): string {
   const msg = e?.message ?? String(err)
   if (e?.code === 'MODULE_NOT_FOUND' && msg.includes(pkg)) return `${pkg} is not installed`
   if (/tfjs_binding\.node|libtensorflow/i.test(msg))
-    return `${pkg} is installed but its native libtensorflow binding is missing (its install step downloads libtensorflow, which this machine could not reach)`
+    return (
+      `${pkg} is installed but its native libtensorflow binding is missing (its install step, which downloads it, did not run` +
+      (pkg === BACKEND_PACKAGES['tensorflow-gpu'] ? ': `npm run setup:gpu` runs it)' : ')')
+    )
   if (/libcud|cudnn|CUDA/i.test(msg)) return `${pkg} loaded but CUDA libraries are missing: ${firstLine(msg)}`
   return `${pkg} failed to load: ${firstLine(msg)}`
 }
@@ -79,10 +87,6 @@ export const realLoaders: BackendLoaders = {
     return 'wasm'
   },
   cpu: async () => 'cpu',
-}
-
-export function gpuVisible(): boolean {
-  return existsSync('/proc/driver/nvidia/gpus') || existsSync('/dev/nvidia0')
 }
 
 export function parseForcedBackend(value: string | undefined): BackendName | null {
@@ -110,11 +114,12 @@ export function parseForcedBackend(value: string | undefined): BackendName | nul
  */
 export async function chooseBackend(
   tf: typeof TF,
-  opts: { force?: BackendName | null; loaders?: BackendLoaders; gpuVisible?: boolean } = {},
+  opts: { force?: BackendName | null; loaders?: BackendLoaders; probe?: GpuProbe } = {},
 ): Promise<BackendChoice> {
   const loaders = opts.loaders ?? realLoaders
   const forced = opts.force ?? null
-  const visible = opts.gpuVisible ?? gpuVisible()
+  const probe = opts.probe ?? (await probeGpuOnce())
+  const visible = probe.driver !== null
   const attempts: BackendAttempt[] = []
   for (const name of BACKEND_ORDER) {
     const pkg = BACKEND_PACKAGES[name]
@@ -137,10 +142,16 @@ export async function chooseBackend(
       continue
     }
     const used = forced ? 'forced by FWS_BACKEND' : 'first candidate that loaded'
-    const cpuOnly =
-      name === 'tensorflow-gpu' && !visible ? ' (no NVIDIA GPU visible: TensorFlow computes on the CPU)' : ''
+    const { gpu, deviceReason: own } = tfDevice(name, probe)
+    const gpuAttempt = attempts.find((a) => a.name === 'tensorflow-gpu')
+    const noGpuHere = gpuProblems(probe, TFJS_GPU_NEEDS)
+    const deviceReason =
+      name === 'tensorflow-gpu' || !gpuAttempt
+        ? own
+        : `${own}; tfjs-node-gpu not used: ${gpuAttempt.reason}` +
+          (noGpuHere.length ? `; nor would it find a GPU: ${noGpuHere.join('; ')}` : '')
+    const cpuOnly = name === 'tensorflow-gpu' && !gpu ? ` (${deviceReason})` : ''
     attempts.push({ name, package: pkg, used: true, reason: used + cpuOnly })
-    const gpu = name === 'tensorflow-gpu' && visible
     const fellBack = !forced && (name === 'wasm' || name === 'cpu')
     const warning = fellBack
       ? `Running on the ${name} backend (CPU${name === 'cpu' ? ', pure JavaScript, about 20x slower than wasm' : ''}): ` +
@@ -148,13 +159,35 @@ export async function chooseBackend(
           .filter((a) => !a.used)
           .map((a) => `${a.name}: ${a.reason}`)
           .join('; ')
-      : null
-    return { name, tfBackend, gpu, gpuVisible: visible, forced, attempts, warning }
+      : visible && !gpu && !forced
+        ? `NVIDIA GPU present, tfjs on the CPU (${deviceReason})`
+        : null
+    return { name, tfBackend, gpu, gpuVisible: visible, deviceReason, forced, attempts, warning }
   }
   // cpu always loads; reaching here means tfjs itself is broken.
   throw new Error(
     'No tfjs backend could be initialised: ' + attempts.map((a) => `${a.name}: ${a.reason}`).join('; '),
   )
+}
+
+/** Pure: whether backend `name` computes on the GPU on the probed machine, and why (not). */
+export function tfDevice(name: BackendName, probe: GpuProbe): { gpu: boolean; deviceReason: string } {
+  if (name !== 'tensorflow-gpu')
+    return {
+      gpu: false,
+      deviceReason:
+        name === 'tensorflow'
+          ? 'tfjs-node is the CPU build of TensorFlow'
+          : `the ${name} backend computes on the CPU`,
+    }
+  const problems = gpuProblems(probe, TFJS_GPU_NEEDS)
+  if (problems.length)
+    return { gpu: false, deviceReason: `TensorFlow computes on the CPU: ${problems.join('; ')}` }
+  const gpus = probe.driver!.gpus.length ? ` (${probe.driver!.gpus.join(', ')})` : ''
+  return {
+    gpu: true,
+    deviceReason: `NVIDIA driver ${probe.driver!.version}${gpus} and CUDA ${TFJS_GPU_NEEDS.cuda} / cuDNN ${TFJS_GPU_NEEDS.cudnn} libraries found`,
+  }
 }
 
 /**

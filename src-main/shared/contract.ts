@@ -58,6 +58,21 @@ export interface DoctorReport {
   ffmpeg: ToolInfo | { error: string }
   ffprobe: ToolInfo | { error: string }
   models: ModelInfo[]
+  /** The NVIDIA driver, GPUs and CUDA/cuDNN libraries this machine has. */
+  gpu: { driver: string | null; gpus: string[]; summary: string }
+  /** Which device each model runs on, and why. */
+  devices: ModelDeviceInfo[]
+}
+
+export interface ModelDeviceInfo {
+  /** A model name from `models`, or an engine component ('face-api', 'silero-vad'). */
+  model: string
+  runtime: 'tfjs' | 'onnxruntime'
+  /** null when the runtime could not start at all (reason says why). */
+  device: 'gpu' | 'cpu' | null
+  /** The tfjs backend or onnxruntime execution provider used ('tensorflow-gpu', 'wasm', 'cuda', 'cpu'). */
+  via: string | null
+  reason: string
 }
 
 export interface ModelInfo {

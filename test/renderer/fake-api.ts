@@ -130,6 +130,8 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
         ffmpeg: { error: 'n/a' },
         ffprobe: { error: 'n/a' },
         models: [],
+        gpu: { driver: null, gpus: [], summary: 'n/a' },
+        devices: [],
       }),
     },
     project: {

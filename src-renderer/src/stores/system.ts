@@ -46,6 +46,22 @@ export const useSystemStore = defineStore('system', () => {
     if ('error' in b) return b.error
     return b.warning
   })
+  /** Where the models run: 'all on GPU', 'all on CPU' or 'n/m on GPU'. */
+  const devicesLabel = computed(() => {
+    const d = report.value?.devices
+    if (!d?.length) return '…'
+    const onGpu = d.filter((x) => x.device === 'gpu').length
+    return onGpu === d.length ? 'all on GPU' : onGpu === 0 ? 'all on CPU' : `${onGpu}/${d.length} on GPU`
+  })
+  /** One line per model: its device, runtime and why. */
+  const devicesWhy = computed(() =>
+    (report.value?.devices ?? [])
+      .map(
+        (d) =>
+          `${d.model}: ${d.device ? d.device.toUpperCase() : 'cannot run'} (${d.runtime}${d.via ? ' ' + d.via : ''}) — ${d.reason}`,
+      )
+      .join('\n'),
+  )
   const modelsUsable = computed(() => report.value?.models.filter((m) => m.present && !m.problem) ?? [])
   const ffmpegLabel = computed(() => {
     const f = report.value?.ffmpeg
@@ -65,6 +81,8 @@ export const useSystemStore = defineStore('system', () => {
     backendLabel,
     backendWhy,
     backendWarning,
+    devicesLabel,
+    devicesWhy,
     modelsUsable,
     ffmpegLabel,
   }
