@@ -24,6 +24,9 @@ export default defineConfig({
   },
   renderer: {
     root: 'src-renderer',
+    // Relative asset URLs: the page is served from app://renderer/ in Electron and from a per-run
+    // session path (/s/<id>/, where the token cookie is scoped) by `fws serve`.
+    base: './',
     resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src-main/shared') } },
     build: {
       outDir: 'out/renderer',
