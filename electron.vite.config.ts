@@ -8,7 +8,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/app/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          // The engine's utilityProcess (out/main/engine.js), started by main.ts.
+          engine: resolve(import.meta.dirname, 'src-main/app/engine-process.ts'),
+        },
+      },
     },
   },
   preload: {
