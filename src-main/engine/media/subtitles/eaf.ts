@@ -46,9 +46,11 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
   const pendingRefs: PendingRef[] = []
   let root: string | null = null
   let tier: EafTier | null = null
-  let annotation: { kind: string; attrs: Record<string, string>; line: number; value: string[] } | null = null
+  let annotation: { attrs: Record<string, string>; line: number; value: string[] } | null = null
   let inValue = false
   let count = 0
+  /** Reference annotations of the tier being read. */
+  let tierRefs = 0
   readXml(
     src,
     {
@@ -88,11 +90,12 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
             cues: [],
           }
           tiers.push(tier)
+          tierRefs = 0
         } else if (name === 'ALIGNABLE_ANNOTATION' || name === 'REF_ANNOTATION') {
           if (!tier) throw badSubtitle(file, line, `<${name}> outside a <TIER>`)
           if (opts.maxCues !== undefined && ++count > opts.maxCues)
             throw tooManyCues(file, opts.maxCues, opts.limitReason)
-          annotation = { kind: name, attrs: a, line, value: [] }
+          annotation = { attrs: a, line, value: [] }
         } else if (name === 'ANNOTATION_VALUE') inValue = annotation !== null
       },
       text(value) {
@@ -102,7 +105,7 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
         if (name === 'ANNOTATION_VALUE') inValue = false
         else if (name === 'TIER') {
           const t = tier!
-          if (t.cues.length === 0 && pendingRefs.some((p) => p.tier === t)) t.alignable = false
+          if (t.cues.length === 0 && tierRefs > 0) t.alignable = false
           tier = null
         } else if ((name === 'ALIGNABLE_ANNOTATION' || name === 'REF_ANNOTATION') && annotation) {
           const { attrs: aa, line } = annotation
@@ -127,6 +130,7 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
                 line,
                 `reference annotation ${aa.ANNOTATION_ID ?? '?'} has no ANNOTATION_REF`,
               )
+            tierRefs++
             pendingRefs.push({ tier: t, ref: aa.ANNOTATION_REF, text: value, line, id: aa.ANNOTATION_ID })
           }
           annotation = null
