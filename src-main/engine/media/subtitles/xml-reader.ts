@@ -17,8 +17,21 @@ export interface XmlHandlers {
   text(value: string): void
 }
 
-const NAME_START = /[A-Za-z_:\u00c0-\uffff]/
-const NAME_CHAR = /[A-Za-z0-9_:.\u00b7\u00c0-\uffff-]/
+/** XML name characters (ASCII letters, digits, _ : . - and everything from U+00B7 up). */
+function isNameChar(c: number, first: boolean): boolean {
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c >= 0xc0) return true
+  if (first) return false
+  return (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 0xb7
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13
+}
+
+/** Entity decoding only where there is an entity (most runs have none). */
+function decode(raw: string): string {
+  return raw.includes('&') ? decodeEntities(raw) : raw
+}
 
 /** Reads `src` (newlines already normalised to LF) from start to end, calling `h` for each event. */
 export function readXml(src: string, h: XmlHandlers, file?: string): void {
@@ -29,7 +42,13 @@ export function readXml(src: string, h: XmlHandlers, file?: string): void {
   let sawRoot = false
   /** The line of offset `at` (offsets are only ever asked for in increasing order: linear overall). */
   const lineOf = (at: number): number => {
-    for (; lineAt < at; lineAt++) if (src.charCodeAt(lineAt) === 10) line++
+    for (;;) {
+      const nl = src.indexOf('\n', lineAt)
+      if (nl < 0 || nl >= at) break
+      line++
+      lineAt = nl + 1
+    }
+    if (at > lineAt) lineAt = at
     return line
   }
   const fail = (at: number, what: string) => badSubtitle(file, lineOf(at), what)
@@ -44,7 +63,7 @@ export function readXml(src: string, h: XmlHandlers, file?: string): void {
     const textEnd = lt < 0 ? src.length : lt
     if (textEnd > pos) {
       const raw = src.slice(pos, textEnd)
-      if (stack.length) h.text(decodeEntities(raw))
+      if (stack.length) h.text(decode(raw))
       else if (raw.trim() !== '')
         throw fail(pos, `text outside the root element: "${raw.trim().slice(0, 40)}"`)
     }
@@ -88,13 +107,13 @@ export function readXml(src: string, h: XmlHandlers, file?: string): void {
   function readStartTag(at: number): number {
     const tagLine = lineOf(at)
     let i = at + 1
-    if (!NAME_START.test(src[i] ?? ''))
+    if (!isNameChar(src.charCodeAt(i), true))
       throw fail(at, `"<" does not start a tag (write &lt; for a literal "<")`)
-    while (i < src.length && NAME_CHAR.test(src[i]!)) i++
+    while (i < src.length && isNameChar(src.charCodeAt(i), false)) i++
     const name = src.slice(at + 1, i)
     const attrs: Record<string, string> = {}
     for (;;) {
-      while (i < src.length && /\s/.test(src[i]!)) i++
+      while (i < src.length && isSpace(src.charCodeAt(i))) i++
       if (i >= src.length) throw fail(at, `the tag <${name} is never closed (no ">")`)
       const c = src[i]!
       if (c === '>' || (c === '/' && src[i + 1] === '>')) {
@@ -109,19 +128,19 @@ export function readXml(src: string, h: XmlHandlers, file?: string): void {
         return i + 1
       }
       const ns = i
-      while (i < src.length && NAME_CHAR.test(src[i]!)) i++
+      while (i < src.length && isNameChar(src.charCodeAt(i), i === ns)) i++
       if (i === ns) throw fail(i, `unexpected "${c}" in the tag <${name}>`)
       const key = src.slice(ns, i)
-      while (i < src.length && /\s/.test(src[i]!)) i++
+      while (i < src.length && isSpace(src.charCodeAt(i))) i++
       if (src[i] !== '=') throw fail(i, `attribute ${key} of <${name}> has no value`)
       i++
-      while (i < src.length && /\s/.test(src[i]!)) i++
+      while (i < src.length && isSpace(src.charCodeAt(i))) i++
       const q = src[i]
       if (q !== '"' && q !== "'") throw fail(i, `the value of attribute ${key} of <${name}> is not quoted`)
       const end = src.indexOf(q, i + 1)
       if (end < 0) throw fail(i, `the value of attribute ${key} of <${name}> is never closed`)
       if (key in attrs) throw fail(i, `attribute ${key} appears twice in <${name}>`)
-      attrs[key] = decodeEntities(src.slice(i + 1, end))
+      attrs[key] = decode(src.slice(i + 1, end))
       i = end + 1
     }
   }
