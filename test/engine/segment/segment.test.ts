@@ -210,7 +210,8 @@ describe('segmentMedia from subtitles', () => {
       code: 'SUBTITLE_TOO_LARGE',
       message: expect.stringMatching(/more than 2000 cues for 5\.\d s of media/),
     })
-    expect(performance.now() - t0).toBeLessThan(3000)
+    // Wall time including ffprobe on a shared machine (about 1 s here; minutes before the limit).
+    expect(performance.now() - t0).toBeLessThan(10_000)
     expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(200 * 2 ** 20)
   })
 
