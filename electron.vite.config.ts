@@ -8,7 +8,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/app/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          // The engine's utilityProcess (out/main/engine.js), started by main.ts.
+          engine: resolve(import.meta.dirname, 'src-main/app/engine-process.ts'),
+        },
+      },
     },
   },
   preload: {
@@ -24,6 +30,9 @@ export default defineConfig({
   },
   renderer: {
     root: 'src-renderer',
+    // Relative asset URLs: the page is served from app://renderer/ in Electron and from a per-run
+    // session path (/s/<id>/, where the token cookie is scoped) by `fws serve`.
+    base: './',
     resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src-main/shared') } },
     build: {
       outDir: 'out/renderer',

@@ -1,9 +1,10 @@
 /**
  * Native file dialogs for the renderer (open/create project, add media, export target). They run
  * in main because they need a parent window; the renderer gets back plain paths, which then go
- * through the validated contract like any typed path would.
+ * through the validated contract like any typed path would. Like every IPC channel, each dialog
+ * first checks its sender (`checkSender` throws for anything but the app's own window).
  */
-import { dialog, ipcMain, type BrowserWindow } from 'electron'
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
 import { z } from 'zod'
 
 const MEDIA_EXTENSIONS = [
@@ -26,8 +27,12 @@ const MEDIA_EXTENSIONS = [
 const projectInput = z.object({ create: z.boolean() })
 const saveInput = z.object({ defaultPath: z.string().max(4096), folder: z.boolean() })
 
-export function wireDialogs(win: () => BrowserWindow | null): void {
-  ipcMain.handle('fws-dialog:project', async (_e, payload: unknown) => {
+export function wireDialogs(
+  win: () => BrowserWindow | null,
+  checkSender: (e: IpcMainInvokeEvent) => void,
+): void {
+  ipcMain.handle('fws-dialog:project', async (e, payload: unknown) => {
+    checkSender(e)
     const { create } = projectInput.parse(payload)
     const w = win()
     const filters = [{ name: 'Fusion Workstation project', extensions: ['fwsproj'] }]
@@ -45,7 +50,8 @@ export function wireDialogs(win: () => BrowserWindow | null): void {
     const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts)
     return r.canceled ? null : (r.filePaths[0] ?? null)
   })
-  ipcMain.handle('fws-dialog:media', async () => {
+  ipcMain.handle('fws-dialog:media', async (e) => {
+    checkSender(e)
     const w = win()
     const opts: Electron.OpenDialogOptions = {
       title: 'Add videos',
@@ -58,7 +64,8 @@ export function wireDialogs(win: () => BrowserWindow | null): void {
     const r = w ? await dialog.showOpenDialog(w, opts) : await dialog.showOpenDialog(opts)
     return r.canceled ? [] : r.filePaths
   })
-  ipcMain.handle('fws-dialog:save', async (_e, payload: unknown) => {
+  ipcMain.handle('fws-dialog:save', async (e, payload: unknown) => {
+    checkSender(e)
     const { defaultPath, folder } = saveInput.parse(payload)
     const w = win()
     if (folder) {

@@ -1,91 +1,177 @@
 /**
- * Electron main process: the window, the menu and the IPC bridge to the engine. Thin on purpose:
- * every handler validates its payload against the shared contract, then calls the engine service.
- * Heavy work runs in the engine's worker threads, never here.
+ * Electron main process: the window, the menu, the app:// protocol and the IPC bridge to the
+ * engine. Thin on purpose: the engine runs in a utilityProcess (engine-process.ts), so its crash
+ * is reported in the window and the engine restarted, not fatal to the window; every IPC handler
+ * checks the sender's frame and validates its payload against the shared contract before
+ * forwarding it. The security decisions live in small pure modules (renderer-origin,
+ * protocol-path, permissions, window-options, menu-template); SECURITY.md maps them to Electron's
+ * security checklist.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  net,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+  type IpcMainInvokeEvent,
+  type UtilityProcess,
+} from 'electron'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { EVENT_NAMES, REQUEST_NAMES, validateRequest } from '../shared/contract'
-import { createEngineService, type EngineService } from '../engine/service'
 import { buildMenu } from './menu'
 import { wireDialogs } from './dialogs'
 import { CONTENT_SECURITY_POLICY } from './csp'
+import { createEngineClient, type EngineClient } from './engine-rpc'
+import { isPermissionAllowed } from './permissions'
+import { resolveRendererFile } from './protocol-path'
+import {
+  APP_SCHEME,
+  isTrustedSender,
+  rendererEntryUrl,
+  rendererOrigin,
+  type RunMode,
+} from './renderer-origin'
+import { mainWindowOptions } from './window-options'
 
+// Before `ready`: app:// behaves like https (standard, secure origin, fetch, module scripts).
 protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+  },
   { scheme: 'fws-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
 ])
 
-let engine: EngineService | null = null
+const mode: RunMode = { isPackaged: app.isPackaged, devServerUrl: process.env.ELECTRON_RENDERER_URL }
+const ownOrigin = rendererOrigin(mode)
+const rendererDir = path.join(import.meta.dirname, '../renderer')
+
+let engine: EngineClient | null = null
+let engineProcess: UtilityProcess | null = null
 let mainWindow: BrowserWindow | null = null
+let quitting = false
+
+/** Throws unless the IPC message comes from the top frame of our own renderer. */
+function checkSender(event: IpcMainInvokeEvent): void {
+  const frame = event.senderFrame
+  if (!isTrustedSender(frame ? { url: frame.url, isTopFrame: frame.parent === null } : null, ownOrigin))
+    throw new Error('request refused: it does not come from the application window')
+}
+
+/** Starts the engine process; when it dies unexpectedly, says so in the window and starts a new one. */
+function startEngine(): EngineClient {
+  const child = utilityProcess.fork(path.join(import.meta.dirname, 'engine.js'), [], {
+    serviceName: 'Fusion Workstation engine',
+    stdio: 'inherit',
+  })
+  engineProcess = child
+  const client = createEngineClient({
+    postMessage: (m) => child.postMessage(m),
+    onMessage: (l) => child.on('message', l),
+  })
+  for (const ev of EVENT_NAMES)
+    client.on(ev, (payload) => {
+      for (const w of BrowserWindow.getAllWindows()) w.webContents.send(`fws-event:${ev}`, payload)
+    })
+  child.once('exit', (code) => {
+    const reason = `the engine process stopped unexpectedly (exit code ${code})`
+    client.fail(reason)
+    if (quitting || engineProcess !== child) return
+    engine = startEngine()
+    // The new engine has no project open; the window goes back to the start screen.
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send('fws-event:project.changed', null)
+    if (mainWindow)
+      void dialog.showMessageBox(mainWindow, {
+        type: 'error',
+        title: 'Engine stopped',
+        message: `The engine stopped unexpectedly (exit code ${code}) and has been restarted.`,
+        detail:
+          'Every edit that was confirmed is saved in the project file. Open the project again to continue; a job that was running must be started again.',
+      })
+  })
+  return client
+}
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    show: false,
-    title: 'Fusion Workstation',
-    webPreferences: {
+  const win = new BrowserWindow(
+    mainWindowOptions({
       preload: path.join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
-  })
+      isPackaged: app.isPackaged,
+    }),
+  )
   win.once('ready-to-show', () => win.show())
-  // Links open in the user's browser; the app window never navigates away from the renderer.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
-  win.webContents.on('will-navigate', (e) => e.preventDefault())
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void win.loadFile(path.join(import.meta.dirname, '../renderer/index.html'))
+  void win.loadURL(rendererEntryUrl(mode))
   return win
 }
 
-function wireIpc(service: EngineService): void {
+function wireIpc(): void {
   for (const name of REQUEST_NAMES) {
     ipcMain.handle(`fws:${name}`, async (event, payload: unknown) => {
-      if (event.senderFrame?.url && !isOwnRenderer(event.senderFrame.url))
-        throw new Error('request from an unknown frame')
+      checkSender(event)
       const valid = validateRequest(name, payload)
-      return (service.handlers[name] as (p: unknown) => Promise<unknown>)(valid)
-    })
-  }
-  for (const ev of EVENT_NAMES) {
-    service.on(ev, (payload) => {
-      for (const w of BrowserWindow.getAllWindows()) w.webContents.send(`fws-event:${ev}`, payload)
+      if (!engine) throw new Error('the engine is not running')
+      return engine.call(name, valid)
     })
   }
 }
 
-function isOwnRenderer(url: string): boolean {
-  return (
-    url.startsWith('file://') ||
-    (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
-  )
-}
+/** Every web contents: no new windows (links go to the browser), no navigation away, no <webview>. */
+app.on('web-contents-created', (_e, contents) => {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  contents.on('will-navigate', (e) => e.preventDefault())
+  contents.on('will-redirect', (e) => e.preventDefault())
+  contents.on('will-attach-webview', (e) => e.preventDefault())
+})
 
 app.whenReady().then(() => {
-  engine = createEngineService()
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+  engine = startEngine()
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(isPermissionAllowed(permission, details.requestingUrl, ownOrigin)),
+  )
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) =>
+    isPermissionAllowed(permission, requestingOrigin, ownOrigin),
+  )
+  ses.setDevicePermissionHandler(() => false)
+  ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
     })
   })
+  // The renderer's files, from the built renderer folder only.
+  protocol.handle(APP_SCHEME, async (request) => {
+    const r = resolveRendererFile(rendererDir, request.url)
+    if ('status' in r) return new Response(r.why, { status: r.status })
+    const res = await net.fetch(pathToFileURL(r.file).href)
+    const headers = new Headers(res.headers)
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    headers.set('X-Content-Type-Options', 'nosniff')
+    return new Response(res.body, { status: res.status, headers })
+  })
   // Media of the open project only, streamed by Chromium's file loader (range requests included).
-  protocol.handle('fws-media', (request) => {
-    const id = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
-    const file = engine?.mediaFile(id)
+  protocol.handle('fws-media', async (request) => {
+    let id: string
+    try {
+      id = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
+    } catch {
+      return new Response('malformed media URL', { status: 400 })
+    }
+    const file = engine ? await engine.mediaFile(id).catch(() => null) : null
     if (!file) return new Response('not in the open project', { status: 404 })
     return net.fetch(pathToFileURL(file).href, { headers: request.headers })
   })
-  wireIpc(engine)
-  wireDialogs(() => mainWindow)
-  Menu.setApplicationMenu(buildMenu(() => mainWindow))
+  wireIpc()
+  wireDialogs(() => mainWindow, checkSender)
+  Menu.setApplicationMenu(buildMenu(() => mainWindow, { isPackaged: app.isPackaged }))
   mainWindow = createWindow()
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
@@ -96,11 +182,17 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 
-let disposed = false
 app.on('before-quit', (e) => {
-  if (disposed || !engine) return
-  // Cancel jobs and kill every spawned ffmpeg before exiting.
+  if (quitting || !engine) return
+  // Cancel jobs and kill every spawned ffmpeg (in the engine process) before exiting.
   e.preventDefault()
-  disposed = true
-  void engine.dispose().finally(() => app.quit())
+  quitting = true
+  const child = engineProcess
+  void engine
+    .dispose()
+    .catch(() => {})
+    .finally(() => {
+      child?.kill()
+      app.quit()
+    })
 })

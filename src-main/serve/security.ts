@@ -1,8 +1,15 @@
 /**
  * Browser-mode access rules, as pure functions so they can be tested without a socket: which peer
  * addresses may talk to the server (loopback only), the per-run token (generated, compared in
- * constant time, carried by header, cookie or a one-time query parameter), which Host/Origin values
- * are our own (DNS-rebinding and cross-site defence), and the Content-Security-Policy we send.
+ * constant time, carried by header, cookie or a one-time query parameter), the cookie's scope,
+ * which Host/Origin values are our own (DNS-rebinding and cross-site defence), and the
+ * Content-Security-Policy we send.
+ *
+ * Cookie scope: browsers send a cookie to every port of a host, so a cookie with Path=/ would
+ * reach any other service on 127.0.0.1 the browser visits. The page therefore lives under a
+ * per-run random path (/s/<session id>/) and the cookie is bound to that Path (plus HttpOnly,
+ * SameSite=Strict) and named after the port and the session id: another local service only gets
+ * it if the browser requests that unguessable path from it, and two fws servers never share one.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import net from 'node:net'
@@ -36,9 +43,24 @@ export function tokenMatches(expected: string, given: string | undefined | null)
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** Cookie names are not scoped by port, so each server's cookie carries its port. */
-export function cookieName(port: number): string {
-  return `fws_token_${port}`
+/** A fresh random session id for one run: names the page's path and the cookie (128 bits, URL-safe). */
+export function makeSessionId(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+/** The path prefix the page and everything it loads live under ("/s/<id>/"). */
+export function sessionPath(sessionId: string): string {
+  return `/s/${sessionId}/`
+}
+
+/** The cookie's name: its port and session id, so no other server's cookie is taken for ours. */
+export function cookieName(port: number, sessionId: string): string {
+  return `fws_${port}_${sessionId}`
+}
+
+/** The Set-Cookie value carrying the token: only for our session path, never readable by scripts. */
+export function tokenCookie(port: number, sessionId: string, token: string): string {
+  return `${cookieName(port, sessionId)}=${token}; Path=${sessionPath(sessionId)}; HttpOnly; SameSite=Strict`
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
@@ -49,7 +71,12 @@ export function parseCookies(header: string | undefined): Record<string, string>
     if (eq < 0) continue
     const k = part.slice(0, eq).trim()
     const v = part.slice(eq + 1).trim()
-    if (k) out[k] = decodeURIComponent(v)
+    if (!k) continue
+    try {
+      out[k] = decodeURIComponent(v)
+    } catch {
+      out[k] = v // another site's cookie with a stray '%' must not break our request
+    }
   }
   return out
 }
@@ -58,17 +85,24 @@ export interface TokenSources {
   authorization?: string
   cookie?: string
   queryToken?: string | null
+  /** The request's path: the cookie only counts under the session path it is bound to. */
+  pathname?: string
 }
 
-/** Where the token was found ('header' | 'cookie' | 'query'), or null when no valid token came with the request. */
+/**
+ * Where the token was found ('header' | 'cookie' | 'query'), or null when no valid token came with
+ * the request. The cookie is ours only by its exact name, and only on a path under the session path.
+ */
 export function findValidToken(
   token: string,
-  port: number,
+  scope: { port: number; sessionId: string },
   src: TokenSources,
 ): 'header' | 'cookie' | 'query' | null {
   const bearer = src.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]
   if (tokenMatches(token, bearer)) return 'header'
-  if (tokenMatches(token, parseCookies(src.cookie)[cookieName(port)])) return 'cookie'
+  const underSession = (src.pathname ?? '').startsWith(sessionPath(scope.sessionId))
+  if (underSession && tokenMatches(token, parseCookies(src.cookie)[cookieName(scope.port, scope.sessionId)]))
+    return 'cookie'
   if (tokenMatches(token, src.queryToken ?? undefined)) return 'query'
   return null
 }

@@ -10,16 +10,19 @@ import type { Duplex } from 'node:stream'
 import { createReadStream, existsSync, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { ContractError, EVENT_NAMES, isRequestName, validateRequest } from '../shared/contract'
+import { EVENT_NAMES, isRequestName, validateRequest } from '../shared/contract'
 import type { EngineService } from '../engine/service'
+import { httpStatusFor } from './errors'
 import {
   SERVE_CSP,
-  cookieName,
   findValidToken,
   isLoopbackAddress,
   isOwnHost,
   isOwnOrigin,
+  makeSessionId,
   makeToken,
+  sessionPath,
+  tokenCookie,
 } from './security'
 import { mediaContentType, parseRange } from './range'
 
@@ -38,6 +41,9 @@ export interface ServeOptions {
 export interface ServeHandle {
   /** The URL to open: carries the token once; the page then keeps it in an HttpOnly cookie. */
   url: string
+  /** The per-run path the page lives under ("/s/<id>/"); the cookie is bound to it. */
+  sessionPath: string
+  sessionId: string
   origin: string
   port: number
   token: string
@@ -45,7 +51,11 @@ export interface ServeHandle {
   close(): Promise<void>
 }
 
-const MAX_BODY = 8 * 1024 * 1024
+/** Largest API request body; a larger one is answered 413 before it is read. */
+export const MAX_BODY = 8 * 1024 * 1024
+/** After a 413, how much of the rest is read and thrown away (so the answer is not lost to a reset) before closing. */
+const MAX_DRAIN = 1024 * 1024
+const DRAIN_MS = 2000
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -73,6 +83,8 @@ export function checkRendererDir(dir: string): void {
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   checkRendererDir(opts.rendererDir)
   const token = opts.token ?? makeToken()
+  const sessionId = makeSessionId()
+  const prefix = sessionPath(sessionId)
   const log = opts.log ?? (() => {})
   const rendererDir = path.resolve(opts.rendererDir)
   let port = 0
@@ -97,17 +109,37 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       return { ok: false, status: 403, why: `foreign Host ${req.headers.host}` }
     if (!isOwnOrigin(req.headers.origin, port))
       return { ok: false, status: 403, why: `foreign Origin ${req.headers.origin}` }
-    const via = findValidToken(token, port, {
-      authorization: req.headers.authorization,
-      cookie: req.headers.cookie,
-      queryToken: url.searchParams.get('token'),
-    })
+    const via = findValidToken(
+      token,
+      { port, sessionId },
+      {
+        authorization: req.headers.authorization,
+        cookie: req.headers.cookie,
+        queryToken: url.searchParams.get('token'),
+        pathname: url.pathname,
+      },
+    )
     if (!via) return { ok: false, status: 401, why: 'missing or wrong token' }
     return { ok: true, via }
   }
 
+  /** The request's URL, or null when it cannot be parsed (a 400). */
+  function parseUrl(req: IncomingMessage): URL | null {
+    try {
+      return new URL(req.url ?? '/', 'http://127.0.0.1')
+    } catch {
+      return null
+    }
+  }
+
+  /** The route inside the session: "/s/<id>/api/x" → "/api/x"; other paths are routed as they are. */
+  function route(pathname: string): string {
+    return pathname.startsWith(prefix) ? '/' + pathname.slice(prefix.length) : pathname
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const url = parseUrl(req)
+    if (!url) return sendJson(res, 400, { error: 'malformed request URL' })
     const g = gate(req, url)
     if (!g.ok) {
       log(`refused ${req.method} ${url.pathname}: ${g.why}`)
@@ -119,34 +151,37 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       )
       return
     }
+    const pathname = route(url.pathname)
     if (g.via === 'query' && req.method === 'GET') {
-      // Trade the one-time query token for an HttpOnly cookie and drop it from the address bar.
+      // Trade the one-time query token for a cookie bound to the session path (see security.ts),
+      // drop it from the address bar and move the page under that path.
       url.searchParams.delete('token')
       res.writeHead(302, {
-        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
+        'Set-Cookie': tokenCookie(port, sessionId, token),
+        Location: prefix + pathname.replace(/^\/+/, '') + url.search,
         'Cache-Control': 'no-store',
       })
       res.end()
       return
     }
-    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname.slice('/api/'.length))
-    if (url.pathname.startsWith('/media/'))
-      return handleMedia(req, res, decodeURIComponent(url.pathname.slice(7)))
+    if (pathname.startsWith('/api/')) return handleApi(req, res, pathname.slice('/api/'.length))
+    if (pathname.startsWith('/media/')) {
+      const id = decodePath(pathname.slice('/media/'.length))
+      if (id === null) return sendJson(res, 400, { error: 'malformed %-encoding in the media id' })
+      return handleMedia(req, res, id)
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: 'method not allowed' })
-    return handleStatic(req, res, url.pathname)
+    return handleStatic(req, res, pathname)
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST for API requests' })
     if (!isRequestName(name)) return sendJson(res, 404, { error: `unknown request "${name}"` })
-    let body: string
-    try {
-      body = await readBody(req)
-    } catch (err) {
-      return sendJson(res, 413, { error: (err as Error).message })
-    }
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > MAX_BODY) return refuseBody(req, res)
+    const body = await readBody(req)
+    if (body === null) return refuseBody(req, res)
     let payload: unknown
     try {
       // An empty body means "no payload" (requests whose schema is z.undefined()).
@@ -159,8 +194,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       const result = await (opts.service.handlers[name] as (p: unknown) => Promise<unknown>)(valid)
       sendJson(res, 200, { result: result === undefined ? null : result })
     } catch (err) {
-      const status = err instanceof ContractError ? 400 : 500
-      sendJson(res, status, { error: (err as Error).message ?? String(err) })
+      const status = httpStatusFor(err)
+      if (status >= 500) log(`${name} failed: ${(err as Error)?.stack ?? String(err)}`)
+      sendJson(res, status, { error: (err as Error)?.message ?? String(err) })
     }
   }
 
@@ -205,7 +241,10 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '')
+    const decoded = decodePath(pathname)
+    if (decoded === null) return sendJson(res, 400, { error: 'malformed %-encoding in the path' })
+    const rel = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '')
+    if (rel.includes('\0')) return sendJson(res, 400, { error: 'NUL in the path' })
     const file = path.resolve(rendererDir, rel)
     if (file !== rendererDir && !file.startsWith(rendererDir + path.sep))
       return sendJson(res, 403, { error: 'outside the renderer folder' })
@@ -230,13 +269,18 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const g = gate(req, url)
-    if (!g.ok || url.pathname !== '/events') {
-      log(`refused upgrade ${url.pathname}: ${g.ok ? 'unknown path' : g.why}`)
-      socket.write(
-        `HTTP/1.1 ${g.ok ? '404 Not Found' : g.status === 401 ? '401 Unauthorized' : '403 Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      )
+    const url = parseUrl(req)
+    const g = url ? gate(req, url) : ({ ok: false, status: 400, why: 'malformed URL' } as const)
+    if (!url || !g.ok || route(url.pathname) !== '/events') {
+      log(`refused upgrade ${url?.pathname ?? req.url}: ${g.ok ? 'unknown path' : g.why}`)
+      const status = g.ok
+        ? '404 Not Found'
+        : g.status === 401
+          ? '401 Unauthorized'
+          : g.status === 400
+            ? '400 Bad Request'
+            : '403 Forbidden'
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       socket.destroy()
       return
     }
@@ -266,6 +310,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const origin = `http://127.0.0.1:${port}`
   return {
     url: `${origin}/?token=${token}`,
+    sessionPath: prefix,
+    sessionId,
     origin,
     port,
     token,
@@ -291,20 +337,68 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(data)
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** A decoded URL path segment, or null when its %-encoding is malformed. */
+function decodePath(s: string): string | null {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return null
+  }
+}
+
+/** The request body as text, or null as soon as it grows past MAX_BODY (the rest is left unread). */
+function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length
       if (size > MAX_BODY) {
-        reject(new Error(`request body larger than ${MAX_BODY} bytes`))
-        req.destroy()
+        req.off('data', onData)
+        req.off('end', onEnd)
+        req.pause()
+        resolve(null)
         return
       }
       chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    }
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'))
+    req.on('data', onData)
+    req.on('end', onEnd)
     req.on('error', reject)
   })
+}
+
+/**
+ * 413 for a body over MAX_BODY: the whole answer is written at once, then the connection closes.
+ * Closing a socket with unread data makes the kernel send a reset that can wipe out the answer
+ * before the client reads it, so up to MAX_DRAIN more bytes (or DRAIN_MS) are read and discarded
+ * first ("lingering close"); the body itself is never buffered.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  const data = JSON.stringify({ error: `request body larger than ${MAX_BODY} bytes` })
+  res.writeHead(413, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(data)),
+    'Cache-Control': 'no-store',
+    Connection: 'close',
+  })
+  res.write(data)
+  let drained = 0
+  const done = () => {
+    clearTimeout(timer)
+    req.off('data', onData)
+    req.off('end', done)
+    req.off('error', done)
+    res.end()
+  }
+  const onData = (c: Buffer) => {
+    drained += c.length
+    if (drained > MAX_DRAIN) done()
+  }
+  const timer = setTimeout(done, DRAIN_MS)
+  req.on('data', onData)
+  req.on('end', done)
+  req.on('error', done)
+  req.resume()
 }

@@ -68,6 +68,13 @@ describe('workstation in the browser', () => {
   it('creates a project and adds a video: its subtitles become utterances', async () => {
     await page.goto(serve.url)
     expect(new URL(page.url()).search).toBe('') // the token left the address bar for a cookie
+    // ...bound to the per-run session path the page now lives under: no other local service gets it.
+    const sessionPath = new URL(page.url()).pathname
+    expect(sessionPath).toMatch(/^\/s\/[\w-]{22}\/$/)
+    const cookies = await page.context().cookies()
+    expect(cookies).toHaveLength(1)
+    expect(cookies[0]).toMatchObject({ path: sessionPath, httpOnly: true, sameSite: 'Strict' })
+    expect(await page.context().cookies(`${new URL(serve.url).origin}/`)).toHaveLength(0)
     await page.locator('[data-testid="welcome"]').waitFor()
     await shot('01-welcome')
     await page.fill('[data-testid="create-path"]', path.join(dir, 'study.fwsproj'))

@@ -5,8 +5,11 @@ import {
   isLoopbackAddress,
   isOwnHost,
   isOwnOrigin,
+  makeSessionId,
   makeToken,
   parseCookies,
+  sessionPath,
+  tokenCookie,
   tokenMatches,
 } from '../../src-main/serve/security'
 
@@ -50,20 +53,42 @@ describe('token', () => {
     expect(tokenMatches(t, '')).toBe(false)
     expect(tokenMatches(t, undefined)).toBe(false)
   })
-  it('is found in a Bearer header, the per-port cookie or the query, and nowhere else', () => {
+  it('is found in a Bearer header, the session cookie or the query, and nowhere else', () => {
     const t = makeToken()
-    expect(findValidToken(t, 4000, { authorization: `Bearer ${t}` })).toBe('header')
-    expect(findValidToken(t, 4000, { cookie: `a=b; ${cookieName(4000)}=${t}` })).toBe('cookie')
-    expect(findValidToken(t, 4000, { queryToken: t })).toBe('query')
-    // A cookie for another port's server does not count.
-    expect(findValidToken(t, 4000, { cookie: `${cookieName(4001)}=${t}` })).toBeNull()
+    const sessionId = makeSessionId()
+    const scope = { port: 4000, sessionId }
+    const inside = `${sessionPath(sessionId)}api/x`
+    expect(findValidToken(t, scope, { authorization: `Bearer ${t}` })).toBe('header')
     expect(
-      findValidToken(t, 4000, { authorization: `Bearer nope`, cookie: 'x=y', queryToken: 'z' }),
+      findValidToken(t, scope, { cookie: `a=b; ${cookieName(4000, sessionId)}=${t}`, pathname: inside }),
+    ).toBe('cookie')
+    expect(findValidToken(t, scope, { queryToken: t })).toBe('query')
+    // Another port's or another run's cookie does not count, nor ours outside the session path.
+    expect(
+      findValidToken(t, scope, { cookie: `${cookieName(4001, sessionId)}=${t}`, pathname: inside }),
     ).toBeNull()
-    expect(findValidToken(t, 4000, {})).toBeNull()
+    expect(
+      findValidToken(t, scope, { cookie: `${cookieName(4000, makeSessionId())}=${t}`, pathname: inside }),
+    ).toBeNull()
+    expect(
+      findValidToken(t, scope, { cookie: `${cookieName(4000, sessionId)}=${t}`, pathname: '/api/x' }),
+    ).toBeNull()
+    expect(
+      findValidToken(t, scope, { authorization: `Bearer nope`, cookie: 'x=y', queryToken: 'z' }),
+    ).toBeNull()
+    expect(findValidToken(t, scope, {})).toBeNull()
   })
-  it('parses cookies', () => {
+  it('the cookie is bound to the per-run session path, HttpOnly and SameSite=Strict', () => {
+    const sessionId = makeSessionId()
+    expect(sessionId).toMatch(/^[\w-]{22}$/)
+    expect(makeSessionId()).not.toBe(sessionId)
+    expect(tokenCookie(4000, sessionId, 'tok')).toBe(
+      `fws_4000_${sessionId}=tok; Path=/s/${sessionId}/; HttpOnly; SameSite=Strict`,
+    )
+  })
+  it("parses cookies; a malformed %-escape in someone else's cookie is kept raw, not an error", () => {
     expect(parseCookies('a=1; b = two ;c=%20x')).toEqual({ a: '1', b: 'two', c: ' x' })
+    expect(parseCookies('other=%E0%A4%A; d=1')).toEqual({ other: '%E0%A4%A', d: '1' })
     expect(parseCookies(undefined)).toEqual({})
   })
 })

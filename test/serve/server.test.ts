@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { EventMap, EventName } from '../../src-main/shared/contract'
 import { createEngineService, type EngineService } from '../../src-main/engine/service'
-import { checkRendererDir, startServe, type ServeHandle } from '../../src-main/serve/server'
+import { checkRendererDir, MAX_BODY, startServe, type ServeHandle } from '../../src-main/serve/server'
 import { cookieName } from '../../src-main/serve/security'
 
 let dir: string
@@ -45,6 +45,7 @@ function request(
 }
 
 const auth = () => ({ Authorization: `Bearer ${handle.token}` })
+const sessionCookie = () => `${cookieName(handle.port, handle.sessionId)}=${handle.token}`
 const api = (name: string, body: unknown, headers: Record<string, string> = auth()) =>
   request(`/api/${name}`, {
     method: 'POST',
@@ -99,16 +100,29 @@ describe('fws serve', () => {
     expect((await request('/?token=wrong')).status).toBe(401)
   })
 
-  it('trades the URL token for an HttpOnly cookie and then serves the page with a strict CSP', async () => {
+  it('trades the URL token for a cookie bound to the per-run session path, then serves the page with a strict CSP', async () => {
     const first = await request(`/?token=${handle.token}`)
     expect(first.status).toBe(302)
-    expect(first.headers.location).toBe('/')
+    expect(handle.sessionPath).toMatch(/^\/s\/[\w-]{22}\/$/)
+    expect(first.headers.location).toBe(handle.sessionPath)
     const cookie = String(first.headers['set-cookie'])
-    expect(cookie).toContain(`${cookieName(handle.port)}=${handle.token}`)
-    expect(cookie).toMatch(/HttpOnly/)
-    expect(cookie).toMatch(/SameSite=Strict/)
-    const page = await request('/', { headers: { Cookie: `${cookieName(handle.port)}=${handle.token}` } })
+    expect(cookie).toBe(
+      `${cookieName(handle.port, handle.sessionId)}=${handle.token}; Path=${handle.sessionPath}; HttpOnly; SameSite=Strict`,
+    )
+    // The cookie opens the session path only: a browser never sends it elsewhere, and the server
+    // does not take it elsewhere either.
+    expect((await request('/', { headers: { Cookie: sessionCookie() } })).status).toBe(401)
+    const page = await request(handle.sessionPath, { headers: { Cookie: sessionCookie() } })
     expect(page.status).toBe(200)
+    expect(page.body.toString()).toContain('<title>t</title>')
+    const asset = await request(`${handle.sessionPath}assets/a.js`, { headers: { Cookie: sessionCookie() } })
+    expect(asset.body.toString()).toBe('console.log(1)')
+    const viaCookie = await request(`${handle.sessionPath}api/system.doctor`, {
+      method: 'POST',
+      headers: { Cookie: sessionCookie() },
+      body: '',
+    })
+    expect(viaCookie.status).toBe(200)
     const csp = String(page.headers['content-security-policy'])
     expect(csp).toContain("script-src 'self'")
     expect(csp).toContain("object-src 'none'")
@@ -190,7 +204,7 @@ describe('fws serve', () => {
   })
 
   it('pushes engine events over the WebSocket, which also needs the token', async () => {
-    const wsUrl = `ws://127.0.0.1:${handle.port}/events`
+    const wsUrl = `ws://127.0.0.1:${handle.port}${handle.sessionPath}events`
     const refused = await new Promise<number>((resolve) => {
       const ws = new WebSocket(wsUrl)
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
@@ -199,13 +213,13 @@ describe('fws serve', () => {
     expect(refused).toBe(401)
     const foreign = await new Promise<number>((resolve) => {
       const ws = new WebSocket(wsUrl, {
-        headers: { Cookie: `${cookieName(handle.port)}=${handle.token}`, Origin: 'http://evil.example' },
+        headers: { Cookie: sessionCookie(), Origin: 'http://evil.example' },
       })
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
       ws.on('error', () => {})
     })
     expect(foreign).toBe(403)
-    const ws = new WebSocket(wsUrl, { headers: { Cookie: `${cookieName(handle.port)}=${handle.token}` } })
+    const ws = new WebSocket(wsUrl, { headers: { Cookie: sessionCookie() } })
     await new Promise((resolve, reject) => {
       ws.once('open', resolve)
       ws.once('error', reject)
@@ -228,6 +242,82 @@ describe('fws serve', () => {
     events.emit('jobs.update', snap)
     expect(await got).toEqual({ event: 'jobs.update', payload: snap })
     ws.close()
+  })
+
+  it("answers malformed requests 400 and the user's own mistakes 4xx with the message, never 500", async () => {
+    const badMedia = await request('/media/%E0%A4%A', { headers: auth() })
+    expect(badMedia.status).toBe(400)
+    expect(JSON.parse(badMedia.body.toString()).error).toMatch(/malformed %-encoding/)
+    expect((await request(`${'/%'}zz.js`, { headers: auth() })).status).toBe(400)
+    expect((await request('/', { headers: { ...auth(), Cookie: 'other=%E0%A4%A' } })).status).toBe(200)
+    expect((await api('project.open', undefined, { ...auth() })).status).toBe(400)
+    const notJson = await request('/api/project.open', { method: 'POST', headers: auth(), body: '{"path": ' })
+    expect(notJson.status).toBe(400)
+    expect(JSON.parse(notJson.body.toString()).error).toMatch(/not valid JSON/)
+    // No project open: a user error (409), with the engine's message.
+    const noProject = await api('utterances.list', { mediaId: 'm1' })
+    expect(noProject.status).toBe(409)
+    expect(JSON.parse(noProject.body.toString()).error).toMatch(/no project is open/)
+    // A project file that does not exist: 404 with the message naming it.
+    const missing = path.join(dir, 'nope', 'missing.fwsproj')
+    const notFound = await api('project.open', { path: missing })
+    expect(notFound.status).toBeGreaterThanOrEqual(400)
+    expect(notFound.status).toBeLessThan(500)
+    expect(JSON.parse(notFound.body.toString()).error).toContain('missing.fwsproj')
+  })
+
+  it('answers an oversized body 413 before reading it, then closes the connection', async () => {
+    // Declared too large: answered at once, with most of the body never sent.
+    const declared = await new Promise<{ status: number; connection?: string; body: string }>(
+      (resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port: handle.port,
+          path: '/api/project.open',
+          method: 'POST',
+          headers: { ...auth(), 'Content-Type': 'application/json', 'Content-Length': String(MAX_BODY + 1) },
+        })
+        req.on('response', (res) => {
+          let body = ''
+          res.on('data', (c: Buffer) => (body += c.toString()))
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body })
+            req.destroy()
+          })
+        })
+        req.on('error', reject)
+        req.write('{"path": "')
+      },
+    )
+    expect(declared.status).toBe(413)
+    expect(declared.connection).toBe('close')
+    expect(JSON.parse(declared.body).error).toMatch(/larger than 8388608 bytes/)
+    // Chunked (no length given): answered as soon as the limit is crossed, not reset.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: handle.port,
+        path: '/api/project.open',
+        method: 'POST',
+        headers: { ...auth(), 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+        req.destroy()
+      })
+      req.on('error', reject)
+      const piece = Buffer.alloc(1024 * 1024, 0x20)
+      let sent = 0
+      const pump = () => {
+        while (sent < MAX_BODY + 2 * piece.length) {
+          sent += piece.length
+          if (!req.write(piece)) return void req.once('drain', pump)
+        }
+      }
+      pump()
+    })
+    expect(chunked).toBe(413)
   })
 
   it('says how to build the renderer when it is missing', () => {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander'
 import { isMediaError } from '../../engine/media/errors'
+import { droppedTotal } from '../../engine/media/subtitles'
 import { segmentMediaDetailed, type SegmentResult } from '../../engine/segment'
 import type { VadOptions } from '../../engine/segment/vad'
 import { CliError, printJson } from '../output'
@@ -83,7 +84,17 @@ export function registerSegment(program: Command): void {
         process.off('SIGINT', onSigint)
         if (tty) process.stderr.write('\r\x1b[K')
       }
+      const notes = result.warnings.map((w) => `note: ${w}`)
+      const dropped = droppedTotal(result.droppedCues)
+      if (dropped)
+        notes.push(
+          `dropped ${dropped} cue(s): ${Object.entries(result.droppedCues)
+            .map(([reason, n]) => `${reason} ${n}`)
+            .join(', ')}`,
+        )
       if (opts.json) {
+        // stdout stays the JSON array; what was dropped or adjusted still gets said, on stderr.
+        if (notes.length) process.stderr.write(notes.join('\n') + '\n')
         printJson(
           result.utterances.map(({ id, start, end, text, source }) => ({ id, start, end, text, source })),
         )
@@ -94,7 +105,7 @@ export function registerSegment(program: Command): void {
           ? 'voice activity detection'
           : `${result.source}${result.origin ? ` (${result.origin})` : ''}`
       const lines = [`${result.utterances.length} utterance(s) from ${from}`]
-      for (const w of result.warnings) lines.push(`note: ${w}`)
+      lines.push(...notes)
       for (const u of result.utterances)
         lines.push(`${u.id}  ${u.start.toFixed(3).padStart(9)} → ${u.end.toFixed(3).padStart(9)}  ${u.text}`)
       process.stdout.write(lines.join('\n') + '\n')

@@ -2,18 +2,23 @@
  * CSV writing (RFC 4180) with spreadsheet-formula neutralisation. Owns: quoting, and the rule
  * that a text cell beginning with = + - @ (or tab / CR, which some spreadsheets strip before
  * evaluating) is prefixed with an apostrophe so opening the export never executes a formula.
+ * A cell that already begins with apostrophes before such a character gets one more, so reading
+ * back (unneutralise: drop one apostrophe) is exact for every text: "'=x" → "''=x" → "'=x".
  */
 
-const FORMULA_START = /^[=+\-@\t\r]/
+/** Cells `neutralise` prefixes: optional apostrophes, then a formula-starting character. */
+const NEEDS_PREFIX = /^'*[=+\-@\t\r]/
+/** Cells `neutralise` produced: at least one apostrophe, then a formula-starting character. */
+const PREFIXED = /^'+[=+\-@\t\r]/
 
 /** Neutralises a text cell against formula injection (CWE-1236). */
 export function neutralise(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell
+  return NEEDS_PREFIX.test(cell) ? `'${cell}` : cell
 }
 
-/** Undoes `neutralise` on a cell read back from one of our own CSV exports. */
+/** Undoes `neutralise` on a cell read back from one of our own CSV exports (exact inverse). */
 export function unneutralise(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell
+  return PREFIXED.test(cell) ? cell.slice(1) : cell
 }
 
 export type CsvCell = string | number | boolean | null | undefined

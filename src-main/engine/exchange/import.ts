@@ -6,7 +6,12 @@
  */
 import path from 'node:path'
 import type { UtteranceRow } from '../../shared/contract'
-import { readSubtitleFile, type ReadSubtitleOptions, type SubtitleFormat } from '../media/subtitles'
+import {
+  readSubtitleFile,
+  type DroppedCues,
+  type ReadSubtitleOptions,
+  type SubtitleFormat,
+} from '../media/subtitles'
 import { EditError } from '../project/edits'
 import type { ProjectStore } from '../project/store'
 import { unneutralise } from './csv'
@@ -24,6 +29,8 @@ export interface ImportResult {
   rows: UtteranceRow[]
   format: SubtitleFormat
   warnings: string[]
+  /** Cues of the file left out, counted by reason (reversed, after the media's end...). */
+  droppedCues: DroppedCues
   historyId: number
 }
 
@@ -58,6 +65,7 @@ export async function importSegmentation(
     rows: store.listUtterances(mediaId),
     format: sub.format,
     warnings: sub.warnings,
+    droppedCues: sub.dropped,
     historyId: res.historyId,
   }
 }

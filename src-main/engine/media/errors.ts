@@ -19,6 +19,7 @@ export type MediaErrorCode =
   | 'FFMPEG_FAILED'
   | 'CANCELLED'
   | 'BAD_SUBTITLE'
+  | 'SUBTITLE_TOO_LARGE'
   | 'BAD_ENCODING'
   | 'BAD_OPTIONS'
 

@@ -14,6 +14,7 @@ import {
   SUBTITLE_EXTENSIONS,
   type CleanOptions,
   type Cue,
+  type DroppedCues,
 } from '../media/subtitles'
 import { readEmbeddedSubtitles } from '../media/subtitles/embedded'
 import { detectSpeech, type VadOptions } from './vad'
@@ -61,6 +62,8 @@ export interface SegmentResult {
   origin: string | null
   /** What was adjusted on the way (cues dropped or clipped, bitmap subtitles skipped...). */
   warnings: string[]
+  /** Subtitle cues left out, counted by reason ({} for VAD or when nothing was dropped). */
+  droppedCues: DroppedCues
   probe: MediaProbe
 }
 
@@ -157,6 +160,7 @@ export async function segmentMediaDetailed(file: string, opts: SegmentOptions = 
         source: sub.format,
         origin: subsFile,
         warnings: sub.warnings,
+        droppedCues: sub.dropped,
         probe: info,
       }
     }
@@ -167,7 +171,7 @@ export async function segmentMediaDetailed(file: string, opts: SegmentOptions = 
         `${bitmap.length} picture-based subtitle stream(s) (${bitmap.map((s) => s.codec).join(', ')}) cannot be read as text`,
       )
     if (textStream) {
-      const cues = await readEmbeddedSubtitles(file, textStream, { signal })
+      const cues = await readEmbeddedSubtitles(file, textStream, { signal, durationSec: clean.durationSec })
       const cleaned = cleanCues(cues, clean)
       progress(1)
       return {
@@ -175,6 +179,7 @@ export async function segmentMediaDetailed(file: string, opts: SegmentOptions = 
         source: 'embedded',
         origin: `stream ${textStream.index}${textStream.language ? ` (${textStream.language})` : ''}`,
         warnings: [...warnings, ...cleaned.warnings],
+        droppedCues: cleaned.dropped,
         probe: info,
       }
     }
@@ -202,5 +207,12 @@ export async function segmentMediaDetailed(file: string, opts: SegmentOptions = 
     onProgress: (f) => progress(0.02 + 0.98 * f),
   })
   progress(1)
-  return { utterances: toUtterances(res.segments, 'vad'), source: 'vad', origin: null, warnings, probe: info }
+  return {
+    utterances: toUtterances(res.segments, 'vad'),
+    source: 'vad',
+    origin: null,
+    warnings,
+    droppedCues: {},
+    probe: info,
+  }
 }

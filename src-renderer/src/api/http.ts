@@ -2,6 +2,8 @@
  * The browser-mode implementation of the typed FwsApi: each request is `POST /api/<name>` with the
  * JSON payload, engine events arrive on the `/events` WebSocket. The per-run token travels in the
  * HttpOnly cookie the server set when the printed URL was opened, so this code never sees it.
+ * That cookie is bound to the page's per-run path (/s/<id>/), so every URL here is built from the
+ * page's own folder, not from the bare origin.
  */
 import { EVENT_NAMES, REQUEST_NAMES } from '@shared/contract-names'
 import type { EventMap, EventName, FwsApi, RequestName } from '@shared/contract'
@@ -19,7 +21,7 @@ export class ApiError extends Error {
 }
 
 export interface HttpApiOptions {
-  /** Origin of the `fws serve` server (default: the page's own). */
+  /** Base URL of the `fws serve` session, without a trailing slash (default: the page's own folder). */
   origin?: string
   fetch?: typeof fetch
   /** WebSocket constructor (tests pass a fake). */
@@ -29,7 +31,7 @@ export interface HttpApiOptions {
 }
 
 export function createHttpApi(opts: HttpApiOptions = {}): FwsApi {
-  const origin = opts.origin ?? window.location.origin
+  const origin = opts.origin ?? new URL('.', window.location.href).href.replace(/\/$/, '')
   const doFetch = opts.fetch ?? window.fetch.bind(window)
   const WS = opts.WebSocket ?? window.WebSocket
   const listeners = new Map<EventName, Set<(p: unknown) => void>>()

@@ -20,6 +20,8 @@ const SEGMENTS = [
   { start: 7, end: 8.5, text: '日本語のテキスト 😀 and 1 < 2 & 3 > 2' },
   { start: 9.333, end: 10.667, text: '=SUM(A1:A2) looks like a formula' },
   { start: 11, end: 12, text: '- Dialogue dash, @mention, +plus' },
+  // Already apostrophe-quoted on purpose: the CSV neutralisation must not eat the apostrophe.
+  { start: 12.5, end: 13, text: "'=1+1 typed with its apostrophe" },
   { start: 3723.456, end: 3725.001, text: "after an hour: it's late" },
 ]
 

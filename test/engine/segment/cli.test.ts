@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { registerProbe } from '../../../src-main/cli/commands/probe'
 import { registerSegment } from '../../../src-main/cli/commands/segment'
-import { makeBadFiles, makeSpeechVideo, type SpeechVideo } from '../../helpers/media-fixtures'
+import { makeBadFiles, makeSpeechVideo, toSrt, type SpeechVideo } from '../../helpers/media-fixtures'
 
 const run = promisify(execFile)
 const bin = path.resolve(import.meta.dirname, '../../../bin/fws.mjs')
@@ -78,6 +78,21 @@ describe('fws probe / fws segment', () => {
     await expect(
       inProcess('segment', video.file, '--subs', path.join(dir, 'bad', 'malformed.srt')),
     ).rejects.toThrow(/malformed\.srt, line 6: cannot read the time line/)
+  })
+
+  it('segment says how many cues it dropped and why', async () => {
+    const subs = path.join(dir, 'dropping.srt')
+    await writeFile(
+      subs,
+      toSrt([
+        { start: 1, end: 2, text: 'kept' },
+        { start: 3, end: 2, text: 'reversed' },
+        { start: video.durationSec + 5, end: video.durationSec + 6, text: 'after the end' },
+      ]),
+    )
+    const out = await inProcess('segment', video.file, '--subs', subs)
+    expect(out).toMatch(/^1 utterance\(s\) from srt/)
+    expect(out).toContain('dropped 2 cue(s): reversed 1, after-media-end 1')
   })
 
   it('bad input through the real entry point: the message names the file, exit code 2', async () => {

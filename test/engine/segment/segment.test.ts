@@ -184,12 +184,35 @@ describe('segmentMedia from subtitles', () => {
         { start: 1, end: 2, text: 'ok' },
         { start: end - 1, end: end + 5, text: 'runs over' },
         { start: end + 10, end: end + 11, text: 'after' },
+        { start: 3, end: 2.5, text: 'reversed' },
       ]),
     )
     const r = await segmentMediaDetailed(video.file, { subs })
     expect(r.utterances.map((u) => u.text)).toEqual(['ok', 'runs over'])
     expect(r.utterances[1]!.end).toBeLessThanOrEqual(r.probe.durationSec)
-    expect(r.warnings.length).toBe(2)
+    expect(r.warnings.length).toBe(3)
+    // Every dropped cue is counted with its reason, for the CLI and the batch summary.
+    expect(r.droppedCues).toEqual({ reversed: 1, 'after-media-end': 1 })
+  })
+
+  it('a 100,000-cue subtitle file on a short clip stops with SUBTITLE_TOO_LARGE within seconds', async () => {
+    const clip = await makeSpeechVideo(null, { durationSec: 5, video: false })
+    const subs = path.join(dir, 'flood.srt')
+    const cues = Array.from({ length: 100_000 }, (_, i) => ({
+      start: (i % 5000) / 1000,
+      end: 4.9,
+      text: `c${i}`,
+    }))
+    await writeFile(subs, toSrt(cues))
+    const heap0 = process.memoryUsage().heapUsed
+    const t0 = performance.now()
+    await expect(segmentMediaDetailed(clip.file, { subs })).rejects.toMatchObject({
+      code: 'SUBTITLE_TOO_LARGE',
+      message: expect.stringMatching(/more than 2000 cues for 5\.\d s of media/),
+    })
+    // Wall time including ffprobe on a shared machine (about 1 s here; minutes before the limit).
+    expect(performance.now() - t0).toBeLessThan(10_000)
+    expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(200 * 2 ** 20)
   })
 
   it('utterancesFromCues cleans given cues', () => {

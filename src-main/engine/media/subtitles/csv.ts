@@ -5,7 +5,15 @@
  * time ("00:00:12,500"). Quoted fields (with "" escapes and line breaks) follow RFC 4180.
  * A row whose time cannot be read is a BAD_SUBTITLE error naming the line.
  */
-import { badSubtitle, normalizeNewlines, parseTime, stripTags, type Cue, type ParseOptions } from './cue'
+import {
+  badSubtitle,
+  normalizeNewlines,
+  parseTime,
+  stripTags,
+  tooManyCues,
+  type Cue,
+  type ParseOptions,
+} from './cue'
 
 interface Row {
   fields: string[]
@@ -21,6 +29,8 @@ export function parseDelimited(text: string, delimiter: string, file?: string): 
   let line = 1
   let rowLine = 1
   let quoteLine = 1
+  /** The current unquoted field holds something other than blanks (a quote then is literal). */
+  let fieldStarted = false
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!
     if (quoted) {
@@ -35,21 +45,27 @@ export function parseDelimited(text: string, delimiter: string, file?: string): 
       }
       continue
     }
-    if (ch === '"' && field.trim() === '') {
+    if (ch === '"' && !fieldStarted) {
       quoted = true
+      fieldStarted = true
       field = ''
       quoteLine = line
     } else if (ch === delimiter) {
       fields.push(field)
       field = ''
+      fieldStarted = false
     } else if (ch === '\n') {
       fields.push(field)
       rows.push({ fields, line: rowLine })
       fields = []
       field = ''
+      fieldStarted = false
       line++
       rowLine = line
-    } else field += ch
+    } else {
+      field += ch
+      if (ch !== ' ' && ch !== '\t') fieldStarted = true
+    }
   }
   if (quoted) throw badSubtitle(file, quoteLine, 'a quoted field is never closed (missing ")')
   if (field !== '' || fields.length) {
@@ -112,6 +128,8 @@ export function parseCsv(text: string, opts: ParseOptions & { delimiter?: string
     const raw = ti >= 0 ? (f[ti] ?? '') : ''
     const cue: Cue = { start, end, text: opts.keepTags ? raw.trim() : stripTags(raw) }
     if (spk >= 0 && f[spk]?.trim()) cue.speaker = f[spk]!.trim()
+    if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
+      throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
     cues.push(cue)
   }
   return cues

@@ -22,6 +22,43 @@ export interface ParseOptions {
   file?: string
   /** Keep markup (<i>, {\an8}...) in the text instead of stripping it. */
   keepTags?: boolean
+  /** Stop with SUBTITLE_TOO_LARGE as soon as more cues than this are read (see cueLimit). */
+  maxCues?: number
+  /** Why maxCues is what it is, for the error message (e.g. "for 5.0 s of media"). */
+  limitReason?: string
+}
+
+/** Largest subtitle/transcript file read at all (bytes). */
+export const MAX_SUBTITLE_BYTES = 64 * 1024 * 1024
+/** Most cues per second of media (word-level ELAN tiers stay far below; 100k cues on a 5 s clip do not). */
+export const MAX_CUES_PER_SECOND = 20
+/** Cues always allowed whatever the media's length, and the ceiling for any file. */
+export const MIN_CUE_LIMIT = 2_000
+export const MAX_CUE_LIMIT = 1_000_000
+
+/** The cue budget for media of `durationSec` (unknown duration: the absolute ceiling). */
+export function cueLimit(durationSec?: number): { maxCues: number; limitReason: string } {
+  if (durationSec === undefined || !(durationSec > 0))
+    return { maxCues: MAX_CUE_LIMIT, limitReason: 'for any file' }
+  const maxCues = Math.min(
+    MAX_CUE_LIMIT,
+    Math.max(MIN_CUE_LIMIT, Math.ceil(durationSec * MAX_CUES_PER_SECOND)),
+  )
+  return {
+    maxCues,
+    limitReason: `for ${durationSec.toFixed(1)} s of media (at most ${MAX_CUES_PER_SECOND} per second, at least ${MIN_CUE_LIMIT} allowed)`,
+  }
+}
+
+/** The SUBTITLE_TOO_LARGE error a parser stops with once it has read more than `max` cues. */
+export function tooManyCues(file: string | undefined, max: number, reason = ''): MediaError {
+  const f = file ?? 'subtitle text'
+  return new MediaError(
+    'SUBTITLE_TOO_LARGE',
+    f,
+    `${f}: more than ${max} cues ${reason}`.trimEnd() +
+      '. This is not a usable transcript for this media; check that the file belongs to it.',
+  )
 }
 
 /** The BAD_SUBTITLE error, naming the file and the 1-based line. */
@@ -104,10 +141,24 @@ export interface CleanOptions {
   overlap?: 'keep' | 'trim' | 'merge'
 }
 
+/** Why a cue was left out of the cleaned list. */
+export type CueDropReason =
+  'invalid-time' | 'zero-length' | 'reversed' | 'duplicate' | 'after-media-end' | 'trimmed-away'
+
+/** How many cues were dropped, per reason (reasons with no drop are absent). */
+export type DroppedCues = Partial<Record<CueDropReason, number>>
+
 export interface CleanResult {
   cues: Cue[]
   /** One human sentence per kind of fix applied, with counts. */
   warnings: string[]
+  /** Every cue not in `cues`, counted by reason (merged overlaps are not drops: their text is kept). */
+  dropped: DroppedCues
+}
+
+/** The number of dropped cues over all reasons. */
+export function droppedTotal(d: DroppedCues): number {
+  return Object.values(d).reduce((a, b) => a + (b ?? 0), 0)
 }
 
 /**
@@ -117,6 +168,7 @@ export interface CleanResult {
  */
 export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): CleanResult {
   const warnings: string[] = []
+  let invalid = 0
   let zero = 0
   let reversed = 0
   let beyond = 0
@@ -124,7 +176,10 @@ export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): Clean
   let dups = 0
   const kept: Cue[] = []
   for (const c of input) {
-    if (!(Number.isFinite(c.start) && Number.isFinite(c.end))) continue
+    if (!(Number.isFinite(c.start) && Number.isFinite(c.end))) {
+      invalid++
+      continue
+    }
     if (c.end === c.start) {
       zero++
       continue
@@ -157,6 +212,7 @@ export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): Clean
     unique.push(c)
   }
   let out = unique
+  let trimmedAway = 0
   let overlaps = 0
   for (let i = 1; i < unique.length; i++) if (unique[i]!.start < unique[i - 1]!.end) overlaps++
   if (overlaps && opts.overlap === 'trim') {
@@ -166,6 +222,7 @@ export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): Clean
         return next && next.start < c.end ? { ...c, end: next.start } : c
       })
       .filter((c) => c.end > c.start)
+    trimmedAway = unique.length - out.length
   } else if (overlaps && opts.overlap === 'merge') {
     out = []
     for (const c of unique) {
@@ -179,6 +236,7 @@ export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): Clean
       } else out.push({ ...c })
     }
   }
+  if (invalid) warnings.push(`${invalid} cue(s) without a valid start/end time dropped`)
   if (zero) warnings.push(`${zero} zero-length cue(s) dropped`)
   if (reversed) warnings.push(`${reversed} cue(s) ending before they start dropped`)
   if (dups) warnings.push(`${dups} duplicate cue(s) dropped`)
@@ -188,5 +246,17 @@ export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): Clean
     warnings.push(
       `${overlaps} overlapping cue(s) ${opts.overlap === 'trim' ? 'trimmed' : opts.overlap === 'merge' ? 'merged' : 'kept as they are'}`,
     )
-  return { cues: out, warnings }
+  if (trimmedAway)
+    warnings.push(`${trimmedAway} cue(s) dropped: nothing was left of them after trimming overlaps`)
+  const counts: [CueDropReason, number][] = [
+    ['invalid-time', invalid],
+    ['zero-length', zero],
+    ['reversed', reversed],
+    ['duplicate', dups],
+    ['after-media-end', beyond],
+    ['trimmed-away', trimmedAway],
+  ]
+  const dropped: DroppedCues = {}
+  for (const [reason, n] of counts) if (n) dropped[reason] = n
+  return { cues: out, warnings, dropped }
 }

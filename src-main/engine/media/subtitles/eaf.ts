@@ -1,11 +1,13 @@
 /**
- * ELAN annotation files (.eaf) → tiers and cues, pure over a string. Owns a small reader for the
- * EAF XML subset (TIME_ORDER, TIER, ALIGNABLE_ANNOTATION, REF_ANNOTATION), the interpolation of
- * unaligned time slots, and the choice of the transcript tier when the caller names none.
- * ELAN files are machine-written XML, so a regex scanner is enough; what does not fit the schema
- * is a BAD_SUBTITLE error naming the line.
+ * ELAN annotation files (.eaf) → tiers and cues, pure over a string, in linear time. Owns the EAF
+ * schema subset we read (TIME_ORDER, TIER, ALIGNABLE_ANNOTATION, REF_ANNOTATION) on top of the
+ * XML reader (xml-reader.ts), the interpolation of unaligned time slots, the resolution of
+ * reference chains, and the choice of the transcript tier when the caller names none. A document
+ * that is not well-formed, or refers to time slots / annotations that do not exist, is a
+ * BAD_SUBTITLE error naming the line, never an empty success.
  */
-import { badSubtitle, decodeEntities, normalizeNewlines, stripTags, type Cue, type ParseOptions } from './cue'
+import { badSubtitle, normalizeNewlines, stripTags, tooManyCues, type Cue, type ParseOptions } from './cue'
+import { readXml } from './xml-reader'
 
 export interface EafTier {
   id: string
@@ -23,52 +25,122 @@ export interface EafParseOptions extends ParseOptions {
   tier?: string | string[]
 }
 
-function attrs(s: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const m of s.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
-    out[m[1]!] = decodeEntities(m[2] ?? m[3] ?? '')
-  return out
-}
-
-function lineAt(text: string, offset: number): number {
-  let n = 1
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++
-  return n
-}
-
-function valueOf(inner: string): string {
-  const m = /<ANNOTATION_VALUE\s*(?:\/>|>([\s\S]*?)<\/ANNOTATION_VALUE>)/.exec(inner)
-  if (!m || m[1] === undefined) return ''
-  const raw = m[1].replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_a, c: string) => c.replace(/&/g, '&amp;'))
-  return decodeEntities(raw)
+interface PendingRef {
+  tier: EafTier
+  ref: string
+  text: string
+  line: number
+  id?: string
 }
 
 /** Every tier of an EAF document with its cues (times in seconds). */
 export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] {
-  // Comments blanked with the same length so offsets (and line numbers) stay right.
-  const src = normalizeNewlines(text).replace(/<!--[\s\S]*?-->/g, (c) => c.replace(/[^\n]/g, ' '))
-  if (!/<ANNOTATION_DOCUMENT[\s>]/.test(src))
-    throw badSubtitle(opts.file, 1, 'not an ELAN file (no <ANNOTATION_DOCUMENT> element)')
+  const src = normalizeNewlines(text)
+  const file = opts.file
   // Time slots, in document order; unaligned ones (no TIME_VALUE) are interpolated below.
   const slotIds: string[] = []
   const slotTimes: (number | null)[] = []
-  for (const m of src.matchAll(/<TIME_SLOT\b([^>]*?)\/?>/g)) {
-    const a = attrs(m[1]!)
-    if (!a.TIME_SLOT_ID) throw badSubtitle(opts.file, lineAt(src, m.index), 'a TIME_SLOT has no TIME_SLOT_ID')
-    let t: number | null = null
-    if (a.TIME_VALUE !== undefined) {
-      t = Number(a.TIME_VALUE)
-      if (!Number.isFinite(t) || t < 0)
-        throw badSubtitle(
-          opts.file,
-          lineAt(src, m.index),
-          `time slot ${a.TIME_SLOT_ID} has an invalid TIME_VALUE "${a.TIME_VALUE}"`,
-        )
-      t /= 1000
-    }
-    slotIds.push(a.TIME_SLOT_ID)
-    slotTimes.push(t)
-  }
+  const tiers: EafTier[] = []
+  /** Alignable annotations, resolved against the time slots once all are known. */
+  const aligned: { cue: Cue; ref1: string; ref2: string; id?: string; line: number }[] = []
+  const pendingRefs: PendingRef[] = []
+  let root: string | null = null
+  let tier: EafTier | null = null
+  let annotation: { attrs: Record<string, string>; line: number; value: string[] } | null = null
+  let inValue = false
+  let count = 0
+  /** Reference annotations of the tier being read. */
+  let tierRefs = 0
+  readXml(
+    src,
+    {
+      open(name, a, line) {
+        if (root === null) {
+          root = name
+          if (name !== 'ANNOTATION_DOCUMENT')
+            throw badSubtitle(
+              file,
+              line,
+              `not an ELAN file (the root element is <${name}>, not <ANNOTATION_DOCUMENT>)`,
+            )
+        }
+        if (name === 'TIME_SLOT') {
+          if (!a.TIME_SLOT_ID) throw badSubtitle(file, line, 'a TIME_SLOT has no TIME_SLOT_ID')
+          let t: number | null = null
+          if (a.TIME_VALUE !== undefined) {
+            t = Number(a.TIME_VALUE)
+            if (a.TIME_VALUE.trim() === '' || !Number.isFinite(t) || t < 0)
+              throw badSubtitle(
+                file,
+                line,
+                `time slot ${a.TIME_SLOT_ID} has an invalid TIME_VALUE "${a.TIME_VALUE}"`,
+              )
+            t /= 1000
+          }
+          slotIds.push(a.TIME_SLOT_ID)
+          slotTimes.push(t)
+        } else if (name === 'TIER') {
+          if (!a.TIER_ID) throw badSubtitle(file, line, 'a TIER has no TIER_ID')
+          tier = {
+            id: a.TIER_ID,
+            participant: a.PARTICIPANT || null,
+            linguisticType: a.LINGUISTIC_TYPE_REF || null,
+            parent: a.PARENT_REF || null,
+            alignable: true,
+            cues: [],
+          }
+          tiers.push(tier)
+          tierRefs = 0
+        } else if (name === 'ALIGNABLE_ANNOTATION' || name === 'REF_ANNOTATION') {
+          if (!tier) throw badSubtitle(file, line, `<${name}> outside a <TIER>`)
+          if (opts.maxCues !== undefined && ++count > opts.maxCues)
+            throw tooManyCues(file, opts.maxCues, opts.limitReason)
+          annotation = { attrs: a, line, value: [] }
+        } else if (name === 'ANNOTATION_VALUE') inValue = annotation !== null
+      },
+      text(value) {
+        if (inValue) annotation!.value.push(value)
+      },
+      close(name) {
+        if (name === 'ANNOTATION_VALUE') inValue = false
+        else if (name === 'TIER') {
+          const t = tier!
+          if (t.cues.length === 0 && tierRefs > 0) t.alignable = false
+          tier = null
+        } else if ((name === 'ALIGNABLE_ANNOTATION' || name === 'REF_ANNOTATION') && annotation) {
+          const { attrs: aa, line } = annotation
+          const raw = annotation.value.join('')
+          const value = opts.keepTags ? raw.trim() : stripTags(raw)
+          const t = tier!
+          if (name === 'ALIGNABLE_ANNOTATION') {
+            const cue: Cue = { start: NaN, end: NaN, text: value }
+            if (t.participant) cue.speaker = t.participant
+            t.cues.push(cue)
+            aligned.push({
+              cue,
+              ref1: aa.TIME_SLOT_REF1 ?? '',
+              ref2: aa.TIME_SLOT_REF2 ?? '',
+              id: aa.ANNOTATION_ID,
+              line,
+            })
+          } else {
+            if (!aa.ANNOTATION_REF)
+              throw badSubtitle(
+                file,
+                line,
+                `reference annotation ${aa.ANNOTATION_ID ?? '?'} has no ANNOTATION_REF`,
+              )
+            tierRefs++
+            pendingRefs.push({ tier: t, ref: aa.ANNOTATION_REF, text: value, line, id: aa.ANNOTATION_ID })
+          }
+          annotation = null
+        }
+      },
+    },
+    file,
+  )
+  if (root === null) throw badSubtitle(file, 1, 'not an ELAN file (no <ANNOTATION_DOCUMENT> element)')
+
   for (let i = 0; i < slotTimes.length; i++) {
     if (slotTimes[i] !== null) continue
     let j = i
@@ -79,77 +151,55 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
     i = j
   }
   const slot = new Map(slotIds.map((id, i) => [id, slotTimes[i]!]))
-
-  const tiers: EafTier[] = []
   const byAnnotation = new Map<string, { start: number; end: number }>()
-  const pendingRefs: { tier: EafTier; ref: string; text: string; line: number; id?: string }[] = []
-  for (const tm of src.matchAll(/<TIER\b([^>]*?)(\/>|>([\s\S]*?)<\/TIER>)/g)) {
-    const a = attrs(tm[1]!)
-    const tierLine = lineAt(src, tm.index)
-    if (!a.TIER_ID) throw badSubtitle(opts.file, tierLine, 'a TIER has no TIER_ID')
-    const tier: EafTier = {
-      id: a.TIER_ID,
-      participant: a.PARTICIPANT || null,
-      linguisticType: a.LINGUISTIC_TYPE_REF || null,
-      parent: a.PARENT_REF || null,
-      alignable: true,
-      cues: [],
-    }
-    const body = tm[3] ?? ''
-    const bodyOffset = tm.index + tm[0].length - body.length - (tm[3] !== undefined ? '</TIER>'.length : 0)
-    let refs = 0
-    for (const am of body.matchAll(/<(ALIGNABLE_ANNOTATION|REF_ANNOTATION)\b([^>]*)>([\s\S]*?)<\/\1>/g)) {
-      const aa = attrs(am[2]!)
-      const line = lineAt(src, bodyOffset + am.index)
-      const textValue = valueOf(am[3]!)
-      if (am[1] === 'ALIGNABLE_ANNOTATION') {
-        const s = slot.get(aa.TIME_SLOT_REF1 ?? '')
-        const e = slot.get(aa.TIME_SLOT_REF2 ?? '')
-        if (s === undefined || e === undefined)
-          throw badSubtitle(
-            opts.file,
-            line,
-            `annotation ${aa.ANNOTATION_ID ?? '?'} refers to a time slot that does not exist (${s === undefined ? aa.TIME_SLOT_REF1 : aa.TIME_SLOT_REF2})`,
-          )
-        const cue: Cue = { start: s, end: e, text: opts.keepTags ? textValue.trim() : stripTags(textValue) }
-        if (tier.participant) cue.speaker = tier.participant
-        tier.cues.push(cue)
-        if (aa.ANNOTATION_ID) byAnnotation.set(aa.ANNOTATION_ID, { start: s, end: e })
-      } else {
-        refs++
-        pendingRefs.push({ tier, ref: aa.ANNOTATION_REF ?? '', text: textValue, line, id: aa.ANNOTATION_ID })
-        if (aa.ANNOTATION_ID) byAnnotation.set(aa.ANNOTATION_ID, { start: NaN, end: NaN })
-      }
-    }
-    if (refs > 0 && tier.cues.length === 0) tier.alignable = false
-    tiers.push(tier)
+  for (const a of aligned) {
+    const s = slot.get(a.ref1)
+    const e = slot.get(a.ref2)
+    if (s === undefined || e === undefined)
+      throw badSubtitle(
+        file,
+        a.line,
+        `annotation ${a.id ?? '?'} refers to a time slot that does not exist (${s === undefined ? a.ref1 || 'none given' : a.ref2 || 'none given'})`,
+      )
+    a.cue.start = s
+    a.cue.end = e
+    if (a.id) byAnnotation.set(a.id, { start: s, end: e })
   }
-  // Symbolic (REF) annotations take their parent's times; chains resolve in a few passes.
-  let unresolved = pendingRefs
-  for (let pass = 0; pass < 8 && unresolved.length; pass++) {
-    const next: typeof unresolved = []
-    for (const p of unresolved) {
-      const parent = byAnnotation.get(p.ref)
-      if (!parent)
+  // Symbolic (REF) annotations take the times of the annotation they refer to, through chains.
+  const refById = new Map<string, PendingRef>()
+  for (const p of pendingRefs) if (p.id) refById.set(p.id, p)
+  const timesOf = (p: PendingRef): { start: number; end: number } => {
+    const chain: PendingRef[] = []
+    let cur = p
+    let times: { start: number; end: number } | undefined
+    for (;;) {
+      times = byAnnotation.get(cur.ref)
+      if (times) break
+      const next = refById.get(cur.ref)
+      if (!next)
         throw badSubtitle(
-          opts.file,
-          p.line,
-          `annotation refers to annotation "${p.ref}", which does not exist`,
+          file,
+          cur.line,
+          `annotation refers to annotation "${cur.ref}", which does not exist`,
         )
-      if (Number.isNaN(parent.start)) {
-        next.push(p)
-        continue
-      }
-      const cue: Cue = {
-        start: parent.start,
-        end: parent.end,
-        text: opts.keepTags ? p.text.trim() : stripTags(p.text),
-      }
-      if (p.tier.participant) cue.speaker = p.tier.participant
-      p.tier.cues.push(cue)
-      if (p.id) byAnnotation.set(p.id, { start: parent.start, end: parent.end })
+      chain.push(cur)
+      if (chain.length > refById.size)
+        throw badSubtitle(
+          file,
+          p.line,
+          `annotation ${p.id ?? '?'} is part of a reference cycle ("${p.ref}" → … → itself)`,
+        )
+      cur = next
     }
-    unresolved = next
+    for (const c of chain) if (c.id) byAnnotation.set(c.id, times)
+    return times
+  }
+  for (const p of pendingRefs) {
+    const { start, end } = timesOf(p)
+    const cue: Cue = { start, end, text: p.text }
+    if (p.tier.participant) cue.speaker = p.tier.participant
+    p.tier.cues.push(cue)
+    if (p.id) byAnnotation.set(p.id, { start, end })
   }
   for (const t of tiers) t.cues.sort((a, b) => a.start - b.start || a.end - b.end)
   return tiers
@@ -178,7 +228,11 @@ export function pickTranscriptTiers(tiers: EafTier[]): EafTier[] {
 
 /** Parse an EAF document into the cues of the chosen tier(s) (see pickTranscriptTiers), sorted by start. */
 export function parseEaf(text: string, opts: EafParseOptions = {}): Cue[] {
-  const tiers = parseEafTiers(text, opts)
+  return eafCues(parseEafTiers(text, opts), opts)
+}
+
+/** The cues of the chosen tier(s) of parsed tiers (see parseEaf). */
+export function eafCues(tiers: EafTier[], opts: Pick<EafParseOptions, 'tier' | 'file'> = {}): Cue[] {
   let chosen: EafTier[]
   if (opts.tier !== undefined) {
     const want = Array.isArray(opts.tier) ? opts.tier : [opts.tier]

@@ -7,13 +7,13 @@ import { cancelledError, ffmpegFailure, MediaError } from '../errors'
 import { ffmpegInputPath, runTool } from '../process'
 import type { SubtitleStreamInfo } from '../probe'
 import { parseSrt } from './srt'
-import type { Cue } from './cue'
+import { cueLimit, type Cue } from './cue'
 
 /** Read one embedded subtitle stream as cues (times in seconds of the media). */
 export async function readEmbeddedSubtitles(
   file: string,
   stream: SubtitleStreamInfo,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; durationSec?: number } = {},
 ): Promise<Cue[]> {
   if (!stream.text)
     throw new MediaError(
@@ -50,5 +50,5 @@ export async function readEmbeddedSubtitles(
     })
   const text = res.stdout.toString('utf8')
   if (!text.trim()) return []
-  return parseSrt(text, { file: `${file} (subtitle stream ${stream.index})` })
+  return parseSrt(text, { file: `${file} (subtitle stream ${stream.index})`, ...cueLimit(opts.durationSec) })
 }

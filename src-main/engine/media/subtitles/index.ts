@@ -6,17 +6,27 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { checkInputFile, MediaError } from '../errors'
-import { cleanCues, normalizeNewlines, type CleanOptions, type Cue, type SubtitleFormat } from './cue'
+import {
+  cleanCues,
+  cueLimit,
+  MAX_SUBTITLE_BYTES,
+  normalizeNewlines,
+  type CleanOptions,
+  type Cue,
+  type DroppedCues,
+  type ParseOptions,
+  type SubtitleFormat,
+} from './cue'
 import { decodeText } from './decode'
 import { parseCsv } from './csv'
-import { parseEaf, parseEafTiers, pickTranscriptTiers, type EafTier } from './eaf'
+import { eafCues, parseEaf, parseEafTiers, pickTranscriptTiers, type EafTier } from './eaf'
 import { parseSrt } from './srt'
 import { parseVtt } from './vtt'
 
 export * from './cue'
 export { decodeText } from './decode'
 export { parseCsv, parseDelimited } from './csv'
-export { parseEaf, parseEafTiers, pickTranscriptTiers, type EafTier } from './eaf'
+export { eafCues, parseEaf, parseEafTiers, pickTranscriptTiers, type EafTier } from './eaf'
 export { parseSrt } from './srt'
 export { parseVtt } from './vtt'
 
@@ -45,7 +55,7 @@ export function detectSubtitleFormat(file: string, text: string): SubtitleFormat
 export function parseSubtitles(
   text: string,
   format: SubtitleFormat,
-  opts: { file?: string; tier?: string | string[]; keepTags?: boolean } = {},
+  opts: ParseOptions & { tier?: string | string[] } = {},
 ): Cue[] {
   switch (format) {
     case 'srt':
@@ -75,6 +85,8 @@ export interface SubtitleFile {
   encoding: string
   /** What the clean-up changed (zero-length cues dropped, overlaps...). */
   warnings: string[]
+  /** Cues of the file left out by the clean-up, counted by reason. */
+  dropped: DroppedCues
   /** ELAN only: all tiers with their annotation counts, and the ones used. */
   tiers?: { id: string; participant: string | null; count: number; used: boolean }[]
 }
@@ -82,10 +94,17 @@ export interface SubtitleFile {
 /**
  * Read a subtitle/transcript file: detect encoding and format, parse, strip tags, clean up
  * (see cleanCues). Throws MediaError: NOT_FOUND / IS_DIRECTORY / EMPTY_FILE, BAD_ENCODING,
- * BAD_SUBTITLE (with the line).
+ * BAD_SUBTITLE (with the line), SUBTITLE_TOO_LARGE (file over MAX_SUBTITLE_BYTES, or more cues
+ * than cueLimit allows for the media's duration: parsing stops there).
  */
 export async function readSubtitleFile(file: string, opts: ReadSubtitleOptions = {}): Promise<SubtitleFile> {
-  await checkInputFile(file)
+  const size = await checkInputFile(file)
+  if (size > MAX_SUBTITLE_BYTES)
+    throw new MediaError(
+      'SUBTITLE_TOO_LARGE',
+      file,
+      `${file} is ${(size / 2 ** 20).toFixed(1)} MiB; subtitle/transcript files over ${MAX_SUBTITLE_BYTES / 2 ** 20} MiB are not read.`,
+    )
   const buf = await readFile(file)
   const { text, encoding } = decodeText(buf, file, opts.encoding)
   const format = opts.format ?? detectSubtitleFormat(file, text)
@@ -97,9 +116,10 @@ export async function readSubtitleFile(file: string, opts: ReadSubtitleOptions =
     )
   let tiers: SubtitleFile['tiers']
   let cues: Cue[]
+  const parseOpts: ParseOptions = { file, keepTags: opts.keepTags, ...cueLimit(opts.durationSec) }
   if (format === 'eaf') {
-    const all: EafTier[] = parseEafTiers(text, { file, keepTags: opts.keepTags })
-    cues = parseEaf(text, { file, tier: opts.tier, keepTags: opts.keepTags })
+    const all: EafTier[] = parseEafTiers(text, parseOpts)
+    cues = eafCues(all, { file, tier: opts.tier })
     const usedIds = new Set(
       opts.tier !== undefined
         ? Array.isArray(opts.tier)
@@ -113,7 +133,14 @@ export async function readSubtitleFile(file: string, opts: ReadSubtitleOptions =
       count: t.cues.length,
       used: usedIds.has(t.id),
     }))
-  } else cues = parseSubtitles(text, format, { file, keepTags: opts.keepTags })
+  } else cues = parseSubtitles(text, format, parseOpts)
   const cleaned = cleanCues(cues, opts)
-  return { cues: cleaned.cues, format, encoding, warnings: cleaned.warnings, ...(tiers ? { tiers } : {}) }
+  return {
+    cues: cleaned.cues,
+    format,
+    encoding,
+    warnings: cleaned.warnings,
+    dropped: cleaned.dropped,
+    ...(tiers ? { tiers } : {}),
+  }
 }

@@ -257,3 +257,132 @@ describe('cleanCues', () => {
     expect(cleanCues(cues, { overlap: 'merge' }).cues[1]).toEqual({ start: 5, end: 7, text: 'b\noverlap' })
   })
 })
+
+/** An EAF document with `n` aligned annotations on one tier (and `n` slots), written as ELAN does. */
+function bigEaf(n: number): string {
+  const slots: string[] = []
+  const anns: string[] = []
+  for (let i = 0; i < n; i++) {
+    slots.push(`<TIME_SLOT TIME_SLOT_ID="ts${2 * i + 1}" TIME_VALUE="${i * 1000}"/>`)
+    slots.push(`<TIME_SLOT TIME_SLOT_ID="ts${2 * i + 2}" TIME_VALUE="${i * 1000 + 800}"/>`)
+    anns.push(
+      `<ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a${i}" TIME_SLOT_REF1="ts${2 * i + 1}" TIME_SLOT_REF2="ts${2 * i + 2}"><ANNOTATION_VALUE>word ${i} &amp; more</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION>`,
+    )
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ANNOTATION_DOCUMENT FORMAT="3.0">\n<HEADER TIME_UNITS="milliseconds"/>\n<TIME_ORDER>\n${slots.join('\n')}\n</TIME_ORDER>\n<TIER TIER_ID="Transcription" PARTICIPANT="A">\n${anns.join('\n')}\n</TIER>\n</ANNOTATION_DOCUMENT>\n`
+}
+
+describe('parseEaf: linear time, well-formedness', () => {
+  it('reads 20,000 annotations in well under 2 s', () => {
+    const text = bigEaf(20_000)
+    // CPU time, not wall time: the test machine is shared (about 0.2 s of CPU here; the old
+    // regex reader took over 5 minutes).
+    const c0 = process.cpuUsage()
+    const cues = parseEaf(text)
+    const c = process.cpuUsage(c0)
+    expect(cues).toHaveLength(20_000)
+    expect(cues[19_999]).toEqual({ start: 19_999, end: 19_999.8, text: 'word 19999 & more', speaker: 'A' })
+    expect((c.user + c.system) / 1000).toBeLessThan(2000)
+  })
+  it('an element that is never closed is an error naming its line, not an empty success', () => {
+    const unclosed = bigEaf(2).replace('</ANNOTATION_DOCUMENT>\n', '') + '<TIER TIER_ID="x">\n'.repeat(20_000)
+    const c0 = process.cpuUsage()
+    const e = badLine(() => parseEaf(unclosed, { file: 'u.eaf' }))
+    const c = process.cpuUsage(c0)
+    expect((c.user + c.system) / 1000).toBeLessThan(2000)
+    expect(e.message).toMatch(/u\.eaf, line \d+: element <TIER> is never closed/)
+    expect(
+      badLine(() => parseEaf('<ANNOTATION_DOCUMENT><TIER TIER_ID="a"></ANNOTATION_DOCUMENT>')).message,
+    ).toMatch(/end tag <\/ANNOTATION_DOCUMENT> does not match <TIER> opened on line 1/)
+    expect(badLine(() => parseEaf('<ANNOTATION_DOCUMENT><TIER TIER_ID="a"')).message).toMatch(/never closed/)
+    expect(badLine(() => parseEaf('<ANNOTATION_DOCUMENT><!-- open')).message).toMatch(
+      /comment is never closed/,
+    )
+  })
+  it('unresolved references and reference cycles are errors', () => {
+    const noSlot = EAF.replace('TIME_SLOT_REF1="ts3"', 'TIME_SLOT_REF1="nope"')
+    expect(badLine(() => parseEaf(noSlot)).message).toMatch(
+      /a2 refers to a time slot that does not exist \(nope\)/,
+    )
+    const cycle = EAF.replace(
+      '<TIER LINGUISTIC_TYPE_REF="gesture" TIER_ID="Gestures"/>',
+      '<TIER TIER_ID="G" PARENT_REF="Translation-A"><ANNOTATION><REF_ANNOTATION ANNOTATION_ID="c1" ANNOTATION_REF="c2"><ANNOTATION_VALUE>x</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION><ANNOTATION><REF_ANNOTATION ANNOTATION_ID="c2" ANNOTATION_REF="c1"><ANNOTATION_VALUE>y</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION></TIER>',
+    )
+    expect(badLine(() => parseEafTiers(cycle)).message).toMatch(/reference cycle/)
+    // A chain deeper than a few levels still resolves to the aligned annotation's times.
+    let chain = ''
+    for (let i = 1; i <= 12; i++)
+      chain += `<ANNOTATION><REF_ANNOTATION ANNOTATION_ID="d${i}" ANNOTATION_REF="${i === 1 ? 'a1' : `d${i - 1}`}"><ANNOTATION_VALUE>v${i}</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION>`
+    const deep = EAF.replace(
+      '<TIER LINGUISTIC_TYPE_REF="gesture" TIER_ID="Gestures"/>',
+      `<TIER TIER_ID="Deep" PARENT_REF="Transcription-A">${[
+        ...chain.matchAll(/<ANNOTATION>.*?<\/ANNOTATION>/g),
+      ]
+        .reverse()
+        .map((m) => m[0])
+        .join('')}</TIER>`,
+    )
+    const d = parseEafTiers(deep).find((t) => t.id === 'Deep')!
+    expect(d.cues).toHaveLength(12)
+    for (const c of d.cues) expect([c.start, c.end]).toEqual([1, 2.5])
+  })
+  it('stops at maxCues with SUBTITLE_TOO_LARGE', () => {
+    expect(() => parseEaf(bigEaf(50), { maxCues: 10, limitReason: 'for 1.0 s of media' })).toThrow(
+      expect.objectContaining({
+        code: 'SUBTITLE_TOO_LARGE',
+        message: expect.stringMatching(/more than 10 cues for 1\.0 s/),
+      }),
+    )
+  })
+})
+
+describe('cue limits and dropped cues', () => {
+  it('a 100,000-cue SRT stops at the limit quickly', () => {
+    const lines: string[] = []
+    for (let i = 0; i < 100_000; i++) lines.push(`${i + 1}\n00:00:01,000 --> 00:00:02,000\ncue ${i}\n`)
+    const text = lines.join('\n')
+    const c0 = process.cpuUsage()
+    expect(() => parseSrt(text, { maxCues: 2000 })).toThrow(
+      expect.objectContaining({ code: 'SUBTITLE_TOO_LARGE' }),
+    )
+    const c = process.cpuUsage(c0)
+    expect((c.user + c.system) / 1000).toBeLessThan(1000)
+    expect(() => parseVtt('WEBVTT\n\n' + text.replace(/,000/g, '.000'), { maxCues: 5 })).toThrow(
+      expect.objectContaining({ code: 'SUBTITLE_TOO_LARGE' }),
+    )
+    expect(() => parseCsv('start,end,text\n' + '1,2,x\n'.repeat(10), { maxCues: 5 })).toThrow(
+      expect.objectContaining({ code: 'SUBTITLE_TOO_LARGE' }),
+    )
+  })
+  it('cleanCues counts every dropped cue by reason', () => {
+    const r = cleanCues(
+      [
+        { start: 1, end: 2, text: 'ok' },
+        { start: 3, end: 2, text: 'reversed' },
+        { start: 2, end: 2, text: 'zero' },
+        { start: NaN, end: 2, text: 'nan' },
+        { start: 1, end: 2, text: 'ok' },
+        { start: 11, end: 12, text: 'after' },
+      ],
+      { durationSec: 10 },
+    )
+    expect(r.cues).toHaveLength(1)
+    expect(r.dropped).toEqual({
+      'invalid-time': 1,
+      'zero-length': 1,
+      reversed: 1,
+      duplicate: 1,
+      'after-media-end': 1,
+    })
+    expect(r.warnings).toContain('1 cue(s) without a valid start/end time dropped')
+    const trimmed = cleanCues(
+      [
+        { start: 1, end: 3, text: 'a' },
+        { start: 1, end: 4, text: 'b' },
+      ],
+      { overlap: 'trim' },
+    )
+    expect(trimmed.cues).toHaveLength(1)
+    expect(trimmed.dropped).toEqual({ 'trimmed-away': 1 })
+  })
+})

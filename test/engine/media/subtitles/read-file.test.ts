@@ -147,3 +147,24 @@ describe('readSubtitleFile: formats and errors', () => {
     ])
   })
 })
+
+describe('readSubtitleFile: limits', () => {
+  it('refuses a file over MAX_SUBTITLE_BYTES before reading it', async () => {
+    const { truncate } = await import('node:fs/promises')
+    const { MAX_SUBTITLE_BYTES } = await import('../../../../src-main/engine/media/subtitles')
+    const big = path.join(dir, 'huge.srt')
+    await writeFile(big, '1\n00:00:01,000 --> 00:00:02,000\nx\n')
+    await truncate(big, MAX_SUBTITLE_BYTES + 1) // sparse: nothing is written
+    await expect(readSubtitleFile(big)).rejects.toMatchObject({
+      code: 'SUBTITLE_TOO_LARGE',
+      message: expect.stringMatching(/huge\.srt is 64\.0 MiB; subtitle\/transcript files over 64 MiB/),
+    })
+  })
+  it('applies the cue budget of the media duration and reports dropped cues', async () => {
+    const f = path.join(dir, 'dense.srt')
+    await writeFile(f, srt(['a', 'b', 'c']))
+    const ok = await readSubtitleFile(f, { durationSec: 2.5 })
+    expect(ok.cues.map((c) => c.text)).toEqual(['a', 'b'])
+    expect(ok.dropped).toEqual({ 'after-media-end': 1 })
+  })
+})
