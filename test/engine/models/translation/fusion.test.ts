@@ -1,0 +1,84 @@
+/**
+ * The translator's fusion through the library's createFusion: checkpoint names (AutoFusion keeps
+ * the translation checkpoints' fusion.c1/c2/r1/r2), the hidden size of configs made before the
+ * fusion choice (floor(k/2)) vs new ones (recorded), and the shipped model loading with the one
+ * AutoFusion implementation.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type * as TF from '@tensorflow/tfjs'
+import { getTf } from '../../../../src-main/engine/backend'
+import { readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import {
+  TranslationModel,
+  fusionWeightName,
+  translationFusionOptions,
+  type TranslationConfig,
+} from '../../../../src-main/engine/models/translation/model'
+
+let tf: typeof TF
+beforeAll(async () => {
+  tf = (await getTf()).tf
+})
+
+const tiny: TranslationConfig = {
+  vocabSize: 20,
+  dModel: 8,
+  heads: 2,
+  ffDim: 16,
+  encLayers: 1,
+  decLayers: 1,
+  latentDim: 5,
+  fusedDim: 4,
+  dropout: 0,
+  maxLen: 16,
+  audioDim: 3,
+  visualDim: 3,
+}
+
+describe('translation fusion', () => {
+  it('names fusion weights like translation checkpoints always have', () => {
+    expect(fusionWeightName('fusion/compress1/w')).toBe('fusion.c1.w')
+    expect(fusionWeightName('fusion/reconstruct2/b')).toBe('fusion.r2.b')
+    expect(fusionWeightName('fusion/real_text/compress1/w')).toBe('fusion.real_text.compress1.w')
+    expect(fusionWeightName('fusion/G_audio/bn1/moving_mean')).toBe('fusion.G_audio.bn1.moving_mean')
+  })
+
+  it('a config without fusion is AutoFusion with floor(k/2); a new one records its hidden size', () => {
+    const legacy = new TranslationModel(tf, tiny)
+    expect(legacy.fusion.method).toBe('autofusion')
+    expect(legacy.vars.get('fusion.c1.w')!.shape).toEqual([15, 7])
+    const opts = translationFusionOptions('autofusion', {}, tiny.latentDim)
+    expect(opts).toEqual({ autoFusionHidden: 8 })
+    const fresh = new TranslationModel(tf, { ...tiny, fusion: 'autofusion', fusionOptions: opts })
+    expect(fresh.vars.get('fusion.c1.w')!.shape).toEqual([15, 8])
+    // Weights of one method are refused by another, naming the weight.
+    const weights = new Map([...legacy.vars].map(([k, v]) => [k, v.clone() as TF.Tensor]))
+    expect(() => new TranslationModel(tf, { ...tiny, fusion: 'concat' }, { weights })).toThrow(
+      /missing weight "fusion\.proj\.w"/,
+    )
+    expect(() => new TranslationModel(tf, fresh.config, { weights })).toThrow(
+      /fusion\.c1\.w" has shape \[15,7\]/,
+    )
+    tf.dispose([...weights.values()])
+    legacy.dispose()
+    fresh.dispose()
+  })
+
+  const shipped = join(import.meta.dirname, '../../../../resources/models/translation-en-de')
+  it.runIf(existsSync(join(shipped, 'weights.bin')))(
+    'the shipped model loads with the one AutoFusion',
+    () => {
+      const manifest = JSON.parse(readFileSync(join(shipped, 'manifest.json'), 'utf8'))
+      const weights = readWeights(tf, shipped)
+      const model = new TranslationModel(tf, manifest.config, { weights })
+      expect(model.fusion.method).toBe('autofusion')
+      // Every stored weight is used, the fusion's under its old names.
+      expect([...model.vars.keys()].sort()).toEqual([...weights.keys()].sort())
+      expect(model.vars.get('fusion.c1.w')!.shape).toEqual([3 * manifest.config.latentDim, 192])
+      tf.dispose([...weights.values()])
+      model.dispose()
+    },
+  )
+})
