@@ -166,7 +166,7 @@ function writeBestModel(
  * (over the discriminators and real AutoFusions). The fusion inputs are computed once, outside
  * any gradient: these stages train no encoder. The G stage is the ordinary step that follows.
  */
-function ganDiscriminatorStages(
+export function ganDiscriminatorStages(
   tf: typeof TF,
   model: TranslationModel,
   gan: GanFusionModule,
