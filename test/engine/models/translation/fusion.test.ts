@@ -1,15 +1,17 @@
 /**
  * The translator's fusion through the library's createFusion: checkpoint names (AutoFusion keeps
  * the translation checkpoints' fusion.c1/c2/r1/r2), the hidden size of configs made before the
- * fusion choice (floor(k/2)) vs new ones (recorded), and the shipped model loading with the one
- * AutoFusion implementation.
+ * fusion choice (floor(k/2)) vs new ones (recorded), resuming such a training state, and the
+ * shipped model loading with the one AutoFusion implementation.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../../src-main/engine/backend'
 import { readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
 import {
   TranslationModel,
   fusionWeightName,
@@ -81,4 +83,59 @@ describe('translation fusion', () => {
       model.dispose()
     },
   )
+})
+
+describe('resuming a training state made before the fusion choice', () => {
+  it('continues as AutoFusion (floor(k/2)) and refuses another --fusion', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fws-tr-legacy-'))
+    try {
+      const src = ['the dog runs.', 'the cat sleeps.', 'a man eats.', 'the woman runs.']
+      const tgt = ['der Hund läuft.', 'die Katze schläft.', 'ein Mann isst.', 'die Frau läuft.']
+      for (const [f, lines] of [
+        ['s.en', src],
+        ['s.de', tgt],
+      ] as const)
+        writeFileSync(join(dir, f), lines.join('\n') + '\n')
+      const opts = {
+        trainSrc: join(dir, 's.en'),
+        trainTgt: join(dir, 's.de'),
+        valSrc: join(dir, 's.en'),
+        valTgt: join(dir, 's.de'),
+        out: join(dir, 'm'),
+        vocabSize: 40,
+        // latentDim 5: k = 15 is odd, so floor(k/2) = 7 and round(k/2) = 8 differ.
+        model: {
+          dModel: 8,
+          heads: 2,
+          ffDim: 16,
+          encLayers: 1,
+          decLayers: 1,
+          latentDim: 5,
+          fusedDim: 4,
+          dropout: 0,
+        },
+        batchTokens: 100,
+        checkpointEvery: 1000,
+        validateOnStop: false,
+      }
+      await trainTranslation({
+        ...opts,
+        model: { ...opts.model, fusion: 'autofusion', fusionOptions: { autoFusionHidden: 7 } },
+        maxSteps: 2,
+      })
+      // Make the state look like one written before the fusion choice (no config.fusion).
+      const statePath = join(dir, 'm', 'state', 'trainer.json')
+      const state = JSON.parse(readFileSync(statePath, 'utf8'))
+      delete state.hyper.config.fusion
+      delete state.hyper.config.fusionOptions
+      writeFileSync(statePath, JSON.stringify(state))
+      await expect(
+        trainTranslation({ ...opts, resume: true, model: { ...opts.model, fusion: 'concat' }, maxSteps: 4 }),
+      ).rejects.toThrow(/trained with autofusion/)
+      const r = await trainTranslation({ ...opts, resume: true, maxSteps: 4 })
+      expect(r.steps).toBe(4)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
