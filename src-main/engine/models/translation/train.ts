@@ -236,10 +236,11 @@ export async function trainTranslation(
     vocab = trainBpe([...train.src, ...train.tgt], { vocabSize: opts.vocabSize ?? 8000, signal: opts.signal })
   }
   const config: TranslationConfig = { ...DEFAULT_TRANSLATION_CONFIG, ...opts.model, vocabSize: vocab.size }
-  const savedConfig = resume
-    ? (JSON.parse(readFileSync(join(stateDir, 'trainer.json'), 'utf8')) as TrainerState).hyper.config
+  const stateConfig = resume
+    ? ((JSON.parse(readFileSync(join(stateDir, 'trainer.json'), 'utf8')) as TrainerState).hyper
+        .config as Partial<TranslationConfig>)
     : null
-  if (savedConfig && (savedConfig as Partial<TranslationConfig>).fusion === undefined) {
+  if (stateConfig && stateConfig.fusion === undefined) {
     // A state made before the fusion choice: AutoFusion as it was trained (hidden floor(k/2)).
     if ((config.fusion ?? 'autofusion') !== 'autofusion' || Object.keys(config.fusionOptions ?? {}).length)
       throw new Error(`--resume: ${stateDir} was trained with autofusion; --fusion cannot change on resume`)
