@@ -126,6 +126,7 @@ async function main() {
       heldOutFraction: 0.1,
       log: (s) => log(`finetune: ${s}`),
     })
+    if (ft.task !== 'emotion') throw new Error('expected an emotion fine-tune')
 
     const devEx = emotionExamples(dev, { contextTurns: turns })
     const score = (dir: string) => {

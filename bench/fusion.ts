@@ -5,13 +5,23 @@
  * → visual descriptors; cached), and prints: method, test accuracy, macro F1, parameters, train
  * time, inference ms per utterance, with time ratios against early concatenation measured in the
  * same run. Acceptance: AutoFusion and GAN-Fusion ≥ 90% test accuracy, every single modality ≤ 60%.
+ * With ganfusion among the methods, GAN-Fusion's variants get rows too (non-saturating generator
+ * loss, real sample trained by D's loss, and both: the behaviour before the method's defaults),
+ * and every row prints the fusion options it ran with.
  *
  *   npm run bench:fusion -- [--corpus DIR] [--n 400] [--seed 1] [--epochs 30] [--methods a,b]
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { getTf } from '../src-main/engine/backend'
-import { FUSION_METHODS, type FusionMethod, type Modality } from '../src-main/engine/fusion'
+import {
+  FUSION_METHODS,
+  isGanFusion,
+  type FusionMethod,
+  type FusionModule,
+  type MethodFusionOptions,
+  type Modality,
+} from '../src-main/engine/fusion'
 import { Rng } from '../src-main/engine/fusion/nn'
 import { cacheDir } from '../src-main/engine/paths'
 import { readCorpus } from '../src-main/engine/models/corpus'
@@ -37,7 +47,33 @@ const epochs = Number(arg('--epochs', '30'))
 const corpusDir = arg('--corpus', path.join(cacheDir(), 'bench', `synthetic-v2-n${n}-seed${seed}`))
 const methods = arg('--methods', FUSION_METHODS.join(',')).split(',') as FusionMethod[]
 
-function config(fusion: FusionMethod, modalities: Modality[]): EmotionTrainConfig {
+const FUSION_OPTIONS: MethodFusionOptions = { rank: 4, tfnProjDim: 6, heads: 2, ganLambda: 0.1 }
+
+/** The options a row's fusion module actually ran with (GAN-Fusion: every setting, defaults filled in). */
+function describeOptions(f: FusionModule, o: MethodFusionOptions, latentDim: number): string {
+  if (isGanFusion(f)) {
+    const s = f.settings
+    return `λ=${s.ganLambda} σ=${s.ganNoise} H=${s.ganHidden} G=${s.ganGeneratorLoss} real=${s.ganRealGrad} dSteps=${s.ganDSteps}`
+  }
+  switch (f.method) {
+    case 'lmf':
+      return `rank=${o.rank ?? 4}`
+    case 'tfn':
+      return `proj=${o.tfnProjDim ?? 8}`
+    case 'attention':
+      return `heads=${o.heads ?? 2}`
+    case 'autofusion':
+      return `hidden=${o.autoFusionHidden ?? Math.round((f.modalities.length * latentDim) / 2)}`
+    default:
+      return '-'
+  }
+}
+
+function config(
+  fusion: FusionMethod,
+  modalities: Modality[],
+  extra: MethodFusionOptions = {},
+): EmotionTrainConfig {
   return {
     ...DEFAULT_EMOTION_CONFIG,
     fusion,
@@ -48,7 +84,7 @@ function config(fusion: FusionMethod, modalities: Modality[]): EmotionTrainConfi
     headHidden: 32,
     dropout: 0.1,
     modalityDropout: 0.1,
-    fusionOptions: { rank: 4, tfnProjDim: 6, heads: 2, ganLambda: 0.1 },
+    fusionOptions: { ...FUSION_OPTIONS, ...extra },
     text: {
       ...DEFAULT_EMOTION_CONFIG.text,
       embDim: 32,
@@ -90,6 +126,7 @@ interface Row {
   trainSec: number
   msPerUtt: number
   epochs: number
+  options: string
 }
 
 async function main(): Promise<void> {
@@ -122,15 +159,39 @@ async function main(): Promise<void> {
     `train ${train.length}, validation ${val.length}, test ${test.length} (backend ${choice.name})\n`,
   )
 
-  const runs: { name: string; fusion: FusionMethod; mods: Modality[] }[] = [
-    ...methods.map((m) => ({ name: m, fusion: m, mods: ['text', 'audio', 'visual'] as Modality[] })),
+  const all3: Modality[] = ['text', 'audio', 'visual']
+  const runs: { name: string; fusion: FusionMethod; mods: Modality[]; extra?: MethodFusionOptions }[] = [
+    ...methods.map((m) => ({ name: m, fusion: m, mods: all3 })),
+    ...(methods.includes('ganfusion')
+      ? [
+          {
+            name: 'gan nonsat',
+            fusion: 'ganfusion' as const,
+            mods: all3,
+            extra: { ganGeneratorLoss: 'non-saturating' as const },
+          },
+          {
+            name: 'gan realtrn',
+            fusion: 'ganfusion' as const,
+            mods: all3,
+            extra: { ganRealGrad: 'trained' as const },
+          },
+          {
+            name: 'gan before',
+            fusion: 'ganfusion' as const,
+            mods: all3,
+            extra: { ganGeneratorLoss: 'non-saturating' as const, ganRealGrad: 'trained' as const },
+          },
+        ]
+      : []),
     { name: 'text only', fusion: 'concat', mods: ['text'] },
     { name: 'audio only', fusion: 'concat', mods: ['audio'] },
     { name: 'visual only', fusion: 'concat', mods: ['visual'] },
   ]
   const rows: Row[] = []
   for (const r of runs) {
-    const { model } = await buildEmotionModel(config(r.fusion, r.mods), train)
+    const cfg = config(r.fusion, r.mods, r.extra)
+    const { model } = await buildEmotionModel(cfg, train)
     const ts = Date.now()
     const res = await trainClassifier(model, train, val, {
       epochs,
@@ -153,6 +214,7 @@ async function main(): Promise<void> {
       trainSec,
       msPerUtt,
       epochs: res.epochsRun,
+      options: describeOptions(model.fusion, cfg.fusionOptions, cfg.latentDim),
     })
     process.stderr.write(
       `  ${r.name.padEnd(12)} test acc ${rep.accuracy.toFixed(3)} (best val epoch ${res.bestEpoch}/${res.epochsRun}, ${trainSec.toFixed(1)} s)\n`,
@@ -163,10 +225,10 @@ async function main(): Promise<void> {
   const base = rows.find((r) => r.name === 'concat') ?? rows[0]!
   const lines = [
     `bench:fusion — synthetic ambiguity corpus ${path.basename(corpusDir)} (${all.length} utterances; test ${test.length}), backend ${choice.name}, seed ${seed}`,
-    'method        test acc  macro F1   params  train s  (× concat)  infer ms/utt  (× concat)  epochs',
+    'method        test acc  macro F1   params  train s  (× concat)  infer ms/utt  (× concat)  epochs  options',
     ...rows.map(
       (r) =>
-        `${r.name.padEnd(12)}  ${r.accuracy.toFixed(3).padStart(8)}  ${r.macroF1.toFixed(3).padStart(8)}  ${String(r.params).padStart(7)}  ${r.trainSec.toFixed(1).padStart(7)}  ${(r.trainSec / base.trainSec).toFixed(2).padStart(10)}  ${r.msPerUtt.toFixed(2).padStart(12)}  ${(r.msPerUtt / base.msPerUtt).toFixed(2).padStart(10)}  ${String(r.epochs).padStart(6)}`,
+        `${r.name.padEnd(12)}  ${r.accuracy.toFixed(3).padStart(8)}  ${r.macroF1.toFixed(3).padStart(8)}  ${String(r.params).padStart(7)}  ${r.trainSec.toFixed(1).padStart(7)}  ${(r.trainSec / base.trainSec).toFixed(2).padStart(10)}  ${r.msPerUtt.toFixed(2).padStart(12)}  ${(r.msPerUtt / base.msPerUtt).toFixed(2).padStart(10)}  ${String(r.epochs).padStart(6)}  ${r.options}`,
     ),
   ]
   const checks: [string, boolean][] = []

@@ -1,7 +1,8 @@
 /**
  * `fws finetune --base MODEL_DIR --data CORPUS_DIR --out MODEL_DIR`: fine-tunes an emotion model
- * on the corrected labels of a corpus (e.g. `fws export P --format corpus --only-corrected`),
- * holding out a split, and prints the held-out metrics before and after. The new model folder's
+ * on the corrected labels of a corpus (e.g. `fws export P --format corpus --only-corrected`), or a
+ * translation model on its corrected translations, holding out a split, and prints the held-out
+ * metrics before and after (weighted/macro F1 and accuracy; BLEU and chrF). The new model folder's
  * manifest names its parent (base name@version).
  */
 import type { Command } from 'commander'
@@ -13,8 +14,8 @@ interface FinetuneCliOptions {
   data: string
   out: string
   heldOut: string
-  epochs: string
-  lr: string
+  epochs?: string
+  lr?: string
   seed: string
   allLabels?: boolean
   version?: string
@@ -31,8 +32,10 @@ function num(v: string, name: string, int = false): number {
 export function registerFinetune(program: Command): void {
   program
     .command('finetune')
-    .description('fine-tune an emotion model on corrected labels; prints held-out metrics before and after')
-    .requiredOption('--base <dir>', 'the emotion model folder to start from')
+    .description(
+      'fine-tune an emotion model on corrected labels, or a translation model on corrected translations; prints held-out metrics (F1 / BLEU, chrF) before and after',
+    )
+    .requiredOption('--base <dir>', 'the emotion or translation model folder to start from')
     .requiredOption('--data <dir>', 'corpus folder with the corrections (or a MELD .csv)')
     .requiredOption('--out <dir>', 'folder for the new model version')
     .option(
@@ -40,8 +43,11 @@ export function registerFinetune(program: Command): void {
       'fraction of the corrections held out for the before/after metrics',
       '0.2',
     )
-    .option('--epochs <n>', 'maximum epochs (early stopping on the held-out weighted F1)', '10')
-    .option('--lr <x>', 'learning rate', '0.0003')
+    .option(
+      '--epochs <n>',
+      'emotion: maximum epochs (early stopping on the held-out weighted F1), default 10; translation: epochs (the held-out part only measures), default 5',
+    )
+    .option('--lr <x>', 'learning rate (default: emotion 0.0003, translation 0.0001)')
     .option('--seed <n>', 'seed of the held-out split and training', '1')
     .option(
       '--all-labels',
@@ -63,15 +69,43 @@ export function registerFinetune(program: Command): void {
           out: o.out,
           labels: o.allLabels ? 'all' : 'human',
           heldOutFraction: heldOut,
-          epochs: num(o.epochs, 'epochs', true),
-          lr: num(o.lr, 'lr'),
+          epochs: o.epochs === undefined ? undefined : num(o.epochs, 'epochs', true),
+          lr: o.lr === undefined ? undefined : num(o.lr, 'lr'),
           seed: num(o.seed, 'seed', true),
           version: o.version,
           signal: ac.signal,
           log: (s) => process.stderr.write(`${s}\n`),
         })
-        if (o.json)
+        if (res.task === 'translation') {
+          const parent = res.manifest.parentModel
+          if (o.json)
+            printJson({
+              task: res.task,
+              out: res.out,
+              name: res.manifest.name,
+              version: res.manifest.version,
+              parent,
+              trainCount: res.trainCount,
+              heldOutCount: res.heldOutCount,
+              before: res.before,
+              after: res.after,
+              losses: res.losses,
+            })
+          else
+            process.stdout.write(
+              `new model ${res.manifest.name}@${res.manifest.version} (parent ${parent}) in ${res.out}\n` +
+                `${res.used} corrected translations: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+                `held-out   before   after\n` +
+                (['bleu', 'chrf'] as const)
+                  .map(
+                    (k) =>
+                      `${k === 'bleu' ? 'BLEU' : 'chrF'}      ${res.before[k].toFixed(2).padStart(6)}  ${res.after[k].toFixed(2).padStart(6)}\n`,
+                  )
+                  .join(''),
+            )
+        } else if (o.json)
           printJson({
+            task: res.task,
             out: res.out,
             name: res.manifest.name,
             version: res.manifest.version,

@@ -26,6 +26,7 @@ import type { EmotionExample } from '../../engine/models/emotion-model'
 import { Rng } from '../../engine/fusion/nn'
 import { EMOTIONS } from '../../shared/contract'
 import { CliError, printJson } from '../output'
+import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { registerTrainTranslation } from './translation'
 
 export function registerTrain(program: Command): Command {
@@ -37,7 +38,7 @@ export function registerTrain(program: Command): Command {
   return train
 }
 
-interface TrainEmotionCliOptions {
+interface TrainEmotionCliOptions extends GanCliOptions {
   data: string[]
   dev?: string
   out: string
@@ -95,8 +96,9 @@ async function loadExamples(
 
 function registerTrainEmotion(train: Command): void {
   const d = DEFAULT_EMOTION_CONFIG
-  train
-    .command('emotion')
+  const cmd = train.command('emotion')
+  addGanOptions(cmd)
+  cmd
     .description(
       'train an emotion classifier (7 MELD classes by default) on MELD CSV files or corpus folders',
     )
@@ -195,6 +197,7 @@ function registerTrainEmotion(train: Command): void {
       const config: EmotionTrainConfig = {
         ...d,
         fusion,
+        fusionOptions: fusionOptionsFromCli(fusion, o, num(o.latent, 'latent', true)),
         modalities,
         labels,
         latentDim: num(o.latent, 'latent', true),

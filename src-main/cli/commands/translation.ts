@@ -11,7 +11,10 @@ import { evaluateTranslation, loadTranslationModel } from '../../engine/models/t
 import { readParallel, resolveTextPath } from '../../engine/models/translation/data'
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
+import { DEFAULT_TRANSLATION_CONFIG } from '../../engine/models/translation/model'
 import { CliError, printJson } from '../output'
+import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
+import { parseFusionMethod } from '../../engine/fusion'
 
 function num(v: string | undefined, name: string, int = false): number | undefined {
   if (v === undefined) return undefined
@@ -21,7 +24,7 @@ function num(v: string | undefined, name: string, int = false): number | undefin
   return n
 }
 
-interface TrainTranslationCli {
+interface TrainTranslationCli extends GanCliOptions {
   trainSrc: string
   trainTgt: string
   valSrc: string
@@ -40,6 +43,7 @@ interface TrainTranslationCli {
   validateEvery: string
   valLimit: string
   dModel: string
+  latent?: string
   layers: string
   ff: string
   dropout: string
@@ -52,9 +56,12 @@ interface TrainTranslationCli {
 }
 
 export function registerTrainTranslation(train: Command): void {
-  train
-    .command('translation')
-    .description('train the En→De (or any pair) Transformer translator with AutoFusion on parallel text')
+  const cmd = train.command('translation')
+  addGanOptions(cmd)
+  cmd
+    .description(
+      'train the En→De (or any pair) Transformer translator, with any fusion of the text/audio/visual latents, on parallel text',
+    )
     .option('--train-src <file>', 'training source sentences (Multi30K name or path, .gz ok)', 'train.en')
     .option('--train-tgt <file>', 'training target sentences', 'train.de')
     .option('--val-src <file>', 'validation source sentences (model selection)', 'val.en')
@@ -62,7 +69,7 @@ export function registerTrainTranslation(train: Command): void {
     .requiredOption('--out <dir>', 'model folder (best model) with its resumable state in <dir>/state')
     .option(
       '--fusion <method>',
-      'fusion of the text/audio/visual latents (autofusion only for translation)',
+      'fusion of the text/audio/visual latents: concat | tfn | lmf | attention | autofusion | ganfusion',
       'autofusion',
     )
     .option('--resume', 'continue the training state in <out>/state')
@@ -77,6 +84,7 @@ export function registerTrainTranslation(train: Command): void {
     .option('--validate-every <n>', 'validation BLEU every N steps (0 = each epoch)', '300')
     .option('--val-limit <n>', 'validation sentences used for selection (0 = all)', '500')
     .option('--d-model <n>', 'model width', '128')
+    .option('--latent <n>', 'size of each modality latent and of the fused vector (default 128)')
     .option('--layers <n>', 'encoder and decoder layers', '4')
     .option('--ff <n>', 'feed-forward width', '512')
     .option('--dropout <x>', 'dropout', '0.1')
@@ -87,8 +95,14 @@ export function registerTrainTranslation(train: Command): void {
     .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {
-      if (o.fusion !== 'autofusion')
-        throw new CliError(`--fusion ${o.fusion}: the translator implements autofusion only`)
+      let fusion
+      try {
+        fusion = parseFusionMethod(o.fusion)
+      } catch (err) {
+        throw new CliError(`--fusion: ${(err as Error).message}`)
+      }
+      const latent = num(o.latent, 'latent', true)
+      const fusionOptions = fusionOptionsFromCli(fusion, o, latent ?? DEFAULT_TRANSLATION_CONFIG.latentDim)
       if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
       const log = (line: string): void => {
         const s = `${new Date().toISOString()} ${line}`
@@ -130,6 +144,9 @@ export function registerTrainTranslation(train: Command): void {
             decLayers: num(o.layers, 'layers', true),
             ffDim: num(o.ff, 'ff', true),
             dropout: num(o.dropout, 'dropout'),
+            ...(latent !== undefined ? { latentDim: latent, fusedDim: latent } : {}),
+            fusion,
+            fusionOptions,
           },
           seed: num(o.seed, 'seed', true),
           command: `fws train translation ${process.argv.slice(4).join(' ')}`,

@@ -1,6 +1,7 @@
 /**
  * Fine-tuning from corrections: the bridge from a labelled corpus (a `corpus` export of a
- * project, or any corpus folder / MELD CSV) to helper C1's `finetuneEmotion`. Owns: which labels
+ * project, or any corpus folder / MELD CSV) to `finetuneEmotion` or, for a translation base model,
+ * `finetuneTranslation` (pairs: utterance text → its corrected translation). Owns: which labels
  * count as corrections (human-confirmed provenance when the corpus records provenance), the
  * features for corpora with media (only when the base model has audio/visual branches), and the
  * project → corpus → new model version path that the app's fine-tune job runs.
@@ -13,6 +14,11 @@ import { verifyCheckpoint } from '../models/checkpoint'
 import { dataFileEntry, readLabelled, type Corpus } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
+import {
+  finetuneTranslation,
+  type FinetuneTranslationResult,
+  type TranslationPair,
+} from '../models/translation/finetune'
 import type { ProjectStore } from '../project/store'
 import { exportProject } from './export'
 
@@ -39,11 +45,65 @@ export interface FinetuneFromCorpusOptions {
   onProgress?: (fraction: number, stage: string) => void
 }
 
-export interface FinetuneSummary extends FinetuneEmotionResult {
+export interface EmotionFinetuneSummary extends FinetuneEmotionResult {
+  task: 'emotion'
   /** Corpus items with an emotion label, and how many of them were used as corrections. */
   labelled: number
   used: number
   out: string
+}
+
+export interface TranslationFinetuneSummary extends FinetuneTranslationResult {
+  task: 'translation'
+  /** Corpus items with a translation, and how many of them were used as corrections. */
+  labelled: number
+  used: number
+  out: string
+}
+
+export type FinetuneSummary = EmotionFinetuneSummary | TranslationFinetuneSummary
+
+/**
+ * The translation pairs of a corpus: utterance text → translation, for the utterances whose
+ * translation a human corrected or accepted (every translation with 'all', or when the corpus
+ * records no provenance at all).
+ */
+export function translationPairs(corpus: Corpus, which: 'human' | 'all' = 'human'): TranslationPair[] {
+  const withTr = corpus.utterances.filter((u) => u.text.trim() && u.labels.translation?.trim())
+  const hasProvenance = withTr.some((u) => u.provenance?.translation)
+  return withTr
+    .filter((u) => which === 'all' || !hasProvenance || HUMAN.has(String(u.provenance?.translation ?? '')))
+    .map((u) => ({ src: u.text, tgt: u.labels.translation! }))
+}
+
+/** The task of a model folder, from its manifest (before any format-specific validation). */
+async function finetuneTranslationFromCorpus(
+  o: FinetuneFromCorpusOptions,
+): Promise<TranslationFinetuneSummary> {
+  const log = o.log ?? (() => {})
+  const all = readLabelled(o.data)
+  const labelled = all.utterances.filter((u) => u.labels.translation?.trim()).length
+  const pairs = translationPairs(all, o.labels ?? 'human')
+  if (!pairs.length)
+    throw new Error(
+      `${o.data} has no ${o.labels === 'all' ? '' : 'human-corrected '}translation to fine-tune on (${labelled} translated items)`,
+    )
+  log(`fine-tuning the translator on ${pairs.length} corrected translations (of ${labelled} translated)`)
+  const res = await finetuneTranslation({
+    base: o.base,
+    pairs,
+    out: o.out,
+    heldOutFraction: o.heldOutFraction,
+    epochs: o.epochs,
+    lr: o.lr,
+    seed: o.seed,
+    version: o.version,
+    corpus: dataFileEntry('finetune', o.data),
+    log,
+    signal: o.signal,
+    onProgress: (p) => o.onProgress?.(p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
+  })
+  return { ...res, task: 'translation', labelled, used: pairs.length, out: path.resolve(o.out) }
 }
 
 const HUMAN = new Set(['corrected', 'accepted'])
@@ -75,14 +135,15 @@ function contextTurnsOf(base: string): number {
   }
 }
 
-/** `fws finetune`: fine-tunes an emotion model on the corrected labels of a corpus. */
+/** `fws finetune`: fine-tunes an emotion or translation model on the corrections of a corpus. */
 export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<FinetuneSummary> {
   const log = o.log ?? (() => {})
   // The base is checked (manifest, every file's checksum) before anything heavy happens.
   const { manifest } = verifyCheckpoint(o.base)
+  if (manifest.task === 'translation') return finetuneTranslationFromCorpus(o)
   if (manifest.task !== 'emotion')
     throw new Error(
-      `${o.base} is a ${manifest.task} model; fine-tuning from corrections supports emotion models`,
+      `${o.base} is a ${manifest.task} model; fine-tuning from corrections supports emotion and translation models`,
     )
   await getTf()
   const corpus = correctionItems(readLabelled(o.data), o.labels ?? 'human')
@@ -119,12 +180,12 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
     signal: o.signal,
     onProgress: (p) => o.onProgress?.(0.3 + 0.7 * p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
   })
-  return { ...res, labelled, used: examples.length, out: path.resolve(o.out) }
+  return { ...res, task: 'emotion', labelled, used: examples.length, out: path.resolve(o.out) }
 }
 
 /**
- * The app's fine-tune job: exports the project's corrected utterances as a corpus (a temporary
- * folder next to the project's media paths, removed afterwards) and fine-tunes `base` into `out`.
+ * Fine-tunes `base` (emotion or translation) on a project's corrections: exports the corrected
+ * utterances as a corpus (a temporary folder, removed afterwards) and fine-tunes `base` into `out`.
  */
 export async function finetuneFromProject(
   store: ProjectStore,
@@ -139,7 +200,9 @@ export async function finetuneFromProject(
       signal: o.signal,
     })
     if (!exp.records)
-      throw new Error('the project has no corrected utterances yet: correct or accept some labels first')
+      throw new Error(
+        'the project has no corrected utterances yet: correct or accept some labels or translations first',
+      )
     return await finetuneFromCorpus({ ...o, data: dir })
   } finally {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })

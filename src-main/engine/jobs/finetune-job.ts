@@ -1,7 +1,8 @@
 /**
  * The app's fine-tune job (`jobs.startFinetune`): the open project's corrected utterances become a
  * corpus (exported on the main thread: it reads the project's SQLite connection), and a worker
- * thread fine-tunes the base model on it (exchange/finetune.ts → models/emotion.ts), so training
+ * thread fine-tunes the base model on it (exchange/finetune.ts → models/emotion.ts, or
+ * models/translation/finetune.ts for the translator's corrected translations), so training
  * never blocks the process that serves the UI. Owns where the new version goes (the project's
  * `models/` folder) and the cleanup of the temporary corpus.
  */
@@ -35,11 +36,12 @@ export function startFinetuneJob(
   input: FinetuneJobInput,
   opts: { models?: ModelChoice; onDone?: (summary: FinetuneSummary) => void } = {},
 ): JobSnapshot {
-  if (input.baseModel !== 'emotion')
+  const task = input.baseModel
+  if (task !== 'emotion' && task !== 'translation')
     throw new Error(
-      'fine-tuning from corrections supports the emotion model; translation corrections are exported for offline training',
+      `fine-tuning from corrections supports the emotion and translation models, not '${String(task)}'`,
     )
-  const base = selectModels({ ...opts.models, tasks: ['emotion'] }).emotion!
+  const base = selectModels({ ...opts.models, tasks: [task] })[task]!
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')
   const out = path.join(store.dir, 'models', `${path.basename(base.dir)}-ft-${stamp}`)
   return registry.start(
@@ -59,7 +61,9 @@ export function startFinetuneJob(
           signal: job.signal,
         })
         if (!exp.records)
-          throw new Error('the project has no corrected utterances yet: correct or accept some labels first')
+          throw new Error(
+            'the project has no corrected utterances yet: correct or accept some labels or translations first',
+          )
         const summary = await pool.run(
           { base: base.dir, data: corpus, out, epochs: input.epochs, heldOutFraction: input.heldOutFraction },
           { signal: job.signal, onProgress: (p) => job.progress(0.02 + 0.98 * p.fraction, p.stage) },

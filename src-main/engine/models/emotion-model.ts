@@ -13,7 +13,7 @@ import type * as TF from '@tensorflow/tfjs'
 import type { UtteranceFeatures, ModalitySequence } from '../features/types'
 import { createFusion } from '../fusion'
 import { dropout, Linear, ParamStore, tfm } from '../fusion/nn'
-import type { FusionInputs, FusionMethod, FusionModule, FusionOptions, Modality } from '../fusion/types'
+import type { FusionInputs, FusionMethod, FusionModule, MethodFusionOptions, Modality } from '../fusion/types'
 import {
   DialogueContext,
   dialogueBatch,
@@ -40,7 +40,7 @@ export interface EmotionModelConfig {
   /** The branches the model has (canonical order). */
   modalities: Modality[]
   fusion: FusionMethod
-  fusionOptions: Pick<FusionOptions, 'rank' | 'tfnProjDim' | 'heads' | 'ganLambda' | 'ganHidden' | 'ganNoise'>
+  fusionOptions: MethodFusionOptions
   latentDim: number
   fusedDim: number
   headHidden: number

@@ -148,7 +148,8 @@ function step(
 
 /**
  * One GAN-Fusion stage on precomputed fusion inputs (DESIGN §3):
- *  'd-real': D on z_tr (label 1) + the real AutoFusions' J_tr → updates discriminators + real AutoFusions;
+ *  'd-real': D on z_tr (label 1) + the real AutoFusions' J_tr → updates discriminators + real AutoFusions
+ *            (with ganRealGrad 'fixed', the default, the real AutoFusions only through their J_tr);
  *  'd-fake': D on G(z_m) (label 0) → updates discriminators only;
  *  'g':      task loss + λ·J_adv(G) + J_tr (from `fullLoss`) → updates everything except discriminators.
  * Returns the stage loss. Exposed for tests and for other trainers (the translator).
@@ -446,8 +447,10 @@ export async function trainClassifier(
           lr,
           clipNorm,
         }
-        ganStage(gan, 'd-real', ctx)
-        ganStage(gan, 'd-fake', ctx)
+        for (let k = 0; k < gan.settings.ganDSteps; k++) {
+          ganStage(gan, 'd-real', ctx)
+          ganStage(gan, 'd-fake', ctx)
+        }
         tf.dispose(all)
         loss = ganStage(gan, 'g', ctx)
       } else loss = step(() => model.loss(batch, true), vars, adam, lr, clipNorm)

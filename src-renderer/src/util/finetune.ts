@@ -1,15 +1,22 @@
 /**
  * Reads a fine-tune job's result for the charts. The job result is `unknown` in the contract, so
- * this accepts the shapes the engine reports — `{ before, after }` metric objects, each optionally
+ * this accepts the shapes the engine reports — `{ before, after }` metric objects (emotion: scores
+ * in [0, 1]; translation: BLEU and chrF on 0–100), each optionally
  * carrying a confusion matrix (`confusion` or `confusionMatrix`, rows = true label) and `labels` —
  * and ignores anything else rather than guessing.
  */
 
 export interface MetricPair {
   name: string
+  /** In [0, 1] (BLEU and chrF are reported 0–100 and stored here divided by 100). */
   before: number
   after: number
+  /** Show as a 0–100 score (BLEU, chrF) rather than a fraction. */
+  percent?: boolean
 }
+
+/** Translation scores the engine reports on a 0–100 scale. */
+const PERCENT_SCORES: Record<string, string> = { bleu: 'BLEU', chrf: 'chrF' }
 
 export interface Confusion {
   labels: string[]
@@ -56,6 +63,11 @@ export function parseFinetuneResult(result: unknown): FinetuneView | null {
     const out: MetricPair[] = []
     for (const [k, v] of Object.entries(b)) {
       const x = a[k]
+      const pct = PERCENT_SCORES[k]
+      if (pct && typeof v === 'number' && typeof x === 'number' && v >= 0 && v <= 100 && x >= 0 && x <= 100) {
+        out.push({ name: pct, before: v / 100, after: x / 100, percent: true })
+        continue
+      }
       // Scores only: counts such as `n` would dwarf them on a shared axis.
       if (typeof v === 'number' && typeof x === 'number' && v >= 0 && v <= 1 && x >= 0 && x <= 1)
         out.push({ name: k, before: v, after: x })

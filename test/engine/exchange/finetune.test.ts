@@ -116,6 +116,7 @@ describe.skipIf(!haveMeld)('fws finetune on MELD text', () => {
       writeCorpus(data, { name: 'c', labelSets: { emotion: [...EMOTIONS] } }, items)
       const out = path.join(tmp, 'ft')
       const res = await finetuneFromCorpus({ base, data, out, epochs: 1, heldOutFraction: 0.2, seed: 3 })
+      if (res.task !== 'emotion') throw new Error('expected an emotion fine-tune')
       expect(res.labelled).toBe(120)
       expect(res.used).toBe(80)
       expect(res.trainCount + res.heldOutCount).toBe(80)

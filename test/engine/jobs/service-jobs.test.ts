@@ -102,8 +102,9 @@ describe('engine service: jobs', () => {
   }, 60_000)
 
   it('fine-tunes the emotion model on corrections into the project folder', async () => {
+    // The translator is fine-tuned the same way when there is one (test/engine/exchange/finetune-translation.test.ts).
     await expect(call('jobs.startFinetune', { baseModel: 'translation' })).rejects.toThrow(
-      /supports the emotion model/,
+      /translation model is missing/,
     )
     const rows = await call('utterances.list', {})
     for (const [i, r] of rows.entries())

@@ -104,6 +104,11 @@ export class GradPool {
     let off = 0
     for (const v of model.vars.values()) {
       const n = v.size
+      // BatchNorm moving statistics (GAN-Fusion) travel with the weights but have no gradient.
+      if (!v.trainable) {
+        off += n
+        continue
+      }
       out[v.name] = tf.tidy(() => {
         const g0 = main.grads[v.name]
         let acc = g0 ? g0.mul(main.tokens / total) : tf.zeros(v.shape)

@@ -1,8 +1,15 @@
 /**
  * The multimodal translation network: a pre-LayerNorm Transformer encoder–decoder over a shared
  * BPE vocabulary (tied source/target/output embeddings) whose decoder is initialised from the
- * AutoFusion vector z_fuse of the text, audio and visual latents (DESIGN.md §3). Owns: the
- * variables and their shapes, the forward pass for training (teacher forcing) and for decoding.
+ * fused vector z_fuse of the text, audio and visual latents, built by any method of the fusion
+ * library (`createFusion`: concat, tfn, lmf, attention, autofusion, ganfusion; DESIGN.md §3).
+ * Owns: the variables and their checkpoint names, the forward pass for training (teacher forcing)
+ * and for decoding.
+ *
+ * Fusion weights live in a ParamStore (the library's layers) and are checkpointed as `fusion.` +
+ * their logical path with dots; AutoFusion's four layers keep the names translation checkpoints
+ * have always used (`fusion.c1/c2/r1/r2.*`). A config without `fusion` is a checkpoint made before
+ * the choice existed: AutoFusion whose hidden size is floor(k/2), as its weights were trained.
  *
  * How z_fuse enters the decoder: it is projected to the model width and (1) added to the decoder's
  * first input (the <s> position), i.e. the decoder state starts from it, and (2) prepended to the
@@ -18,10 +25,18 @@
  * softmaxCrossEntropy (built-in softmax, closed-form gradient).
  */
 import type * as TF from '@tensorflow/tfjs'
-import type { FusionModule } from '../../fusion/types'
+import { createFusion } from '../../fusion'
+import { ParamStore } from '../../fusion/nn'
+import {
+  resolveGanSettings,
+  type FusionInputs,
+  type FusionMethod,
+  type FusionModule,
+  type MethodFusionOptions,
+  type Modality,
+} from '../../fusion/types'
 import { AUDIO_POOLED_DIM, VISUAL_POOLED_DIM } from '../../features/types'
 import { dense, embeddingLookup, matMul, softmaxCrossEntropy } from '../tf-ops'
-import { autoFusionShapes, createAutoFusion } from './auto-fusion'
 
 export interface TranslationConfig {
   vocabSize: number
@@ -39,6 +54,60 @@ export interface TranslationConfig {
   maxLen: number
   audioDim: number
   visualDim: number
+  /** Fusion method; absent in checkpoints made before the choice (= AutoFusion, hidden floor(k/2)). */
+  fusion?: FusionMethod
+  /** The method's options as trained (see translationFusionOptions); recorded with the config. */
+  fusionOptions?: MethodFusionOptions
+}
+
+const FUSED_MODALITIES: readonly Modality[] = ['text', 'audio', 'visual']
+
+/**
+ * The options a new model of `method` records: AutoFusion's hidden size (round(k/2) unless given),
+ * GAN-Fusion's full settings, the others' options as given.
+ */
+export function translationFusionOptions(
+  method: FusionMethod,
+  given: MethodFusionOptions,
+  latentDim: number,
+): MethodFusionOptions {
+  const k = FUSED_MODALITIES.length * latentDim
+  if (method === 'autofusion')
+    return { ...given, autoFusionHidden: given.autoFusionHidden ?? Math.max(1, Math.round(k / 2)) }
+  if (method === 'ganfusion')
+    return {
+      ...given,
+      ...resolveGanSettings({ ...given, modalities: FUSED_MODALITIES, latentDim, outputDim: 1 }),
+    }
+  return { ...given }
+}
+
+/** Method and options a config builds (checkpoints without `fusion`: AutoFusion with floor(k/2)). */
+export function translationFusion(c: TranslationConfig): {
+  method: FusionMethod
+  options: MethodFusionOptions
+} {
+  if (!c.fusion)
+    return {
+      method: 'autofusion',
+      options: { autoFusionHidden: Math.max(1, Math.floor((FUSED_MODALITIES.length * c.latentDim) / 2)) },
+    }
+  return { method: c.fusion, options: c.fusionOptions ?? {} }
+}
+
+/** AutoFusion's layers keep the short names translation checkpoints have always had. */
+const AUTOFUSION_LEGACY: Record<string, string> = {
+  compress1: 'c1',
+  compress2: 'c2',
+  reconstruct1: 'r1',
+  reconstruct2: 'r2',
+}
+
+/** Checkpoint name of a fusion variable from its logical ParamStore name ("fusion/compress1/w" → "fusion.c1.w"). */
+export function fusionWeightName(logical: string): string {
+  const parts = logical.split('/')
+  if (parts.length === 3 && AUTOFUSION_LEGACY[parts[1]!]) parts[1] = AUTOFUSION_LEGACY[parts[1]!]!
+  return parts.join('.')
 }
 
 export const DEFAULT_TRANSLATION_CONFIG: Omit<TranslationConfig, 'vocabSize'> = {
@@ -73,7 +142,7 @@ export interface DecodeCache {
   t: number
 }
 
-/** Every variable's shape, by name. The checkpoint stores exactly these. */
+/** Every non-fusion variable's shape, by name (the fusion module's come from its ParamStore). */
 export function translationShapes(c: TranslationConfig): Record<string, number[]> {
   const d = c.dModel
   const s: Record<string, number[]> = { emb: [c.vocabSize, d] }
@@ -114,14 +183,6 @@ export function translationShapes(c: TranslationConfig): Record<string, number[]
   s['lat.audio.absent'] = [c.latentDim]
   lin('lat.visual', c.visualDim, c.latentDim)
   s['lat.visual.absent'] = [c.latentDim]
-  Object.assign(
-    s,
-    autoFusionShapes({
-      modalities: ['text', 'audio', 'visual'],
-      latentDim: c.latentDim,
-      outputDim: c.fusedDim,
-    }),
-  )
   lin('fuse.proj', c.fusedDim, d)
   return s
 }
@@ -148,6 +209,8 @@ let instanceCounter = 0
 export class TranslationModel {
   readonly vars = new Map<string, TF.Variable>()
   readonly fusion: FusionModule
+  /** Owns the fusion module's variables (also listed in `vars` under their checkpoint names). */
+  private readonly fusionStore: ParamStore
   private readonly pos: TF.Tensor2D
   private readonly scaleEmb: number
 
@@ -169,11 +232,35 @@ export class TranslationModel {
       this.vars.set(name, tf.variable(init, true, `translation${instance}/${name}`))
       if (!given) init.dispose()
     }
-    this.fusion = createAutoFusion(
-      tf,
-      { modalities: ['text', 'audio', 'visual'], latentDim: config.latentDim, outputDim: config.fusedDim },
-      (n) => this.v(n) as TF.Variable,
-    )
+    const { method, options } = translationFusion(config)
+    this.fusionStore = new ParamStore(seed)
+    this.fusion = createFusion(method, {
+      ...options,
+      modalities: FUSED_MODALITIES,
+      latentDim: config.latentDim,
+      outputDim: config.fusedDim,
+      scope: this.fusionStore.scope('fusion'),
+    })
+    for (const e of this.fusionStore.list()) {
+      const name = fusionWeightName(e.name)
+      const given = opts.weights?.get(name)
+      if (opts.weights && !given)
+        throw new Error(`checkpoint is missing weight "${name}" (the ${method} fusion's)`)
+      if (given) {
+        if (given.shape.join('x') !== e.variable.shape.join('x'))
+          throw new Error(
+            `weight "${name}" has shape [${given.shape}], the model needs [${e.variable.shape}]`,
+          )
+        e.variable.assign(given)
+      }
+      this.vars.set(name, e.variable)
+    }
+    if (opts.weights)
+      for (const name of opts.weights.keys())
+        if (!this.vars.has(name))
+          throw new Error(
+            `checkpoint holds weight "${name}" this model does not have (fusion ${method}: another fusion method or architecture?)`,
+          )
     this.scaleEmb = Math.sqrt(config.dModel)
     this.pos = tf.tidy(() => {
       const d = config.dModel
@@ -194,13 +281,14 @@ export class TranslationModel {
     return x
   }
 
+  /** Every trainable variable (not BatchNorm moving statistics, which `vars` also holds). */
   trainableVariables(): TF.Variable[] {
-    return [...this.vars.values()]
+    return [...this.vars.values()].filter((v) => v.trainable)
   }
 
   parameterCount(): number {
     let n = 0
-    for (const v of this.vars.values()) n += v.size
+    for (const v of this.trainableVariables()) n += v.size
     return n
   }
 
@@ -299,14 +387,14 @@ export class TranslationModel {
   }
 
   /**
-   * Encoder + fusion. Returns the decoder memory ([z_fuse token; encoder states]), its key bias,
-   * the projected fused vector [B, d] and AutoFusion's J_tr.
+   * Encoder + per-modality latents: the encoder states, the source mask and the fusion inputs
+   * (latents and presence masks of text, audio, visual).
    */
-  encode(
+  fusionInputs(
     src: TF.Tensor2D,
     features: TranslationFeatures | undefined,
     training: boolean,
-  ): { memory: TF.Tensor; memBias: TF.Tensor; fz: TF.Tensor; auxLoss: TF.Scalar | null } {
+  ): { hEnc: TF.Tensor; srcMask: TF.Tensor; inputs: FusionInputs } {
     const tf = this.tf
     const [b] = src.shape
     const srcMask = tf.notEqual(src, 0).toFloat()
@@ -327,13 +415,27 @@ export class TranslationModel {
     const zText = tf.tanh(this.lin(pooled, 'lat.text')) as TF.Tensor2D
     const audio = this.modalityLatent('audio', b, features?.audio)
     const visual = this.modalityLatent('visual', b, features?.visual)
-    const fused = this.fusion.apply(
-      {
-        latents: { text: zText, audio: audio.z, visual: visual.z },
-        masks: { text: tf.ones([b]) as TF.Tensor1D, audio: audio.mask, visual: visual.mask },
-      },
-      { training },
-    )
+    const inputs: FusionInputs = {
+      latents: { text: zText, audio: audio.z, visual: visual.z },
+      masks: { text: tf.ones([b]) as TF.Tensor1D, audio: audio.mask, visual: visual.mask },
+    }
+    return { hEnc, srcMask, inputs }
+  }
+
+  /**
+   * Encoder + fusion. Returns the decoder memory ([z_fuse token; encoder states]), its key bias,
+   * the projected fused vector [B, d] and the fusion's auxiliary loss (AutoFusion's J_tr,
+   * GAN-Fusion's λ·J_adv + J_tr, null for the others).
+   */
+  encode(
+    src: TF.Tensor2D,
+    features: TranslationFeatures | undefined,
+    training: boolean,
+  ): { memory: TF.Tensor; memBias: TF.Tensor; fz: TF.Tensor; auxLoss: TF.Scalar | null } {
+    const tf = this.tf
+    const [b] = src.shape
+    const { hEnc, srcMask, inputs } = this.fusionInputs(src, features, training)
+    const fused = this.fusion.apply(inputs, { training })
     const fz = this.lin(fused.fused, 'fuse.proj')
     const memory = tf.concat([fz.reshape([b, 1, this.config.dModel]), hEnc], 1)
     const memMask = tf.concat([tf.ones([b, 1]), srcMask], 1)
@@ -468,7 +570,7 @@ export class TranslationModel {
 
   /**
    * Teacher-forced training loss: label-smoothed token cross-entropy over non-padding target
-   * positions, plus AutoFusion's reconstruction loss J_tr. src [B, S], tgtIn/tgtOut [B, T].
+   * positions, plus the fusion's auxiliary loss (AutoFusion's J_tr, GAN-Fusion's λ·J_adv + J_tr). src [B, S], tgtIn/tgtOut [B, T].
    */
   loss(
     src: TF.Tensor2D,

@@ -33,7 +33,13 @@ import {
 import { epochBatches, fileHash, makeBatch, readParallel, resolveTextPath, type EncodedPair } from './data'
 import { greedyDecode } from './decode'
 import { GradPool } from './grad-pool'
-import { DEFAULT_TRANSLATION_CONFIG, TranslationModel, type TranslationConfig } from './model'
+import {
+  DEFAULT_TRANSLATION_CONFIG,
+  TranslationModel,
+  translationFusionOptions,
+  type TranslationConfig,
+} from './model'
+import { isGanFusion, type GanFusionModule } from '../../fusion/types'
 
 export interface TranslationTrainOptions {
   /** Training source/target files (names relative to the Multi30K folder, or paths; .gz ok). */
@@ -47,6 +53,7 @@ export interface TranslationTrainOptions {
   sourceLanguage?: string
   targetLanguage?: string
   vocabSize?: number
+  /** Architecture, including `fusion` (default autofusion) and its `fusionOptions`. */
   model?: Partial<Omit<TranslationConfig, 'vocabSize'>>
   /** Max (rows × padded length) per batch. */
   batchTokens?: number
@@ -123,6 +130,8 @@ interface TrainerState {
   hyper: Record<string, unknown>
   /** The command of the latest invocation (recorded for model cards). */
   command?: string
+  /** GAN-Fusion: updates made by the discriminator-stage optimiser (its Adam step). */
+  ganAdamStep?: number
 }
 
 function lrAt(step: number, peak: number, warmup: number): number {
@@ -149,6 +158,42 @@ function writeBestModel(
   const tmp = join(dir, `.tmp-${process.pid}`)
   saveModelFolder(tmp, manifest, new Map([...model.vars.entries()]), vocab)
   installModelFiles(tmp, dir)
+}
+
+/**
+ * GAN-Fusion's discriminator stages for one batch (DESIGN §3), `ganDSteps` times: D on the real
+ * samples (+ the real AutoFusions' J_tr), then D on G's outputs, each one update of `ganAdam`
+ * (over the discriminators and real AutoFusions). The fusion inputs are computed once, outside
+ * any gradient: these stages train no encoder. The G stage is the ordinary step that follows.
+ */
+export function ganDiscriminatorStages(
+  tf: typeof TF,
+  model: TranslationModel,
+  gan: GanFusionModule,
+  ganAdam: Adam,
+  batch: ReturnType<typeof makeBatch>,
+  lr: number,
+): void {
+  const inputs = tf.tidy(() => {
+    const src = tf.tensor2d(batch.src, [batch.rows, batch.srcLen], 'int32')
+    const { inputs } = model.fusionInputs(src, undefined, true)
+    return { latents: { ...inputs.latents }, masks: { ...inputs.masks } } as unknown as TF.TensorContainer
+  }) as unknown as Parameters<GanFusionModule['discriminatorLoss']>[0]
+  const dVars = gan.discriminatorVariables()
+  const stageVars = { real: [...dVars, ...gan.realFusionVariables()], fake: dVars }
+  try {
+    for (let k = 0; k < gan.settings.ganDSteps; k++)
+      for (const which of ['real', 'fake'] as const) {
+        const { value, grads } = tf.variableGrads(
+          () => gan.discriminatorLoss(inputs, which),
+          stageVars[which],
+        )
+        ganAdam.apply(grads as Record<string, TF.Tensor>, lr)
+        tf.dispose([value, ...Object.values(grads)])
+      }
+  } finally {
+    tf.dispose([...Object.values(inputs.latents), ...Object.values(inputs.masks)] as TF.Tensor[])
+  }
 }
 
 /** Trains (or resumes training of) the translation model; resolves with the validation history. */
@@ -191,6 +236,24 @@ export async function trainTranslation(
     vocab = trainBpe([...train.src, ...train.tgt], { vocabSize: opts.vocabSize ?? 8000, signal: opts.signal })
   }
   const config: TranslationConfig = { ...DEFAULT_TRANSLATION_CONFIG, ...opts.model, vocabSize: vocab.size }
+  const stateConfig = resume
+    ? ((JSON.parse(readFileSync(join(stateDir, 'trainer.json'), 'utf8')) as TrainerState).hyper
+        .config as Partial<TranslationConfig>)
+    : null
+  if (stateConfig && stateConfig.fusion === undefined) {
+    // A state made before the fusion choice: AutoFusion as it was trained (hidden floor(k/2)).
+    if ((config.fusion ?? 'autofusion') !== 'autofusion' || Object.keys(config.fusionOptions ?? {}).length)
+      throw new Error(`--resume: ${stateDir} was trained with autofusion; --fusion cannot change on resume`)
+    delete config.fusion
+    delete config.fusionOptions
+  } else {
+    config.fusion ??= 'autofusion'
+    config.fusionOptions = translationFusionOptions(
+      config.fusion,
+      config.fusionOptions ?? {},
+      config.latentDim,
+    )
+  }
   const hyper = {
     vocabSize: vocab.size,
     batchTokens: opts.batchTokens ?? 1200,
@@ -203,6 +266,8 @@ export async function trainTranslation(
     patience: opts.patience ?? 8,
     seed,
     selection: 'greedy BLEU on val',
+    fusion: config.fusion ?? 'autofusion',
+    fusionOptions: config.fusionOptions ?? {},
     config,
   }
   const maxTokLen = config.maxLen - 2
@@ -227,7 +292,7 @@ export async function trainTranslation(
     state = JSON.parse(readFileSync(join(stateDir, 'trainer.json'), 'utf8')) as TrainerState
     const savedConfig = (state.hyper.config ?? {}) as TranslationConfig
     for (const k of Object.keys(config) as Array<keyof TranslationConfig>)
-      if (savedConfig[k] !== config[k])
+      if (JSON.stringify(savedConfig[k]) !== JSON.stringify(config[k]))
         throw new Error(
           `--resume: model setting ${k} is ${String(config[k])} now but ${String(savedConfig[k])} in the saved state`,
         )
@@ -250,11 +315,29 @@ export async function trainTranslation(
       hyper,
     }
   }
-  const adam = new Adam(tf, model.vars, { ...hyper.adam, clipNorm: hyper.clipNorm })
+  const trainable = new Map([...model.vars].filter(([, v]) => v.trainable))
+  const adam = new Adam(tf, trainable, { ...hyper.adam, clipNorm: hyper.clipNorm })
+  // GAN-Fusion: the D stages have their own optimiser over the discriminators + real AutoFusions.
+  const gan: GanFusionModule | null = isGanFusion(model.fusion) ? model.fusion : null
+  const ganVarNames = new Set(
+    gan ? [...gan.discriminatorVariables(), ...gan.realFusionVariables()].map((v) => v.name) : [],
+  )
+  const dVarNames = new Set(gan ? gan.discriminatorVariables().map((v) => v.name) : [])
+  const ganAdam = gan
+    ? new Adam(tf, new Map([...trainable].filter(([, v]) => ganVarNames.has(v.name))), {
+        ...hyper.adam,
+        clipNorm: hyper.clipNorm,
+      })
+    : null
   if (resume) {
     const opt = readWeights(tf, stateDir, 'optimizer')
     adam.loadState(state.step, opt)
     tf.dispose([...opt.values()])
+    if (ganAdam) {
+      const gOpt = readWeights(tf, stateDir, 'optimizer-gan')
+      ganAdam.loadState(state.ganAdamStep ?? 0, gOpt)
+      tf.dispose([...gOpt.values()])
+    }
   }
   if (opts.command) state.command = opts.command
   report({
@@ -276,7 +359,9 @@ export async function trainTranslation(
     sourceLanguage: opts.sourceLanguage ?? 'en',
     targetLanguage: opts.targetLanguage ?? 'de',
     architecture: 'transformer',
-    fusion: 'autofusion',
+    // The loader's manifest type still names autofusion only; the method trained is recorded here
+    // and in config.fusion / config.fusionOptions (the options also in hyperparameters.fusionOptions).
+    fusion: (config.fusion ?? 'autofusion') as TranslationManifest['fusion'],
     modalities: {
       text: { vocab: 'vocab.json', vocabSize: vocab.size, normalization: TEXT_NORMALIZATION_VERSION },
       audio: { input: 'pooled', dim: config.audioDim, trained: false },
@@ -304,6 +389,10 @@ export async function trainTranslation(
     writeDirAtomic(stateDir, (tmp) => {
       writeWeights(tmp, new Map([...model.vars.entries()]), 'model')
       writeWeights(tmp, adam.stateTensors(), 'optimizer')
+      if (ganAdam) {
+        writeWeights(tmp, ganAdam.stateTensors(), 'optimizer-gan')
+        state.ganAdamStep = ganAdam.step
+      }
       writeFileSync(join(tmp, 'vocab.json'), JSON.stringify(vocab.toJSON()))
       writeFileSync(join(tmp, 'trainer.json'), JSON.stringify(state, null, 1))
     })
@@ -414,6 +503,7 @@ export async function trainTranslation(
         // Data parallel: the main thread takes the first share, each worker one of the others.
         const shares = pool ? GradPool.split(rowsIdx, pool.size + 1) : [rowsIdx]
         const mine = shares.length > 1 ? makeBatch(shares[0]!.map((i) => trainPairs[i]!)) : batch
+        if (gan && ganAdam) ganDiscriminatorStages(tf, model, gan, ganAdam, batch, lr)
         const pending = pool
           ? pool.compute(
               model,
@@ -427,7 +517,8 @@ export async function trainTranslation(
           const tout = tf.tensor2d(mine.tgtOut, [mine.rows, mine.tgtLen], 'int32')
           return tf.variableGrads(
             () => model.loss(src, tin, tout, { training: true, labelSmoothing: hyper.labelSmoothing }).total,
-            model.trainableVariables(),
+            // GAN-Fusion's G stage updates everything except the discriminators.
+            model.trainableVariables().filter((v) => !dVarNames.has(v.name)),
           )
         })
         let loss = value.dataSync()[0]!
@@ -437,6 +528,10 @@ export async function trainTranslation(
           tf.dispose(Object.values(grads))
           useGrads = combined.grads
           loss = combined.loss
+          for (const name of dVarNames) {
+            useGrads[name]?.dispose()
+            delete useGrads[name]
+          }
         }
         adam.apply(useGrads, lr)
         tf.dispose([value, ...Object.values(useGrads)])
@@ -495,6 +590,7 @@ export async function trainTranslation(
     }
     await pool?.close()
     adam.dispose()
+    ganAdam?.dispose()
     model.dispose()
   }
   report({
