@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { z } from 'zod'
 import type { BpeVocabJson } from '../../features/text/bpe'
+import { FUSION_METHODS, type FusionMethod } from '../../fusion/types'
 import {
   CheckpointError,
   readManifest as readCheckpointManifest,
@@ -121,6 +122,9 @@ export const translationConfigSchema = z
     maxLen: z.number().int().positive(),
     audioDim: z.number().int().positive(),
     visualDim: z.number().int().positive(),
+    /** Absent in models made before the fusion choice: AutoFusion with hidden size floor(k/2). */
+    fusion: z.enum(FUSION_METHODS as [FusionMethod, ...FusionMethod[]]).optional(),
+    fusionOptions: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough()
   .refine((c) => c.dModel % c.heads === 0, 'dModel must be divisible by heads')
