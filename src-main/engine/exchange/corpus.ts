@@ -71,7 +71,7 @@ export async function writeCorpus(
     features?: boolean
   } = {},
 ): Promise<ExportResult> {
-  const folder = checkOutputFolder(out)
+  const folder = await checkOutputFolder(out)
   const rel = (p: string) => path.relative(folder, p).split(path.sep).join('/')
   const lines: string[] = []
   const mediaSeen = new Map<string, string>()
@@ -147,9 +147,9 @@ export async function writeCorpus(
       sha256: store.mediaDetails(id)?.sha256 ?? null,
     })),
   }
-  const files = [joinInside(folder, 'utterances.jsonl'), joinInside(folder, 'manifest.json')]
-  writeFileAtomic(files[0], lines.join(''))
-  writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+  const files = [await joinInside(folder, 'utterances.jsonl'), await joinInside(folder, 'manifest.json')]
+  await writeFileAtomic(files[0], lines.join(''))
+  await writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
   if (opts.features && records.length) {
     // Through the training side's own reader and extractor, so the cache keys are exactly the ones
     // `fws finetune` / `fws train` will look up (content fingerprint + bounds + extractor version).
@@ -162,7 +162,7 @@ export async function writeCorpus(
       onProgress: (f, stage) => opts.onProgress?.(0.05 + 0.9 * f, `features: ${stage}`),
     })
     manifest.features = { extractor: EXTRACTOR_VERSION, utterances: feats.size }
-    writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+    await writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
   }
   return { files, records: records.length }
 }

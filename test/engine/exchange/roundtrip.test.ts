@@ -239,7 +239,7 @@ describe('path safety', () => {
     const folder = path.join(tmp, `out${k}`)
     const res = await exportProject(store, { format: 'vtt', out: folder })
     await expect(exportProject(store, { format: 'vtt', out: path.join(tmp, 'one.vtt') })).rejects.toThrow(
-      /4 media files and vtt holds one/,
+      /4 media files and one vtt file holds one/,
     )
     expect(res.files).toHaveLength(4)
     for (const f of res.files) {
