@@ -86,7 +86,7 @@ export async function writeCorpus(
     const labels: CorpusUtterance['labels'] = {}
     const provenance: CorpusUtterance['provenance'] = {
       source: r.source,
-      transcript: r.transcriptProvenance,
+      transcript: r.transcriptProvenance ?? undefined,
       bounds: r.boundsProvenance,
     }
     if (r.emotion != null) {

@@ -97,6 +97,12 @@ export function emotionPrediction(p: PredictionRecord | null): EmotionPrediction
   }
 }
 
+/** An empty transcript nobody wrote has no review state (a VAD cut has bounds, not text). */
+export function transcriptProvenance(r: UttRecord): Provenance | null {
+  const human = r.transcript_prov === 'corrected' || r.transcript_prov === 'accepted'
+  return r.transcript === '' && !human ? null : (r.transcript_prov as Provenance)
+}
+
 export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredictions): UtteranceRow {
   const prediction = emotionPrediction(pred.emotion)
   const emotion = r.emotion ?? prediction?.label ?? null
@@ -113,7 +119,7 @@ export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredicti
     start: toSec(r.start_ms),
     end: toSec(r.end_ms),
     transcript: r.transcript,
-    transcriptProvenance: r.transcript_prov as Provenance,
+    transcriptProvenance: transcriptProvenance(r),
     emotion,
     emotionProvenance,
     prediction,

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 /** 'FWS1' as a big-endian int: PRAGMA application_id of every project file. */
 export const APPLICATION_ID = 0x46575331
 /** The schema version this build writes. Bump by appending to MIGRATIONS. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Errors about the project file itself (not found, newer, damaged, not a project). */
 export class ProjectFileError extends Error {
@@ -27,7 +27,7 @@ export class ProjectFileError extends Error {
  * Migration i brings the schema from version i to i+1. Times are integer milliseconds (exact to
  * the ms, no float drift through edits and exports); wall-clock stamps are epoch milliseconds.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   /* 0 → 1 */ `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE media (
@@ -97,6 +97,41 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX corrections_utt ON corrections(utterance_id, id);
   `,
+  /* 1 → 2: review state per field. Version 1's "accept" (Enter) confirmed the emotion AND the
+     machine translation at once, so an 'accepted' translation of a v1 file was never reviewed as a
+     translation. It goes back to 'model' (the prediction is still in the predictions table, so the
+     text shown does not change) and needs an explicit accept or correction to become human data.
+     The same is done inside the undo history's row snapshots, so an undo/redo cannot bring the
+     false acceptance back, and the log entries that recorded it are removed. Translations a human
+     typed ('corrected') are untouched. */
+  (db) => {
+    db.exec(`
+      UPDATE utterances SET translation = NULL, translation_prov = NULL WHERE translation_prov = 'accepted';
+      DELETE FROM corrections WHERE field = 'translation' AND provenance = 'accepted';
+    `)
+    const rows = db.prepare('SELECT id, before_rows, after_rows FROM history').all() as {
+      id: number
+      before_rows: string
+      after_rows: string
+    }[]
+    const update = db.prepare('UPDATE history SET before_rows = ?, after_rows = ? WHERE id = ?')
+    const fix = (json: string) => {
+      const recs = JSON.parse(json) as { translation: string | null; translation_prov: string | null }[]
+      let changed = false
+      for (const r of recs)
+        if (r.translation_prov === 'accepted') {
+          r.translation = null
+          r.translation_prov = null
+          changed = true
+        }
+      return { json: changed ? JSON.stringify(recs) : json, changed }
+    }
+    for (const h of rows) {
+      const b = fix(h.before_rows)
+      const a = fix(h.after_rows)
+      if (b.changed || a.changed) update.run(b.json, a.json, h.id)
+    }
+  },
 ]
 
 /** Checks a file is a readable, intact project of a version this build can open. Never writes. */
@@ -154,7 +189,9 @@ export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v])
+      const m = MIGRATIONS[v]
+      if (typeof m === 'string') db.exec(m)
+      else m(db)
       // PRAGMAs inside a transaction are part of it: the version moves only with the schema.
       db.pragma(`user_version = ${v + 1}`)
       if (v === 0) db.pragma(`application_id = ${APPLICATION_ID}`)

@@ -87,7 +87,8 @@ export interface ExportRecord {
   source: string
   boundsProvenance: string
   transcript: string
-  transcriptProvenance: string
+  /** null: empty and never written by anyone. */
+  transcriptProvenance: string | null
   emotion: string | null
   emotionProvenance: string | null
   emotionPrediction: {
@@ -109,6 +110,9 @@ export interface ExportRecord {
   /** True when any value of the utterance was set by a human (corrected or accepted). */
   corrected: boolean
 }
+
+/** Review states that are human data. */
+const isHuman = (p: string | null) => p === 'corrected' || p === 'accepted'
 
 function defaultAnnotator(): string {
   if (process.env.FWS_ANNOTATOR) return process.env.FWS_ANNOTATOR
@@ -720,7 +724,13 @@ export class ProjectStore {
 
   // ------------------------------------------------------------------ exports
 
-  /** Every utterance (or one media's) with values, predictions and correction metadata. */
+  /**
+   * Every utterance (or one media's) with values, predictions and correction metadata.
+   * `onlyCorrected`: only utterances with at least one human-set value, and in them only the
+   * human-set emotion and translation (an unreviewed one is left out: value and provenance null;
+   * the model's output stays under its prediction, labelled as such), so a correction export
+   * never passes a machine value off as gold. Transcripts keep their (stated) provenance.
+   */
   exportRecords(opts: { mediaId?: string; onlyCorrected?: boolean } = {}): ExportRecord[] {
     const rows = this.listUtterances(opts.mediaId)
     const medias = new Map(this.listMedia().map((m) => [m.id, m]))
@@ -751,7 +761,7 @@ export class ProjectStore {
       }
       meta.set(c.utterance_id, m)
     }
-    const human = (p: string | null) => p === 'corrected' || p === 'accepted'
+    const human = isHuman
     const out: ExportRecord[] = []
     for (const r of rows) {
       const rec = recs.get(r.id)!
@@ -765,6 +775,10 @@ export class ProjectStore {
       if (opts.onlyCorrected && !corrected) continue
       const pe = p?.emotion
       const pt = p?.translation
+      const gold = <T>(value: T, prov: string | null): [T | null, string | null] =>
+        !opts.onlyCorrected || human(prov) ? [value, prov] : [null, null]
+      const [emotion, emotionProvenance] = gold(r.emotion, r.emotionProvenance)
+      const [translation, translationProvenance] = gold(r.translation, r.translationProvenance)
       out.push({
         mediaId: r.mediaId,
         mediaPath: media.path,
@@ -777,8 +791,8 @@ export class ProjectStore {
         boundsProvenance: rec.bounds_prov,
         transcript: r.transcript,
         transcriptProvenance: r.transcriptProvenance,
-        emotion: r.emotion,
-        emotionProvenance: r.emotionProvenance,
+        emotion,
+        emotionProvenance,
         emotionPrediction:
           pe && pe.label != null
             ? {
@@ -790,8 +804,8 @@ export class ProjectStore {
                 createdAt: new Date(pe.created_at).toISOString(),
               }
             : null,
-        translation: r.translation,
-        translationProvenance: r.translationProvenance,
+        translation,
+        translationProvenance,
         translationPrediction:
           pt && pt.translation != null
             ? {

@@ -73,7 +73,13 @@ describe('ProjectStore basics', () => {
       translationProvenance: 'model',
     })
     expect(utts[0].prediction?.uncertainty).toBeCloseTo(1 - (0.6 - 0.3), 9)
-    expect(utts[2]).toMatchObject({ transcriptProvenance: 'model', emotion: null, prediction: null })
+    // An empty VAD cut has no transcript review state: nobody (not even a model) wrote its text.
+    expect(utts[2]).toMatchObject({
+      transcript: '',
+      transcriptProvenance: null,
+      emotion: null,
+      prediction: null,
+    })
     store.close()
   })
 
@@ -111,21 +117,28 @@ describe('ProjectStore basics', () => {
       /only neighbours merge/,
     )
     expect(() => store.applyEdit({ kind: 'accept', utteranceId: utts[2].id })).toThrow(
-      /no prediction to accept/,
+      /no emotion prediction to accept/,
+    )
+    expect(() => store.applyEdit({ kind: 'accept', utteranceId: utts[1].id, field: 'translation' })).toThrow(
+      /no translation prediction to accept/,
     )
     expect(store.canUndo()).toBe(false)
     store.close()
   })
 
-  it('accept confirms the predicted label and translation; corrections are logged with who and previous value', () => {
+  it('accept (Enter) confirms the emotion only: the translation stays model until accepted on its own', () => {
     const { store, utts } = s
     const r = store.applyEdit({ kind: 'accept', utteranceId: utts[0].id })
     expect(r.changed[0]).toMatchObject({
       emotion: 'neutral',
       emotionProvenance: 'accepted',
       translation: 'hallo',
-      translationProvenance: 'accepted',
+      translationProvenance: 'model',
     })
+    // Accepting again changes nothing; accepting the translation is its own action.
+    expect(store.applyEdit({ kind: 'accept', utteranceId: utts[0].id }).historyId).toBe(r.historyId)
+    const t = store.applyEdit({ kind: 'accept', utteranceId: utts[0].id, field: 'translation' })
+    expect(t.changed[0]).toMatchObject({ emotionProvenance: 'accepted', translationProvenance: 'accepted' })
     store.applyEdit({ kind: 'label', utteranceId: utts[1].id, emotion: 'anger' })
     const log = store.corrections()
     expect(
@@ -136,7 +149,12 @@ describe('ProjectStore basics', () => {
       ['emotion', 'joy', 'anger', 'model', 'corrected', 'tester'],
     ])
     store.undo()
-    expect(store.corrections()).toHaveLength(2)
+    store.undo()
+    expect(store.corrections()).toHaveLength(1)
+    expect(store.getUtterance(utts[0].id)).toMatchObject({
+      emotionProvenance: 'accepted',
+      translationProvenance: 'model',
+    })
     store.close()
   })
 
@@ -158,11 +176,11 @@ describe('undo/redo', () => {
       () => ({ kind: 'label', utteranceId: a.id, emotion: 'joy' }),
       () => ({ kind: 'transcript', utteranceId: b.id, text: 'line one,\n"line" two\u00e9' }),
       () => ({ kind: 'translation', utteranceId: a.id, text: 'Hallo, Welt' }),
+      () => ({ kind: 'accept', utteranceId: b.id }),
       () => ({ kind: 'bounds', utteranceId: c.id, start: 6.001, end: 9.999 }),
       () => ({ kind: 'split', utteranceId: a.id, at: 1.2 }),
       (rows) => ({ kind: 'label', utteranceId: rows[1].id, emotion: 'sadness' }),
       (rows) => ({ kind: 'merge', utteranceId: rows[2].id, withNextId: rows[3].id }),
-      () => ({ kind: 'accept', utteranceId: b.id }),
       (rows) => ({ kind: 'bounds', utteranceId: rows[0].id, start: 0.4, end: 1.2 }),
     ]
     const ids: number[] = []
@@ -178,8 +196,8 @@ describe('undo/redo', () => {
     expect([...ids].sort((x, y) => x - y)).toEqual(ids)
     for (let i = 1; i < states.length; i++) expect(states[i]).not.toEqual(states[i - 1])
     // Split made 4 rows, merge went back to 3.
-    expect(states[5]).toHaveLength(4)
-    expect(states[7]).toHaveLength(3)
+    expect(states[6]).toHaveLength(4)
+    expect(states[8]).toHaveLength(3)
 
     for (let i = states.length - 1; i > 0; i--) {
       const r = store.undo()!
@@ -218,7 +236,7 @@ describe('undo/redo', () => {
     const again = ProjectStore.open(file)
     expect(again.canUndo()).toBe(true)
     const u = again.undo()!
-    expect(u.removed).toHaveLength(1)
+    expect(u.removed).toHaveLength(2) // both halves were new utterances
     expect(again.listUtterances()[0]).toMatchObject({
       start: 0.5,
       end: 2.25,
