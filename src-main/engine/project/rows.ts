@@ -44,6 +44,8 @@ export interface MediaRecord {
   rel_path: string | null
   name: string
   sha256: string
+  /** Segmentation source identity ('' = from the bytes, 'subs:<sha256>'); NULL = recorded before v2. */
+  seg_key: string | null
   size_bytes: number
   duration_sec: number
   has_audio: number

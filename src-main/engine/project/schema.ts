@@ -97,15 +97,22 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   );
   CREATE INDEX corrections_utt ON corrections(utterance_id, id);
   `,
-  /* 1 → 2: review state per field. Version 1's "accept" (Enter) confirmed the emotion AND the
+  /* 1 → 2: review state per field, media identity. Version 1's "accept" (Enter) confirmed the emotion AND the
      machine translation at once, so an 'accepted' translation of a v1 file was never reviewed as a
      translation. It goes back to 'model' (the prediction is still in the predictions table, so the
      text shown does not change) and needs an explicit accept or correction to become human data.
      The same is done inside the undo history's row snapshots, so an undo/redo cannot bring the
      false acceptance back, and the log entries that recorded it are removed. Translations a human
-     typed ('corrected') are untouched. */
+     typed ('corrected') are untouched.
+     Media identity: content hash + segmentation source (seg_key, see media-identity.ts), so two
+     files with the same bytes but different sidecar subtitles are two entries. Entries of a v1
+     file have seg_key NULL (source not recorded) and keep matching their content. */
   (db) => {
     db.exec(`
+      ALTER TABLE media ADD COLUMN seg_key TEXT;
+      DROP INDEX media_sha;
+      CREATE UNIQUE INDEX media_identity ON media(sha256, seg_key);
+      CREATE INDEX media_sha ON media(sha256);
       UPDATE utterances SET translation = NULL, translation_prov = NULL WHERE translation_prov = 'accepted';
       DELETE FROM corrections WHERE field = 'translation' AND provenance = 'accepted';
     `)

@@ -45,6 +45,11 @@ export interface StoreOptions {
 export interface NewMedia {
   absPath: string
   sha256: string
+  /**
+   * Identity of the segmentation source (media-identity.ts): '' (default) = from the media bytes,
+   * 'subs:<sha256>' = from that subtitle file. Same bytes with another key is another entry.
+   */
+  segKey?: string
   sizeBytes: number
   durationSec: number
   hasAudio: boolean
@@ -240,17 +245,25 @@ export class ProjectStore {
     return m.abs_path
   }
 
-  findMediaBySha(sha256: string): MediaInfo | null {
-    const m = this.db.prepare('SELECT * FROM media WHERE sha256 = ?').get(sha256) as MediaRecord | undefined
+  /**
+   * The entry for this content and segmentation source. An entry from a version-1 project (whose
+   * source was not recorded: seg_key NULL) matches any source of the same content.
+   */
+  findMedia(sha256: string, segKey = ''): MediaInfo | null {
+    const m = this.db
+      .prepare(
+        'SELECT * FROM media WHERE sha256 = ? AND (seg_key = ? OR seg_key IS NULL) ORDER BY seg_key IS NULL',
+      )
+      .get(sha256, segKey) as MediaRecord | undefined
     return m ? this.mediaInfo(m) : null
   }
 
   /**
-   * Records a media file and its initial utterances in one transaction. A file whose content is
-   * already in the project (same sha256) is not added twice: the existing entry is returned.
+   * Records a media file and its initial utterances in one transaction. A file whose content and
+   * segmentation source are already in the project is not added twice: the existing entry is returned.
    */
   addMedia(media: NewMedia, utterances: NewUtterance[]): MediaInfo {
-    const existing = this.findMediaBySha(media.sha256)
+    const existing = this.findMedia(media.sha256, media.segKey ?? '')
     if (existing) return existing
     const id = newId('m_', 6)
     const now = Date.now()
@@ -260,8 +273,8 @@ export class ProjectStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO media(id, abs_path, rel_path, name, sha256, size_bytes, duration_sec, has_audio, has_video, probe_json, added_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO media(id, abs_path, rel_path, name, sha256, seg_key, size_bytes, duration_sec, has_audio, has_video, probe_json, added_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -269,6 +282,7 @@ export class ProjectStore {
           rel,
           path.basename(media.absPath),
           media.sha256,
+          media.segKey ?? '',
           media.sizeBytes,
           media.durationSec,
           media.hasAudio ? 1 : 0,

@@ -183,6 +183,12 @@ describe('review state per field', () => {
       `INSERT INTO corrections(history_id, utterance_id, field, previous, value, previous_provenance, provenance, annotator, created_at)
        VALUES (?, ?, 'translation', '"MT 0"', '"MT 0"', 'model', 'accepted', 'ann', 0)`,
     ).run(h.id, utts[0].id)
+    // …and version 1's media table (no segmentation source, content hash unique).
+    db.exec(`
+      DROP INDEX media_identity; DROP INDEX media_sha;
+      ALTER TABLE media DROP COLUMN seg_key;
+      CREATE UNIQUE INDEX media_sha ON media(sha256);
+    `)
     db.pragma('user_version = 1')
     db.close()
 
@@ -205,6 +211,9 @@ describe('review state per field', () => {
     again.undo()
     again.redo()
     expect(again.getUtterance(utts[0].id)).toMatchObject({ translationProvenance: 'model' })
+    // The v1 media entry (segmentation source not recorded) still matches its content.
+    const [m] = again.listMedia()
+    expect(again.findMedia(`sha-${n}`, 'subs:whatever')?.id).toBe(m.id)
     again.close()
   })
 })
