@@ -17,7 +17,7 @@ export class ProjectFileError extends Error {
   override name = 'ProjectFileError'
   constructor(
     message: string,
-    readonly code: 'not-found' | 'exists' | 'newer' | 'damaged' | 'not-a-project' | 'locked',
+    readonly code: 'not-found' | 'exists' | 'newer' | 'damaged' | 'not-a-project' | 'locked' | 'unwritable',
   ) {
     super(message)
   }

@@ -128,6 +128,26 @@ function defaultAnnotator(): string {
   }
 }
 
+/**
+ * Creates the missing folders of `dir` one level at a time. Not `recursive: true`: Node's recursive
+ * mkdir never returns on a place that refuses new folders with ENOENT (procfs), while this fails
+ * at once with the OS error of the level that cannot be made.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = []
+  for (let cur = dir; !existsSync(cur); cur = path.dirname(cur)) {
+    missing.unshift(cur)
+    if (path.dirname(cur) === cur) break
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d)
+    } catch (err) {
+      throw new ProjectFileError(`cannot create the folder ${d}: ${(err as Error).message}`, 'unwritable')
+    }
+  }
+}
+
 const newId = (prefix: string, bytes: number) => `${prefix}${randomBytes(bytes).toString('hex')}`
 
 export class ProjectStore {
@@ -146,8 +166,7 @@ export class ProjectStore {
   static create(file: string, opts: StoreOptions = {}): ProjectStore {
     const abs = path.resolve(file)
     if (existsSync(abs)) throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
-    const dir = path.dirname(abs)
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true })
+    makeFolders(path.dirname(abs))
     const db = new Database(abs)
     try {
       ProjectStore.configure(db)

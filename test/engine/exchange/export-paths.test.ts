@@ -121,6 +121,22 @@ describe('export to a place that cannot be written', () => {
     }
   })
 
+  it('creating a project under /proc fails at once (store and engine service)', async () => {
+    const t0 = performance.now()
+    expect(() => ProjectStore.create('/proc/nope/x.fwsproj')).toThrow(/cannot create the folder \/proc\/nope/)
+    const svc = createEngineService()
+    try {
+      const { err } = await timed(
+        svc.handlers['project.create'](validateRequest('project.create', { path: '/proc/nope/y.fwsproj' })),
+      )
+      expect((err as Error).message).toMatch(/^Creating the project failed: cannot write to \/proc\/nope/)
+      expect(await svc.handlers['project.current'](undefined)).toBeNull()
+    } finally {
+      await svc.dispose()
+    }
+    expect(performance.now() - t0).toBeLessThan(2000)
+  })
+
   it('`fws export` to /proc fails in under 2 s with CLI wording and exit code 1', async () => {
     const { file, store } = project(2)
     store.close()
