@@ -6,6 +6,7 @@
  */
 import path from 'node:path'
 import { EMOTIONS, type ExportResult } from '../../shared/contract'
+import { isHuman } from '../project/rows'
 import type { ExportRecord, ProjectStore } from '../project/store'
 import { checkOutputFolder, joinInside } from './safe-path'
 import { writeFileAtomic } from './write'
@@ -79,7 +80,6 @@ export async function writeCorpus(
   let nTranslation = 0
   let nHumanEmotion = 0
   let nHumanTranslation = 0
-  const human = (p: string | null) => p === 'corrected' || p === 'accepted'
   for (const r of records) {
     if (opts.signal?.aborted) throw new Error('export cancelled')
     mediaSeen.set(r.mediaId, r.mediaPath)
@@ -95,13 +95,13 @@ export async function writeCorpus(
       if (r.emotionProvenance === 'model' && r.emotionPrediction)
         provenance.modelVersion = r.emotionPrediction.modelVersion
       nEmotion++
-      if (human(r.emotionProvenance)) nHumanEmotion++
+      if (isHuman(r.emotionProvenance)) nHumanEmotion++
     }
     if (r.translation != null) {
       labels.translation = r.translation
       provenance.translation = r.translationProvenance ?? undefined
       nTranslation++
-      if (human(r.translationProvenance)) nHumanTranslation++
+      if (isHuman(r.translationProvenance)) nHumanTranslation++
     }
     const latest = [
       r.corrections.emotion,

@@ -6,6 +6,7 @@
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { EMOTIONS } from '../../shared/contract-names'
+import { isHuman } from '../project/rows'
 import type { ExportRecord } from '../project/store'
 import { toCsv, type CsvCell } from './csv'
 import { el, serialize } from './xml'
@@ -214,8 +215,6 @@ type EafTierId = (typeof EAF_TIERS)[number]['id']
 
 /** Id of the controlled vocabulary of emotion labels (the `emotion` linguistic type uses it). */
 export const EAF_EMOTION_CV = 'emotion-labels'
-
-const isHuman = (p: string | null) => p === 'corrected' || p === 'accepted'
 
 /**
  * ELAN EAF 3.0 for one media file: a TIME_ORDER with one slot pair per annotation and five

@@ -5,13 +5,10 @@
  * (label, accept, transcript, translation, bounds, split, merge) is undone by the same mechanism.
  */
 import { EMOTIONS, type Edit } from '../../shared/contract'
-import { toMs, type LatestPredictions, type UttRecord } from './rows'
+import { isHuman, toMs, type LatestPredictions, type UttRecord } from './rows'
 
 /** Shortest utterance a split or a bounds edit may leave, in ms. */
 export const MIN_UTTERANCE_MS = 10
-
-/** Review states a human set (by correcting or by explicitly accepting a prediction). */
-export const HUMAN = new Set(['corrected', 'accepted'])
 
 /** Review states from weakest to strongest; a value built from two parts has the weaker one. */
 const STRENGTH = ['none', 'model', 'imported', 'accepted', 'corrected']
@@ -195,8 +192,8 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
         end_ms,
         transcript,
         bounds_prov: 'corrected',
-        emotion: HUMAN.has(r.emotion_prov ?? '') ? r.emotion : null,
-        emotion_prov: HUMAN.has(r.emotion_prov ?? '') ? r.emotion_prov : null,
+        emotion: isHuman(r.emotion_prov) ? r.emotion : null,
+        emotion_prov: isHuman(r.emotion_prov) ? r.emotion_prov : null,
         translation: null,
         translation_prov: null,
         created_at: ctx.now,
@@ -231,9 +228,9 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
       // parts (half confirmed, half machine-made is not gold). A human emotion label carries over
       // unless the two parts' human labels disagree. The weaker review state of the parts wins.
       const bothHuman = (a: string | null, b: string | null) =>
-        HUMAN.has(a ?? '') && HUMAN.has(b ?? '') ? weaker(a!, b!) : null
+        isHuman(a) && isHuman(b) ? weaker(a!, b!) : null
       const translationProv = bothHuman(r.translation_prov, n.translation_prov)
-      const labelled = [r, n].filter((u) => u.emotion != null && HUMAN.has(u.emotion_prov ?? ''))
+      const labelled = [r, n].filter((u) => u.emotion != null && isHuman(u.emotion_prov))
       const agree = labelled.every((u) => u.emotion === labelled[0]?.emotion)
       const emotion = labelled.length && agree ? labelled[0].emotion : null
       const emotionProv =

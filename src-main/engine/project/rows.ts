@@ -99,10 +99,14 @@ export function emotionPrediction(p: PredictionRecord | null): EmotionPrediction
   }
 }
 
+/** True for the review states a human set (corrected, or an explicitly accepted prediction). */
+export function isHuman(provenance: string | null | undefined): boolean {
+  return provenance === 'corrected' || provenance === 'accepted'
+}
+
 /** An empty transcript nobody wrote has no review state (a VAD cut has bounds, not text). */
 export function transcriptProvenance(r: UttRecord): Provenance | null {
-  const human = r.transcript_prov === 'corrected' || r.transcript_prov === 'accepted'
-  return r.transcript === '' && !human ? null : (r.transcript_prov as Provenance)
+  return r.transcript === '' && !isHuman(r.transcript_prov) ? null : (r.transcript_prov as Provenance)
 }
 
 export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredictions): UtteranceRow {

@@ -19,6 +19,7 @@ import Database from 'better-sqlite3'
 import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from '../../shared/contract'
 import { EditError, planEdit, type CorrectionDraft, type EditContext, type EditPlan } from './edits'
 import {
+  isHuman,
   toMediaInfo,
   toMs,
   toUtteranceRow,
@@ -115,9 +116,6 @@ export interface ExportRecord {
   /** True when any value of the utterance was set by a human (corrected or accepted). */
   corrected: boolean
 }
-
-/** Review states that are human data. */
-const isHuman = (p: string | null) => p === 'corrected' || p === 'accepted'
 
 function defaultAnnotator(): string {
   if (process.env.FWS_ANNOTATOR) return process.env.FWS_ANNOTATOR
@@ -794,22 +792,21 @@ export class ProjectStore {
       }
       meta.set(c.utterance_id, m)
     }
-    const human = isHuman
     const out: ExportRecord[] = []
     for (const r of rows) {
       const rec = recs.get(r.id)!
       const p = preds.get(r.id)
       const media = medias.get(r.mediaId)!
       const corrected =
-        human(rec.emotion_prov) ||
-        human(rec.translation_prov) ||
-        human(rec.transcript_prov) ||
-        human(rec.bounds_prov)
+        isHuman(rec.emotion_prov) ||
+        isHuman(rec.translation_prov) ||
+        isHuman(rec.transcript_prov) ||
+        isHuman(rec.bounds_prov)
       if (opts.onlyCorrected && !corrected) continue
       const pe = p?.emotion
       const pt = p?.translation
       const gold = <T>(value: T, prov: string | null): [T | null, string | null] =>
-        !opts.onlyCorrected || human(prov) ? [value, prov] : [null, null]
+        !opts.onlyCorrected || isHuman(prov) ? [value, prov] : [null, null]
       const [emotion, emotionProvenance] = gold(r.emotion, r.emotionProvenance)
       const [translation, translationProvenance] = gold(r.translation, r.translationProvenance)
       out.push({
