@@ -203,16 +203,16 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
       return {
         before: [r],
         after: [first, second],
-        corrections: [
-          {
-            utteranceId: r.id,
-            field: 'split',
-            previous: { start: r.start_ms / 1000, end: r.end_ms / 1000, transcript: r.transcript },
-            value: { at: at / 1000, newIds: [first.id, second.id], transcripts: [t1, t2] },
-            previousProvenance: r.bounds_prov,
-            provenance: 'corrected',
-          },
-        ],
+        // One log entry per new piece (who cut it, when, from which utterance), so each piece's
+        // bounds carry their annotator into exports.
+        corrections: [first, second].map((p) => ({
+          utteranceId: p.id,
+          field: 'split' as const,
+          previous: { id: r.id, start: r.start_ms / 1000, end: r.end_ms / 1000, transcript: r.transcript },
+          value: { at: at / 1000, start: p.start_ms / 1000, end: p.end_ms / 1000, transcript: p.transcript },
+          previousProvenance: r.bounds_prov,
+          provenance: 'corrected' as const,
+        })),
       }
     }
     case 'merge': {
@@ -256,7 +256,7 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
         after: [merged],
         corrections: [
           {
-            utteranceId: r.id,
+            utteranceId: merged.id,
             field: 'merge',
             previous: {
               ids: [r.id, n.id],
@@ -265,7 +265,7 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
                 [n.start_ms / 1000, n.end_ms / 1000],
               ],
             },
-            value: { start: merged.start_ms / 1000, end: merged.end_ms / 1000, newId: merged.id },
+            value: { start: merged.start_ms / 1000, end: merged.end_ms / 1000 },
             previousProvenance: r.bounds_prov,
             provenance: 'corrected',
           },

@@ -130,6 +130,12 @@ describe('review state per field', () => {
       expect(half.translationProvenance).toBeNull()
       expect(half).toMatchObject({ emotion: 'anger', emotionProvenance: 'corrected' }) // the human label holds
     }
+    // Each piece's bounds carry who cut it into an export.
+    const log = store.corrections().filter((c) => c.field === 'split')
+    expect(log.map((c) => c.utteranceId).sort()).toEqual(r.changed.map((c) => c.id).sort())
+    expect(log.every((c) => (c.previous as { id: string }).id === utts[0].id && c.annotator === 'ann')).toBe(
+      true,
+    )
     store.undo()
     expect(store.getUtterance(utts[0].id)).toMatchObject({
       translation: 'whole translation',
