@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { setApi } from '../../../src-renderer/src/api'
 import { SHORTCUTS, commandForKey } from '../../../src-renderer/src/composables/shortcuts'
+import { fieldStates } from '../../../src-renderer/src/util/confidence'
 import { useUtterancesStore } from '../../../src-renderer/src/stores/utterances'
 import { createFakeApi, predicted, row, type FakeApi } from '../fake-api'
 
@@ -35,6 +36,9 @@ describe('per-field accept', () => {
     await s.accept()
     expect(api.calls.at(-1)).toEqual({ kind: 'accept', utteranceId: 'u0', field: 'emotion' })
     expect(s.byIdGet('u0')).toMatchObject({ emotionProvenance: 'accepted', translationProvenance: 'model' })
+    expect(fieldStates(s.byIdGet('u0')!)).toBe(
+      'emotion: accepted · transcript: imported · translation: model',
+    )
     await s.acceptTranslation()
     expect(api.calls.at(-1)).toEqual({ kind: 'accept', utteranceId: 'u0', field: 'translation' })
     expect(s.byIdGet('u0')).toMatchObject({ translationProvenance: 'accepted' })
