@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
+import { repairV1Translations } from './schema-v2'
 
 /** 'FWS1' as a big-endian int: PRAGMA application_id of every project file. */
 export const APPLICATION_ID = 0x46575331
@@ -97,47 +98,19 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   );
   CREATE INDEX corrections_utt ON corrections(utterance_id, id);
   `,
-  /* 1 → 2: review state per field, media identity. Version 1's "accept" (Enter) confirmed the emotion AND the
-     machine translation at once, so an 'accepted' translation of a v1 file was never reviewed as a
-     translation. It goes back to 'model' (the prediction is still in the predictions table, so the
-     text shown does not change) and needs an explicit accept or correction to become human data.
-     The same is done inside the undo history's row snapshots, so an undo/redo cannot bring the
-     false acceptance back, and the log entries that recorded it are removed. Translations a human
-     typed ('corrected') are untouched.
-     Media identity: content hash + segmentation source (seg_key, see media-identity.ts), so two
-     files with the same bytes but different sidecar subtitles are two entries. Entries of a v1
-     file have seg_key NULL (source not recorded) and keep matching their content. */
+  /* 1 → 2: review state per field (version 1's unreviewed "human" translations go back to the
+     model, see schema-v2.ts), and media identity = content hash + segmentation source (seg_key, see
+     media-identity.ts), so two files with the same bytes but different sidecar subtitles are two
+     entries. Entries of a v1 file have seg_key NULL (source not recorded) and keep matching their
+     content. */
   (db) => {
     db.exec(`
       ALTER TABLE media ADD COLUMN seg_key TEXT;
       DROP INDEX media_sha;
       CREATE UNIQUE INDEX media_identity ON media(sha256, seg_key);
       CREATE INDEX media_sha ON media(sha256);
-      UPDATE utterances SET translation = NULL, translation_prov = NULL WHERE translation_prov = 'accepted';
-      DELETE FROM corrections WHERE field = 'translation' AND provenance = 'accepted';
     `)
-    const rows = db.prepare('SELECT id, before_rows, after_rows FROM history').all() as {
-      id: number
-      before_rows: string
-      after_rows: string
-    }[]
-    const update = db.prepare('UPDATE history SET before_rows = ?, after_rows = ? WHERE id = ?')
-    const fix = (json: string) => {
-      const recs = JSON.parse(json) as { translation: string | null; translation_prov: string | null }[]
-      let changed = false
-      for (const r of recs)
-        if (r.translation_prov === 'accepted') {
-          r.translation = null
-          r.translation_prov = null
-          changed = true
-        }
-      return { json: changed ? JSON.stringify(recs) : json, changed }
-    }
-    for (const h of rows) {
-      const b = fix(h.before_rows)
-      const a = fix(h.after_rows)
-      if (b.changed || a.changed) update.run(b.json, a.json, h.id)
-    }
+    repairV1Translations(db)
   },
 ]
 

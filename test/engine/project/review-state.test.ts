@@ -222,4 +222,74 @@ describe('review state per field', () => {
     expect(again.findMedia(`sha-${n}`, 'subs:whatever')?.id).toBe(m.id)
     again.close()
   })
+
+  it('a version-1 project: merged or split translations that were not typed whole by a human go back too', () => {
+    const { store, utts, file } = seeded()
+    store.applyEdit({ kind: 'translation', utteranceId: utts[0].id, text: 'typed whole' })
+    store.applyEdit({ kind: 'translation', utteranceId: utts[1].id, text: 'typed too' })
+    const split = store.applyEdit({ kind: 'split', utteranceId: utts[0].id, at: 1 })
+    const merge = store.applyEdit({ kind: 'merge', utteranceId: utts[1].id, withNextId: utts[2].id })
+    store.close()
+    // What version 1 wrote: the split's first half kept the whole translation as 'corrected'; the
+    // merge joined the typed translation with the third row's machine one and called it 'corrected'.
+    const db = new Database(file)
+    const v1 = (hid: number, id: string, text: string) => {
+      db.prepare("UPDATE utterances SET translation = ?, translation_prov = 'corrected' WHERE id = ?").run(
+        text,
+        id,
+      )
+      const h = db.prepare('SELECT after_rows FROM history WHERE id = ?').get(hid) as { after_rows: string }
+      const after = JSON.parse(h.after_rows) as Record<string, unknown>[]
+      Object.assign(
+        after.find((r) => r.id === id)!,
+        { translation: text, translation_prov: 'corrected' },
+      )
+      db.prepare('UPDATE history SET after_rows = ? WHERE id = ?').run(JSON.stringify(after), hid)
+    }
+    // Version 1's split kept the original id on the first half.
+    const newId = split.changed.find((r) => r.start === 0)!.id
+    const firstHalf = utts[0].id
+    db.prepare('UPDATE utterances SET id = ? WHERE id = ?').run(firstHalf, newId)
+    const sh = db.prepare('SELECT after_rows FROM history WHERE id = ?').get(split.historyId) as {
+      after_rows: string
+    }
+    db.prepare('UPDATE history SET after_rows = ? WHERE id = ?').run(
+      sh.after_rows.replace(newId, firstHalf),
+      split.historyId,
+    )
+    v1(split.historyId, firstHalf, 'typed whole')
+    v1(merge.historyId, merge.changed[0].id, 'typed too MT 2')
+    db.pragma('user_version = 1')
+    db.exec(`DROP INDEX media_identity; DROP INDEX media_sha; ALTER TABLE media DROP COLUMN seg_key;
+      CREATE UNIQUE INDEX media_sha ON media(sha256);`)
+    db.close()
+
+    const again = ProjectStore.open(file)
+    // Not gold any more (v1's half kept the whole's id, so the whole's machine output shows, as 'model').
+    expect(again.getUtterance(firstHalf)).toMatchObject({
+      translation: 'MT 0',
+      translationProvenance: 'model',
+    })
+    expect(again.getUtterance(merge.changed[0].id)).toMatchObject({
+      translation: null,
+      translationProvenance: null,
+    })
+    // Undo brings back what a human really typed, on the rows they typed it for.
+    again.undo()
+    expect(again.getUtterance(utts[1].id)).toMatchObject({
+      translation: 'typed too',
+      translationProvenance: 'corrected',
+    })
+    again.undo()
+    expect(again.getUtterance(utts[0].id)).toMatchObject({
+      translation: 'typed whole',
+      translationProvenance: 'corrected',
+    })
+    // Redo: the tainted values do not come back.
+    again.redo()
+    expect(again.getUtterance(firstHalf)).toMatchObject({ translationProvenance: 'model' })
+    again.redo()
+    expect(again.getUtterance(merge.changed[0].id)).toMatchObject({ translationProvenance: null })
+    again.close()
+  })
 })
