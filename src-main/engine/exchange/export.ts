@@ -88,7 +88,7 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
   const outIsFolder = mediaIds.length > 1 || existingFolder || /[/\\]$/.test(opts.out)
   if (mediaIds.length > 1 && path.extname(opts.out).toLowerCase() === EXT[opts.format] && !existingFolder)
     throw new ExchangePathError(
-      `the project has ${mediaIds.length} media files and one ${opts.format} file holds one; ${opts.out} looks like a file name, but all media need a folder (one file per media)`,
+      `the project has ${mediaIds.length} media files, but one ${opts.format} file holds the utterances of one media file; ${opts.out} is a file name, and all media need a folder (one file per media)`,
       'needs-folder',
       opts.out,
     )

@@ -243,7 +243,7 @@ describe('path safety', () => {
     const folder = path.join(tmp, `out${k}`)
     const res = await exportProject(store, { format: 'vtt', out: folder })
     await expect(exportProject(store, { format: 'vtt', out: path.join(tmp, 'one.vtt') })).rejects.toThrow(
-      /4 media files and one vtt file holds one/,
+      /4 media files, but one vtt file holds the utterances of one media file/,
     )
     expect(res.files).toHaveLength(4)
     for (const f of res.files) {
