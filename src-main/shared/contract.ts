@@ -12,7 +12,11 @@ export * from './contract-names'
 
 // ---------------------------------------------------------------- shared value types
 
-/** Where a value shown to the user came from. */
+/**
+ * Where a value shown to the user came from: its review state, per field. 'model' and
+ * 'imported' are unreviewed; only an explicit action on that field makes it 'accepted' or
+ * 'corrected' (human data).
+ */
 export type Provenance = 'model' | 'corrected' | 'accepted' | 'imported'
 
 const id = z.string().min(1).max(200)
@@ -123,7 +127,8 @@ export interface UtteranceRow {
   start: number
   end: number
   transcript: string
-  transcriptProvenance: Provenance
+  /** null: the transcript is empty and nobody wrote one (a VAD cut), not a model output. */
+  transcriptProvenance: Provenance | null
   emotion: string | null
   emotionProvenance: Provenance | null
   prediction: EmotionPrediction | null
@@ -143,7 +148,12 @@ export const utterancesListInput = z.object({ mediaId: id.optional() })
 
 export const editInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('label'), utteranceId: id, emotion: z.string().min(1).max(64) }),
-  z.object({ kind: z.literal('accept'), utteranceId: id }),
+  /** Confirms ONE field's model prediction as human data (default: the emotion). */
+  z.object({
+    kind: z.literal('accept'),
+    utteranceId: id,
+    field: z.enum(['emotion', 'translation']).optional(),
+  }),
   z.object({ kind: z.literal('transcript'), utteranceId: id, text: z.string().max(10_000) }),
   z.object({ kind: z.literal('translation'), utteranceId: id, text: z.string().max(10_000) }),
   z

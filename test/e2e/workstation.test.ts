@@ -257,18 +257,19 @@ describe('workstation in the browser', () => {
   it('splits, merges and nudges boundaries with the keyboard, each undoable', async () => {
     const rows = () => page.locator('.tr').count()
     const n = await rows()
-    await page.locator('.tr[data-index="3"]').click()
-    const id = await selectedId()
-    const timeCell = () => rowById(id).locator('.c-time').textContent()
+    // Split and merge make new utterances (new ids, no stale predictions): follow the row by position.
+    const fourth = () => page.locator('.tr[data-index="3"]')
+    await fourth().click()
+    const timeCell = () => fourth().locator('.c-time').textContent()
     const original = await timeCell()
     await page.keyboard.press('s') // split (the playhead is outside this row: at its middle)
     await poll(rows).toBe(n + 1)
     await waitSaved()
-    await rowById(id).click()
+    await fourth().click()
     await page.keyboard.press('m') // merge the first half with the second again
     await poll(rows).toBe(n)
     await waitSaved()
-    await rowById(id).click()
+    await fourth().click()
     await page.keyboard.press(']') // start 0.1 s later
     await poll(timeCell).not.toBe(original)
     await waitSaved()

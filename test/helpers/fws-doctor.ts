@@ -8,6 +8,9 @@ const run = promisify(execFile)
 const fws = path.resolve(__dirname, '../../bin/fws.mjs')
 
 export async function doctorJson(env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
-  const { stdout } = await run(process.execPath, [fws, 'doctor', '--json'], { env, timeout: 60_000 })
+  const { stdout } = await run(process.execPath, [fws, 'doctor', '--json'], {
+    env: { ...env, FWS_FROM_SOURCE: '1' },
+    timeout: 60_000,
+  })
   return JSON.parse(stdout) as DoctorReport
 }

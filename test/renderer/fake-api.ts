@@ -86,9 +86,14 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
       case 'label':
         return { before: [r], after: [{ ...r, emotion: e.emotion, emotionProvenance: 'corrected' }] }
       case 'accept':
+        // As the engine: one field per accept, the emotion unless the translation is named.
         return {
           before: [r],
-          after: [{ ...r, emotion: r.prediction?.label ?? null, emotionProvenance: 'accepted' }],
+          after: [
+            e.field === 'translation'
+              ? { ...r, translationProvenance: 'accepted' }
+              : { ...r, emotion: r.prediction?.label ?? null, emotionProvenance: 'accepted' },
+          ],
         }
       case 'transcript':
         return { before: [r], after: [{ ...r, transcript: e.text, transcriptProvenance: 'corrected' }] }

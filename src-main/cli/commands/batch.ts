@@ -107,7 +107,7 @@ async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<numbe
 
   const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'
   const display = createProgressDisplay(mode, (s) => process.stdout.write(s))
-  const sink = o.project ? await projectWriter(path.resolve(o.project)) : null
+  const sink = o.project ? await projectWriter(path.resolve(o.project), { subsDir: o.subsDir ?? null }) : null
   const registry = new JobRegistry({ throttleMs: 100 })
   const unsubscribe = registry.on((s) => display.onSnapshot(s))
   const outDir = path.resolve(o.out)

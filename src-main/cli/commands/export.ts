@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/contract'
 import { exportProject } from '../../engine/exchange/export'
+import { ExchangePathError } from '../../engine/exchange/safe-path'
 import { CliError, printJson } from '../output'
 import { withProject } from './project'
 
@@ -52,6 +53,8 @@ export function registerExport(program: Command): void {
               if (process.stderr.isTTY)
                 process.stderr.write(`\r${(f * 100).toFixed(0).padStart(3)}% ${stage}\x1b[K`)
             },
+          }).catch((err: unknown) => {
+            throw exportErrorForCli(err)
           })
           if (process.stderr.isTTY) process.stderr.write('\n')
           if (opts.json) printJson(res)
@@ -59,4 +62,19 @@ export function registerExport(program: Command): void {
         })
       },
     )
+}
+
+/** The CLI's wording of an export path error: what to pass to --out / --media instead. */
+function exportErrorForCli(err: unknown): unknown {
+  if (!(err instanceof ExchangePathError)) return err
+  const hint: Partial<Record<ExchangePathError['code'], string>> = {
+    unwritable: 'give an --out path in a folder you can write to',
+    timeout: 'give an --out path on a local disk',
+    'needs-folder': 'give a folder for --out (one file per media) or choose one item with --media <id>',
+    'is-folder': 'give a file name for --out, or choose one item with --media <id>',
+    'not-folder': 'give a folder for --out',
+    symlink: 'give another --out file name',
+  }
+  const h = hint[err.code]
+  return new CliError(h ? `${err.message}; ${h}` : err.message, 1)
 }

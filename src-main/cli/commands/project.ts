@@ -43,7 +43,9 @@ export function pickMedia(store: ProjectStore, mediaId: string | undefined): str
 function formatRow(r: UtteranceRow): string {
   const t = (s: number) => s.toFixed(3).padStart(9)
   const emo = r.emotion ? `${r.emotion} (${r.emotionProvenance})` : '-'
-  return `${String(r.index).padStart(4)} ${r.id} ${t(r.start)} ${t(r.end)}  ${emo.padEnd(22)} ${JSON.stringify(r.transcript)}`
+  // Review state per field: transcript / translation (the emotion's is next to its label).
+  const states = `text:${r.transcriptProvenance ?? 'empty'} tr:${r.translationProvenance ?? '-'}`
+  return `${String(r.index).padStart(4)} ${r.id} ${t(r.start)} ${t(r.end)}  ${emo.padEnd(22)} ${states.padEnd(28)} ${JSON.stringify(r.transcript)}`
 }
 
 export function registerProject(program: Command): void {

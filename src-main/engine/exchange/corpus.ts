@@ -6,6 +6,7 @@
  */
 import path from 'node:path'
 import { EMOTIONS, type ExportResult } from '../../shared/contract'
+import { isHuman } from '../project/rows'
 import type { ExportRecord, ProjectStore } from '../project/store'
 import { checkOutputFolder, joinInside } from './safe-path'
 import { writeFileAtomic } from './write'
@@ -71,7 +72,7 @@ export async function writeCorpus(
     features?: boolean
   } = {},
 ): Promise<ExportResult> {
-  const folder = checkOutputFolder(out)
+  const folder = await checkOutputFolder(out)
   const rel = (p: string) => path.relative(folder, p).split(path.sep).join('/')
   const lines: string[] = []
   const mediaSeen = new Map<string, string>()
@@ -79,14 +80,13 @@ export async function writeCorpus(
   let nTranslation = 0
   let nHumanEmotion = 0
   let nHumanTranslation = 0
-  const human = (p: string | null) => p === 'corrected' || p === 'accepted'
   for (const r of records) {
     if (opts.signal?.aborted) throw new Error('export cancelled')
     mediaSeen.set(r.mediaId, r.mediaPath)
     const labels: CorpusUtterance['labels'] = {}
     const provenance: CorpusUtterance['provenance'] = {
       source: r.source,
-      transcript: r.transcriptProvenance,
+      transcript: r.transcriptProvenance ?? undefined,
       bounds: r.boundsProvenance,
     }
     if (r.emotion != null) {
@@ -95,13 +95,13 @@ export async function writeCorpus(
       if (r.emotionProvenance === 'model' && r.emotionPrediction)
         provenance.modelVersion = r.emotionPrediction.modelVersion
       nEmotion++
-      if (human(r.emotionProvenance)) nHumanEmotion++
+      if (isHuman(r.emotionProvenance)) nHumanEmotion++
     }
     if (r.translation != null) {
       labels.translation = r.translation
       provenance.translation = r.translationProvenance ?? undefined
       nTranslation++
-      if (human(r.translationProvenance)) nHumanTranslation++
+      if (isHuman(r.translationProvenance)) nHumanTranslation++
     }
     const latest = [
       r.corrections.emotion,
@@ -147,9 +147,9 @@ export async function writeCorpus(
       sha256: store.mediaDetails(id)?.sha256 ?? null,
     })),
   }
-  const files = [joinInside(folder, 'utterances.jsonl'), joinInside(folder, 'manifest.json')]
-  writeFileAtomic(files[0], lines.join(''))
-  writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+  const files = [await joinInside(folder, 'utterances.jsonl'), await joinInside(folder, 'manifest.json')]
+  await writeFileAtomic(files[0], lines.join(''))
+  await writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
   if (opts.features && records.length) {
     // Through the training side's own reader and extractor, so the cache keys are exactly the ones
     // `fws finetune` / `fws train` will look up (content fingerprint + bounds + extractor version).
@@ -162,7 +162,7 @@ export async function writeCorpus(
       onProgress: (f, stage) => opts.onProgress?.(0.05 + 0.9 * f, `features: ${stage}`),
     })
     manifest.features = { extractor: EXTRACTOR_VERSION, utterances: feats.size }
-    writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
+    await writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
   }
   return { files, records: records.length }
 }

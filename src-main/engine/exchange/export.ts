@@ -4,13 +4,19 @@
  * output (EAF/SRT/VTT are per media file: several media → one file each inside the `out` folder,
  * named from the media file name through safeFileName), and the atomic writes.
  */
-import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { ExportFormat, ExportResult } from '../../shared/contract'
 import type { ExportRecord, ProjectStore } from '../project/store'
 import { writeCorpus } from './corpus'
 import { toCsvText, toEaf, toJsonl, toSrt, toVtt, type TextChoice } from './formats'
-import { checkOutputFile, checkOutputFolder, joinInside, safeFileName } from './safe-path'
+import {
+  checkOutputFile,
+  checkOutputFolder,
+  ExchangePathError,
+  isFolder,
+  joinInside,
+  safeFileName,
+} from './safe-path'
 import { writeFileAtomic } from './write'
 
 export interface ExportOptions {
@@ -65,12 +71,12 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
     return res
   }
   if (opts.format === 'jsonl' || opts.format === 'csv') {
-    const file = checkOutputFile(opts.out)
+    const file = await checkOutputFile(opts.out)
     const text =
       opts.format === 'jsonl'
         ? toJsonl(records, { project: store.path, exportedAt: new Date().toISOString() })
         : toCsvText(records)
-    writeFileAtomic(file, text)
+    await writeFileAtomic(file, text)
     opts.onProgress?.(1, 'done')
     return { files: [file], records: records.length }
   }
@@ -78,19 +84,15 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
   // Per-media formats.
   const byMedia = groupByMedia(records)
   const mediaIds = opts.mediaId ? [opts.mediaId] : store.listMedia().map((m) => m.id)
-  const outIsFolder =
-    mediaIds.length > 1 ||
-    (existsSync(opts.out) && statSync(opts.out).isDirectory()) ||
-    /[/\\]$/.test(opts.out)
-  if (
-    mediaIds.length > 1 &&
-    path.extname(opts.out).toLowerCase() === EXT[opts.format] &&
-    !(existsSync(opts.out) && statSync(opts.out).isDirectory())
-  )
-    throw new Error(
-      `the project has ${mediaIds.length} media files and ${opts.format} holds one: give a folder for --out (one file per media) or choose one media item`,
+  const existingFolder = await isFolder(opts.out)
+  const outIsFolder = mediaIds.length > 1 || existingFolder || /[/\\]$/.test(opts.out)
+  if (mediaIds.length > 1 && path.extname(opts.out).toLowerCase() === EXT[opts.format] && !existingFolder)
+    throw new ExchangePathError(
+      `the project has ${mediaIds.length} media files, but one ${opts.format} file holds the utterances of one media file; ${opts.out} is a file name, and all media need a folder (one file per media)`,
+      'needs-folder',
+      opts.out,
     )
-  const folder = outIsFolder ? checkOutputFolder(opts.out) : null
+  const folder = outIsFolder ? await checkOutputFolder(opts.out) : null
   const usedNames = new Set<string>()
   let count = 0
   for (const [i, mediaId] of mediaIds.entries()) {
@@ -102,15 +104,15 @@ export async function exportProject(store: ProjectStore, opts: ExportOptions): P
       let base = safeFileName(path.parse(media.name).name, 'media')
       if (usedNames.has(base.toLowerCase())) base = `${base}-${media.id}`
       usedNames.add(base.toLowerCase())
-      target = joinInside(folder, base + EXT[opts.format])
-    } else target = checkOutputFile(opts.out)
+      target = await joinInside(folder, base + EXT[opts.format])
+    } else target = await checkOutputFile(opts.out)
     const text =
       opts.format === 'eaf'
         ? toEaf(recs, { mediaPath: media.path, eafPath: target, author: store.annotator })
         : opts.format === 'srt'
           ? toSrt(recs, which)
           : toVtt(recs, which)
-    writeFileAtomic(target, text)
+    await writeFileAtomic(target, text)
     files.push(target)
     count += recs.length
     opts.onProgress?.((i + 1) / mediaIds.length, 'writing')

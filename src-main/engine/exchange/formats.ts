@@ -5,6 +5,8 @@
  */
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { EMOTIONS } from '../../shared/contract-names'
+import { isHuman } from '../project/rows'
 import type { ExportRecord } from '../project/store'
 import { toCsv, type CsvCell } from './csv'
 import { el, serialize } from './xml'
@@ -201,10 +203,28 @@ const MIME: Record<string, string> = {
   '.mkv': 'video/x-matroska',
 }
 
+/** The tiers of an exported EAF, each with the linguistic type it references. */
+export const EAF_TIERS = [
+  { id: 'transcript', type: 'transcript' },
+  { id: 'emotion', type: 'emotion' },
+  { id: 'translation', type: 'translation' },
+  { id: 'emotion-model', type: 'emotion' },
+  { id: 'translation-model', type: 'translation' },
+] as const
+type EafTierId = (typeof EAF_TIERS)[number]['id']
+
+/** Id of the controlled vocabulary of emotion labels (the `emotion` linguistic type uses it). */
+export const EAF_EMOTION_CV = 'emotion-labels'
+
 /**
- * ELAN EAF 3.0 for one media file: a TIME_ORDER with one slot pair per annotation, and three
- * time-aligned tiers (transcript, emotion, translation) of ALIGNABLE_ANNOTATIONs. Every value is
- * passed to the XML serializer as data; nothing is concatenated into markup.
+ * ELAN EAF 3.0 for one media file: a TIME_ORDER with one slot pair per annotation and five
+ * time-aligned tiers of ALIGNABLE_ANNOTATIONs. The review state is carried by the tier: `emotion`
+ * and `translation` hold only human-set values (corrected or accepted), `emotion-model` and
+ * `translation-model` the unreviewed model outputs; `transcript` holds the transcript (imported,
+ * corrected or empty for a VAD cut). Every linguistic type the tiers reference is declared; the
+ * emotion labels are a controlled vocabulary, and each emotion annotation points at its entry
+ * (CVE_REF). Elements follow the order of the EAF 3.0 schema. Every value is passed to the XML
+ * serializer as data; nothing is concatenated into markup.
  */
 export function toEaf(
   records: ExportRecord[],
@@ -216,21 +236,32 @@ export function toEaf(
     slots.push(s)
     return s
   }
+  // The controlled vocabulary: the standard label set plus any other label the records use.
+  const labels = [...EMOTIONS] as string[]
+  for (const r of records)
+    for (const l of [r.emotion, r.emotionPrediction?.label])
+      if (l != null && !labels.includes(l)) labels.push(l)
+  const cveId = (label: string) => `cve${labels.indexOf(label) + 1}`
   let annId = 0
-  type Ann = { value: string; s1: { id: string }; s2: { id: string }; id: string }
-  const tiers: Record<'transcript' | 'emotion' | 'translation', Ann[]> = {
-    transcript: [],
-    emotion: [],
-    translation: [],
-  }
+  type Ann = { value: string; s1: { id: string }; s2: { id: string }; id: string; cve?: string }
+  const tiers = Object.fromEntries(EAF_TIERS.map((t) => [t.id, [] as Ann[]])) as Record<EafTierId, Ann[]>
   for (const r of records) {
-    const add = (tier: keyof typeof tiers, value: string | null) => {
+    const add = (tier: EafTierId, value: string | null | undefined) => {
       if (value == null) return
-      tiers[tier].push({ value, s1: slot(r.start), s2: slot(r.end), id: `a${++annId}` })
+      const isEmotion = tier === 'emotion' || tier === 'emotion-model'
+      tiers[tier].push({
+        value,
+        s1: slot(r.start),
+        s2: slot(r.end),
+        id: `a${++annId}`,
+        cve: isEmotion ? cveId(value) : undefined,
+      })
     }
     add('transcript', r.transcript)
-    add('emotion', r.emotion)
-    add('translation', r.translation)
+    if (isHuman(r.emotionProvenance)) add('emotion', r.emotion)
+    else if (r.emotionProvenance === 'model') add('emotion-model', r.emotion)
+    if (isHuman(r.translationProvenance)) add('translation', r.translation)
+    else if (r.translationProvenance === 'model') add('translation-model', r.translation)
   }
   // Slot ids in time order (ELAN keeps TIME_ORDER sorted); ties keep creation order (start before end).
   slots
@@ -241,20 +272,27 @@ export function toEaf(
   const rel = path.relative(path.dirname(opts.eafPath), opts.mediaPath).split(path.sep).join('/')
   const ext = path.extname(opts.mediaPath).toLowerCase()
   const date = (opts.date ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z')
-  const tier = (id: keyof typeof tiers) =>
+  const tier = ({ id, type }: (typeof EAF_TIERS)[number]) =>
     el(
       'TIER',
-      { LINGUISTIC_TYPE_REF: id, TIER_ID: id, ANNOTATOR: opts.author },
+      { LINGUISTIC_TYPE_REF: type, TIER_ID: id, ANNOTATOR: id.endsWith('-model') ? 'model' : opts.author },
       tiers[id].map((a) =>
         el('ANNOTATION', {}, [
           el(
             'ALIGNABLE_ANNOTATION',
-            { ANNOTATION_ID: a.id, TIME_SLOT_REF1: a.s1.id, TIME_SLOT_REF2: a.s2.id },
+            { ANNOTATION_ID: a.id, TIME_SLOT_REF1: a.s1.id, TIME_SLOT_REF2: a.s2.id, CVE_REF: a.cve },
             [el('ANNOTATION_VALUE', {}, [a.value])],
           ),
         ]),
       ),
     )
+  const linguisticType = (id: string, cv?: string) =>
+    el('LINGUISTIC_TYPE', {
+      GRAPHIC_REFERENCES: 'false',
+      LINGUISTIC_TYPE_ID: id,
+      TIME_ALIGNABLE: 'true',
+      CONTROLLED_VOCABULARY_REF: cv,
+    })
   const doc = el(
     'ANNOTATION_DOCUMENT',
     {
@@ -279,13 +317,14 @@ export function toEaf(
         {},
         ordered.map((s) => el('TIME_SLOT', { TIME_SLOT_ID: s.id, TIME_VALUE: s.t })),
       ),
-      tier('transcript'),
-      tier('emotion'),
-      tier('translation'),
-      el('LINGUISTIC_TYPE', {
-        GRAPHIC_REFERENCES: 'false',
-        LINGUISTIC_TYPE_ID: 'default-lt',
-        TIME_ALIGNABLE: 'true',
+      ...EAF_TIERS.map(tier),
+      linguisticType('transcript'),
+      linguisticType('emotion', EAF_EMOTION_CV),
+      linguisticType('translation'),
+      el('LANGUAGE', {
+        LANG_DEF: 'http://cdb.iso.org/lg/CDB-00130975-001',
+        LANG_ID: 'und',
+        LANG_LABEL: 'undetermined (und)',
       }),
       el('CONSTRAINT', {
         DESCRIPTION:
@@ -306,6 +345,14 @@ export function toEaf(
           "Time alignable annotations within the parent annotation's time interval, gaps are allowed",
         STEREOTYPE: 'Included_In',
       }),
+      el('CONTROLLED_VOCABULARY', { CV_ID: EAF_EMOTION_CV }, [
+        el('DESCRIPTION', { LANG_REF: 'und' }, ['Emotion labels of Fusion Workstation']),
+        ...labels.map((l) =>
+          el('CV_ENTRY_ML', { CVE_ID: cveId(l) }, [
+            el('CVE_VALUE', { DESCRIPTION: '', LANG_REF: 'und' }, [l]),
+          ]),
+        ),
+      ]),
     ],
   )
   return serialize(doc)

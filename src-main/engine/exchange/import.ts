@@ -42,7 +42,7 @@ export async function importSegmentation(
 ): Promise<ImportResult> {
   const media = store.getMedia(mediaId)
   if (!media) throw new EditError(`no media with id "${mediaId}" in this project`)
-  const abs = checkInputFile(file)
+  const abs = await checkInputFile(file)
   const sub = await readSubtitleFile(abs, {
     durationSec: media.durationSec > 0 ? media.durationSec : undefined,
     tier: opts.tier,

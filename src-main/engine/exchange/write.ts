@@ -1,30 +1,33 @@
 /**
  * Atomic file writes for exports: write a temporary sibling, fsync, rename over the target, so a
- * crash mid-export leaves the previous file (or none), never half a file.
+ * crash mid-export leaves the previous file (or none), never half a file. Asynchronous throughout
+ * (it runs on the server's / main process's event loop); opening the file has a deadline, and any
+ * failure is reported as a specific ExchangePathError with the temporary file removed.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { unwritable, withDeadline } from './safe-path'
 
-export function writeFileAtomic(target: string, text: string): void {
+export async function writeFileAtomic(target: string, text: string): Promise<void> {
   const tmp = path.join(
     path.dirname(target),
     `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`,
   )
-  const fd = openSync(tmp, 'wx')
+  let fh: fsp.FileHandle
   try {
-    writeSync(fd, text, null, 'utf8')
-    fsyncSync(fd)
+    fh = await withDeadline(fsp.open(tmp, 'wx'), 'opening', tmp)
   } catch (err) {
-    closeSync(fd)
-    rmSync(tmp, { force: true })
-    throw err
+    throw unwritable(target, err)
   }
-  closeSync(fd)
   try {
-    renameSync(tmp, target)
+    await fh.writeFile(text, 'utf8')
+    await fh.sync()
+    await fh.close()
+    await fsp.rename(tmp, target)
   } catch (err) {
-    rmSync(tmp, { force: true })
-    throw err
+    await fh.close().catch(() => {})
+    await fsp.rm(tmp, { force: true }).catch(() => {})
+    throw unwritable(target, err)
   }
 }

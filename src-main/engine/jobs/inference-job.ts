@@ -36,13 +36,16 @@ export function startInferenceJob(
   input: InferenceJobInput,
   opts: InferenceJobOptions = {},
 ): JobSnapshot {
+  const mediaByFile = new Map<string, string>()
   const files = input.mediaIds.map((id) => {
     const f = store.mediaFile(id)
     if (!f) throw new Error(`media "${id}" is not in the open project`)
+    mediaByFile.set(f, id)
     return f
   })
   const { models, missing } = selectAvailableModels(opts.models)
-  const sink = storeSink(store)
+  // Results go to the entries asked for, even when two entries share their bytes.
+  const sink = storeSink(store, () => {}, { mediaByFile })
   const outDir = path.join(
     cacheDir(),
     'inference',

@@ -1,12 +1,14 @@
 /**
  * Batch results into a project (`fws batch --project FILE`, and the app's inference job). Owns
- * the mapping between a batch file and the project's media (by content hash), using the
+ * the mapping between a batch file and the project's media (by content hash and segmentation
+ * source, so same-byte files with different sidecar subtitles stay apart), using the
  * project's own utterances when the file is already in it (so corrected cuts are what gets
  * predicted), adding the file with the batch's segmentation when it is not, and writing the
  * predictions with their model versions through the store's API.
  */
 import { existsSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { segmentationKey } from '../project/media-identity'
 import { ProjectStore } from '../project/store'
 import type { FileResult, Segment } from './types'
 
@@ -21,17 +23,34 @@ export function hexHash(contentHash: string): string {
   return contentHash.replace(/^sha256:/, '')
 }
 
+export interface SinkOptions {
+  /** The batch's --subs-dir: where segmentation looks for sidecars first (part of media identity). */
+  subsDir?: string | null
+  /** Files already known as media of the project (the app's inference job): path → media id. */
+  mediaByFile?: Map<string, string>
+}
+
 /** Opens (or creates) the project file and returns a sink writing into it. */
-export async function projectWriter(file: string): Promise<ProjectSink> {
+export async function projectWriter(file: string, opts: SinkOptions = {}): Promise<ProjectSink> {
   const store = existsSync(file) ? ProjectStore.open(file) : ProjectStore.create(file)
-  return storeSink(store, () => store.close())
+  return storeSink(store, () => store.close(), opts)
 }
 
 /** A sink over an already open store (the app's current project); `close` is the caller's. */
-export function storeSink(store: ProjectStore, close: () => void = () => {}): ProjectSink {
+export function storeSink(
+  store: ProjectStore,
+  close: () => void = () => {},
+  opts: SinkOptions = {},
+): ProjectSink {
+  const keyOf = (file: string) => segmentationKey(file, { subsDir: opts.subsDir })
+  /** The entry a file was added as, when the caller knows it; else by content + segmentation source. */
+  const find = async (file: string, sha: string) => {
+    const known = opts.mediaByFile?.get(file)
+    return known ? store.getMedia(known) : store.findMedia(sha, await keyOf(file))
+  }
   return {
-    async segmentsFor(_file, contentHash) {
-      const media = store.findMediaBySha(hexHash(contentHash))
+    async segmentsFor(file, contentHash) {
+      const media = await find(file, hexHash(contentHash))
       if (!media) return null
       const rows = store.listUtterances(media.id)
       if (!rows.length) return null
@@ -39,12 +58,14 @@ export function storeSink(store: ProjectStore, close: () => void = () => {}): Pr
     },
     async write(file, result, contentHash) {
       const sha = hexHash(contentHash)
+      const segKey = await keyOf(file)
       const media =
-        store.findMediaBySha(sha) ??
+        (await find(file, sha)) ??
         store.addMedia(
           {
             absPath: file,
             sha256: sha,
+            segKey,
             sizeBytes: (await stat(file)).size,
             durationSec: result.durationSec,
             hasAudio: result.hasAudio,

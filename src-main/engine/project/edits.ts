@@ -5,10 +5,16 @@
  * (label, accept, transcript, translation, bounds, split, merge) is undone by the same mechanism.
  */
 import { EMOTIONS, type Edit } from '../../shared/contract'
-import { toMs, type LatestPredictions, type UttRecord } from './rows'
+import { isHuman, toMs, type LatestPredictions, type UttRecord } from './rows'
 
 /** Shortest utterance a split or a bounds edit may leave, in ms. */
 export const MIN_UTTERANCE_MS = 10
+
+/** Review states from weakest to strongest; a value built from two parts has the weaker one. */
+const STRENGTH = ['none', 'model', 'imported', 'accepted', 'corrected']
+function weaker(a: string, b: string): string {
+  return STRENGTH.indexOf(a) <= STRENGTH.indexOf(b) ? a : b
+}
 
 export class EditError extends Error {
   override name = 'EditError'
@@ -77,38 +83,35 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
       }
     }
     case 'accept': {
+      // One field per action: accepting the emotion never confirms the machine translation.
+      const field = edit.field ?? 'emotion'
       const pred = ctx.predictions(r.id)
-      const after = { ...r }
-      const corrections: CorrectionDraft[] = []
-      if (r.emotion == null && pred.emotion?.label != null) {
-        after.emotion = pred.emotion.label
-        after.emotion_prov = 'accepted'
-        corrections.push({
-          utteranceId: r.id,
-          field: 'emotion',
-          previous: pred.emotion.label,
-          value: pred.emotion.label,
-          previousProvenance: 'model',
-          provenance: 'accepted',
-        })
+      const predicted =
+        field === 'emotion' ? (pred.emotion?.label ?? null) : (pred.translation?.translation ?? null)
+      const confirmed = field === 'emotion' ? r.emotion : r.translation
+      if (confirmed != null) return null // already human-set: nothing to accept
+      if (predicted == null)
+        throw new EditError(
+          `utterance ${r.id} has no ${field} prediction to accept yet (run inference first)`,
+        )
+      const after =
+        field === 'emotion'
+          ? { ...r, emotion: predicted, emotion_prov: 'accepted' }
+          : { ...r, translation: predicted, translation_prov: 'accepted' }
+      return {
+        before: [r],
+        after: [after],
+        corrections: [
+          {
+            utteranceId: r.id,
+            field,
+            previous: predicted,
+            value: predicted,
+            previousProvenance: 'model',
+            provenance: 'accepted',
+          },
+        ],
       }
-      if (r.translation == null && pred.translation?.translation != null) {
-        after.translation = pred.translation.translation
-        after.translation_prov = 'accepted'
-        corrections.push({
-          utteranceId: r.id,
-          field: 'translation',
-          previous: pred.translation.translation,
-          value: pred.translation.translation,
-          previousProvenance: 'model',
-          provenance: 'accepted',
-        })
-      }
-      if (!corrections.length) {
-        if (r.emotion != null || r.translation != null) return null // already confirmed: nothing to accept
-        throw new EditError(`utterance ${r.id} has no prediction to accept yet (run inference first)`)
-      }
-      return { before: [r], after: [after], corrections }
     }
     case 'transcript': {
       if (r.transcript === edit.text) return null
@@ -178,32 +181,38 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
           `split point ${edit.at} s must lie inside utterance ${r.id} (${r.start_ms / 1000}–${r.end_ms / 1000} s) with at least ${MIN_UTTERANCE_MS} ms on each side`,
         )
       const [t1, t2] = splitText(r.transcript, (at - r.start_ms) / (r.end_ms - r.start_ms))
-      const first: UttRecord = { ...r, end_ms: at, transcript: t1, bounds_prov: 'corrected' }
-      // The second half keeps the confirmed emotion (it is the same speech act) but not the
-      // translation, which cannot be cut at a time point; inference fills it in again.
-      const second: UttRecord = {
+      // Both pieces are new utterances (new ids): the predictions of the whole stay with the old
+      // id (and come back with an undo) instead of being shown, stale, on a half. Each piece needs
+      // inference again. A human emotion label holds for both halves of the same speech act; a
+      // translation cannot be cut at a time point, so neither half keeps one.
+      const piece = (start_ms: number, end_ms: number, transcript: string): UttRecord => ({
         ...r,
         id: ctx.newUtteranceId(),
-        start_ms: at,
-        transcript: t2,
+        start_ms,
+        end_ms,
+        transcript,
         bounds_prov: 'corrected',
+        emotion: isHuman(r.emotion_prov) ? r.emotion : null,
+        emotion_prov: isHuman(r.emotion_prov) ? r.emotion_prov : null,
         translation: null,
         translation_prov: null,
         created_at: ctx.now,
-      }
+      })
+      const first = piece(r.start_ms, at, t1)
+      const second = piece(at, r.end_ms, t2)
       return {
         before: [r],
         after: [first, second],
-        corrections: [
-          {
-            utteranceId: r.id,
-            field: 'split',
-            previous: { start: r.start_ms / 1000, end: r.end_ms / 1000, transcript: r.transcript },
-            value: { at: at / 1000, newId: second.id, transcripts: [t1, t2] },
-            previousProvenance: r.bounds_prov,
-            provenance: 'corrected',
-          },
-        ],
+        // One log entry per new piece (who cut it, when, from which utterance), so each piece's
+        // bounds carry their annotator into exports.
+        corrections: [first, second].map((p) => ({
+          utteranceId: p.id,
+          field: 'split' as const,
+          previous: { id: r.id, start: r.start_ms / 1000, end: r.end_ms / 1000, transcript: r.transcript },
+          value: { at: at / 1000, start: p.start_ms / 1000, end: p.end_ms / 1000, transcript: p.transcript },
+          previousProvenance: r.bounds_prov,
+          provenance: 'corrected' as const,
+        })),
       }
     }
     case 'merge': {
@@ -214,28 +223,40 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
       if (!actualNext || actualNext.id !== n.id)
         throw new EditError(`utterance ${n.id} is not the one right after ${r.id}; only neighbours merge`)
       const joinText = (a: string, b: string) => [a.trim(), b.trim()].filter(Boolean).join(' ')
-      const pr = ctx.predictions(r.id).translation?.translation ?? null
-      const pn = ctx.predictions(n.id).translation?.translation ?? null
-      const confirmedTranslation = r.translation != null || n.translation != null
+      // The merged utterance is new (new id): neither part's predictions describe it, so none is
+      // shown and it needs inference. A translation stays human only when a human set it on BOTH
+      // parts (half confirmed, half machine-made is not gold). A human emotion label carries over
+      // unless the two parts' human labels disagree. The weaker review state of the parts wins.
+      const bothHuman = (a: string | null, b: string | null) =>
+        isHuman(a) && isHuman(b) ? weaker(a!, b!) : null
+      const translationProv = bothHuman(r.translation_prov, n.translation_prov)
+      const labelled = [r, n].filter((u) => u.emotion != null && isHuman(u.emotion_prov))
+      const agree = labelled.every((u) => u.emotion === labelled[0]?.emotion)
+      const emotion = labelled.length && agree ? labelled[0].emotion : null
+      const emotionProv =
+        emotion == null ? null : labelled.map((u) => u.emotion_prov!).reduce((a, b) => weaker(a, b))
+      const withText = [r, n].filter((u) => u.transcript.trim() !== '')
       const merged: UttRecord = {
         ...r,
+        id: ctx.newUtteranceId(),
         end_ms: Math.max(r.end_ms, n.end_ms),
         bounds_prov: 'corrected',
         transcript: joinText(r.transcript, n.transcript),
-        transcript_prov: r.transcript_prov === n.transcript_prov ? r.transcript_prov : 'corrected',
-        emotion: r.emotion ?? n.emotion,
-        emotion_prov: r.emotion != null ? r.emotion_prov : n.emotion_prov,
-        translation: confirmedTranslation
-          ? joinText(r.translation ?? pr ?? '', n.translation ?? pn ?? '')
-          : null,
-        translation_prov: confirmedTranslation ? 'corrected' : null,
+        transcript_prov: withText.length
+          ? withText.map((u) => u.transcript_prov).reduce((a, b) => weaker(a, b))
+          : r.transcript_prov,
+        emotion,
+        emotion_prov: emotionProv,
+        translation: translationProv ? joinText(r.translation ?? '', n.translation ?? '') : null,
+        translation_prov: translationProv,
+        created_at: ctx.now,
       }
       return {
         before: [r, n],
         after: [merged],
         corrections: [
           {
-            utteranceId: r.id,
+            utteranceId: merged.id,
             field: 'merge',
             previous: {
               ids: [r.id, n.id],
@@ -244,7 +265,7 @@ export function planEdit(edit: Edit, ctx: EditContext): EditPlan | null {
                 [n.start_ms / 1000, n.end_ms / 1000],
               ],
             },
-            value: { start: merged.start_ms / 1000, end: merged.end_ms / 1000, removed: n.id },
+            value: { start: merged.start_ms / 1000, end: merged.end_ms / 1000 },
             previousProvenance: r.bounds_prov,
             provenance: 'corrected',
           },

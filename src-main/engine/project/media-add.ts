@@ -2,15 +2,14 @@
  * Adding media files to a project: content hash (streamed SHA-256), probe and initial
  * segmentation (helper A's segmentMediaDetailed: sidecar subtitles → embedded subtitles → VAD),
  * then one store transaction. Owns the per-file progress, cancellation and the rule that the
- * same content is never added twice.
+ * same media identity (content + segmentation source, see media-identity.ts) is never added twice.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import path from 'node:path'
 import type { MediaInfo } from '../../shared/contract'
 import { cancelledError, MediaError } from '../media/errors'
 import { probe } from '../media/probe'
 import { segmentMediaDetailed, type SegmentOptions } from '../segment'
+import { segmentationKey, sha256File } from './media-identity'
 import type { NewUtterance, ProjectStore } from './store'
 
 export interface AddMediaOptions {
@@ -21,22 +20,9 @@ export interface AddMediaOptions {
   segment?: Omit<SegmentOptions, 'signal' | 'onProgress'>
 }
 
-/** Plain hex SHA-256 of a file's content, streamed. */
-export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
-  const h = createHash('sha256')
-  const stream = createReadStream(file, { highWaterMark: 1 << 20, signal })
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) h.update(chunk)
-  } catch (err) {
-    if (signal?.aborted) throw cancelledError(file, 'hashing')
-    throw err
-  }
-  return h.digest('hex')
-}
-
 /**
- * Adds each file (in order) and returns their MediaInfo. A file whose content is already in the
- * project returns the existing entry. A playable file that cannot be segmented (no audio and no
+ * Adds each file (in order) and returns their MediaInfo. A file whose content and subtitle source
+ * are already in the project returns the existing entry. A playable file that cannot be segmented (no audio and no
  * subtitles) is added with no utterances, so a segmentation can be imported for it; a file that
  * is not media (or missing, truncated...) fails with the probe's specific MediaError.
  */
@@ -52,8 +38,13 @@ export async function addMediaFiles(
     step(0)
     const info = await probe(file, { signal: opts.signal })
     const sha = await sha256File(file, opts.signal)
+    const segKey = await segmentationKey(file, {
+      subs: opts.segment?.subs,
+      vad: opts.segment?.vad === true || typeof opts.segment?.vad === 'object',
+      signal: opts.signal,
+    })
     step(0.2)
-    const existing = store.findMediaBySha(sha)
+    const existing = store.findMedia(sha, segKey)
     if (existing) {
       out.push(existing)
       step(1)
@@ -76,6 +67,7 @@ export async function addMediaFiles(
         {
           absPath: file,
           sha256: sha,
+          segKey,
           sizeBytes: info.sizeBytes,
           durationSec: info.durationSec,
           hasAudio: info.audio != null,

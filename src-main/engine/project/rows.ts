@@ -44,6 +44,8 @@ export interface MediaRecord {
   rel_path: string | null
   name: string
   sha256: string
+  /** Segmentation source identity ('' = from the bytes, 'subs:<sha256>'); NULL = recorded before v2. */
+  seg_key: string | null
   size_bytes: number
   duration_sec: number
   has_audio: number
@@ -99,6 +101,16 @@ export function emotionPrediction(p: PredictionRecord | null): EmotionPrediction
   }
 }
 
+/** True for the review states a human set (corrected, or an explicitly accepted prediction). */
+export function isHuman(provenance: string | null | undefined): boolean {
+  return provenance === 'corrected' || provenance === 'accepted'
+}
+
+/** An empty transcript nobody wrote has no review state (a VAD cut has bounds, not text). */
+export function transcriptProvenance(r: UttRecord): Provenance | null {
+  return r.transcript === '' && !isHuman(r.transcript_prov) ? null : (r.transcript_prov as Provenance)
+}
+
 export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredictions): UtteranceRow {
   const prediction = emotionPrediction(pred.emotion)
   const emotion = r.emotion ?? prediction?.label ?? null
@@ -115,7 +127,7 @@ export function toUtteranceRow(r: UttRecord, index: number, pred: LatestPredicti
     start: toSec(r.start_ms),
     end: toSec(r.end_ms),
     transcript: r.transcript,
-    transcriptProvenance: r.transcript_prov as Provenance,
+    transcriptProvenance: transcriptProvenance(r),
     emotion,
     emotionProvenance,
     prediction,

@@ -6,18 +6,19 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
+import { repairV1Translations } from './schema-v3'
 
 /** 'FWS1' as a big-endian int: PRAGMA application_id of every project file. */
 export const APPLICATION_ID = 0x46575331
 /** The schema version this build writes. Bump by appending to MIGRATIONS. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** Errors about the project file itself (not found, newer, damaged, not a project). */
 export class ProjectFileError extends Error {
   override name = 'ProjectFileError'
   constructor(
     message: string,
-    readonly code: 'not-found' | 'exists' | 'newer' | 'damaged' | 'not-a-project' | 'locked',
+    readonly code: 'not-found' | 'exists' | 'newer' | 'damaged' | 'not-a-project' | 'locked' | 'unwritable',
   ) {
     super(message)
   }
@@ -27,7 +28,7 @@ export class ProjectFileError extends Error {
  * Migration i brings the schema from version i to i+1. Times are integer milliseconds (exact to
  * the ms, no float drift through edits and exports); wall-clock stamps are epoch milliseconds.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   /* 0 → 1 */ `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE media (
@@ -102,6 +103,20 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE predictions ADD COLUMN no_evidence TEXT;
   `,
+  /* 2 → 3: review state per field (older files' unreviewed "human" translations go back to the
+     model, see schema-v3.ts), and media identity = content hash + segmentation source (seg_key, see
+     media-identity.ts), so two files with the same bytes but different sidecar subtitles are two
+     entries. Entries of an older file have seg_key NULL (source not recorded) and keep matching their
+     content. */
+  (db) => {
+    db.exec(`
+      ALTER TABLE media ADD COLUMN seg_key TEXT;
+      DROP INDEX media_sha;
+      CREATE UNIQUE INDEX media_identity ON media(sha256, seg_key);
+      CREATE INDEX media_sha ON media(sha256);
+    `)
+    repairV1Translations(db)
+  },
 ]
 
 /** Checks a file is a readable, intact project of a version this build can open. Never writes. */
@@ -159,7 +174,9 @@ export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v])
+      const m = MIGRATIONS[v]
+      if (typeof m === 'string') db.exec(m)
+      else m(db)
       // PRAGMAs inside a transaction are part of it: the version moves only with the schema.
       db.pragma(`user_version = ${v + 1}`)
       if (v === 0) db.pragma(`application_id = ${APPLICATION_ID}`)

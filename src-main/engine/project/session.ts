@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../../shared/contract'
 import { exportProject } from '../exchange/export'
 import { importSegmentation } from '../exchange/import'
-import { ExchangePathError, isInside } from '../exchange/safe-path'
+import { ensureFolder, ExchangePathError, isInside } from '../exchange/safe-path'
 import { addMediaFiles } from './media-add'
 import { ProjectStore } from './store'
 
@@ -30,14 +30,34 @@ export type ProjectHandlerName =
  * Browser mode sends paths relative to the project's folder: those must stay inside it (a crafted
  * "../../x" is refused). Absolute paths come from a native file dialog and are taken as chosen.
  */
-export function resolveForProject(store: ProjectStore, p: string): string {
+export async function resolveForProject(store: ProjectStore, p: string): Promise<string> {
   if (path.isAbsolute(p)) return p
   const abs = path.resolve(store.dir, p)
-  if (!isInside(store.dir, abs))
+  if (!(await isInside(store.dir, abs)))
     throw new ExchangePathError(
-      `${p} leaves the project folder; give a path inside ${store.dir} or an absolute path`,
+      `${p} leaves the project folder; choose a location inside ${store.dir} or type an absolute path`,
+      'outside',
+      p,
     )
   return abs
+}
+
+/**
+ * The app's and browser mode's wording of a path error: the user chose a location in a dialog
+ * (there is no --out flag there), so say what to choose instead.
+ */
+export function pathErrorForDialog(err: unknown, action: string): unknown {
+  if (!(err instanceof ExchangePathError)) return err
+  const hint: Partial<Record<ExchangePathError['code'], string>> = {
+    unwritable: 'Choose a folder you can write to (for example inside your home or the project folder).',
+    timeout: 'Choose a location on a local disk.',
+    'needs-folder': 'For "all media" choose a folder (one file per media item), or pick one media item.',
+    'is-folder': 'Type a file name, or pick one media item to export a single file.',
+    'not-folder': 'Choose a folder, not a file.',
+    symlink: 'Choose another file name.',
+  }
+  const h = hint[err.code]
+  return h ? new ExchangePathError(`${action} failed: ${err.message}. ${h}`, err.code, err.target) : err
 }
 
 export class NoProjectError extends Error {
@@ -76,6 +96,10 @@ export function createProjectSession(
 
   const handlers: ProjectSession['handlers'] = {
     'project.create': async ({ path: file }) => {
+      // The folder first, asynchronously and with a deadline: the store's own creation is synchronous.
+      await ensureFolder(path.dirname(path.resolve(file))).catch((err) => {
+        throw pathErrorForDialog(err, 'Creating the project')
+      })
       const next = ProjectStore.create(file, { annotator: opts.annotator })
       return swap(next)!
     },
@@ -113,11 +137,15 @@ export function createProjectSession(
     },
     'exchange.export': async (p) => {
       const s = need()
-      return exportProject(s, { ...p, out: resolveForProject(s, p.out) })
+      try {
+        return await exportProject(s, { ...p, out: await resolveForProject(s, p.out) })
+      } catch (err) {
+        throw pathErrorForDialog(err, 'Export')
+      }
     },
     'exchange.importSegmentation': async ({ mediaId, path: file }) => {
       const s = need()
-      const r = await importSegmentation(s, mediaId, resolveForProject(s, file))
+      const r = await importSegmentation(s, mediaId, await resolveForProject(s, file))
       changed()
       return r.rows
     },

@@ -19,6 +19,7 @@ import Database from 'better-sqlite3'
 import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from '../../shared/contract'
 import { EditError, planEdit, type CorrectionDraft, type EditContext, type EditPlan } from './edits'
 import {
+  isHuman,
   toMediaInfo,
   toMs,
   toUtteranceRow,
@@ -45,6 +46,11 @@ export interface StoreOptions {
 export interface NewMedia {
   absPath: string
   sha256: string
+  /**
+   * Identity of the segmentation source (media-identity.ts): '' (default) = from the media bytes,
+   * 'subs:<sha256>' = from that subtitle file. Same bytes with another key is another entry.
+   */
+  segKey?: string
   sizeBytes: number
   durationSec: number
   hasAudio: boolean
@@ -89,7 +95,8 @@ export interface ExportRecord {
   source: string
   boundsProvenance: string
   transcript: string
-  transcriptProvenance: string
+  /** null: empty and never written by anyone. */
+  transcriptProvenance: string | null
   emotion: string | null
   emotionProvenance: string | null
   emotionPrediction: {
@@ -121,6 +128,26 @@ function defaultAnnotator(): string {
   }
 }
 
+/**
+ * Creates the missing folders of `dir` one level at a time. Not `recursive: true`: Node's recursive
+ * mkdir never returns on a place that refuses new folders with ENOENT (procfs), while this fails
+ * at once with the OS error of the level that cannot be made.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = []
+  for (let cur = dir; !existsSync(cur); cur = path.dirname(cur)) {
+    missing.unshift(cur)
+    if (path.dirname(cur) === cur) break
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d)
+    } catch (err) {
+      throw new ProjectFileError(`cannot create the folder ${d}: ${(err as Error).message}`, 'unwritable')
+    }
+  }
+}
+
 const newId = (prefix: string, bytes: number) => `${prefix}${randomBytes(bytes).toString('hex')}`
 
 export class ProjectStore {
@@ -139,8 +166,7 @@ export class ProjectStore {
   static create(file: string, opts: StoreOptions = {}): ProjectStore {
     const abs = path.resolve(file)
     if (existsSync(abs)) throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
-    const dir = path.dirname(abs)
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true })
+    makeFolders(path.dirname(abs))
     const db = new Database(abs)
     try {
       ProjectStore.configure(db)
@@ -238,17 +264,25 @@ export class ProjectStore {
     return m.abs_path
   }
 
-  findMediaBySha(sha256: string): MediaInfo | null {
-    const m = this.db.prepare('SELECT * FROM media WHERE sha256 = ?').get(sha256) as MediaRecord | undefined
+  /**
+   * The entry for this content and segmentation source. An entry from a version-1 project (whose
+   * source was not recorded: seg_key NULL) matches any source of the same content.
+   */
+  findMedia(sha256: string, segKey = ''): MediaInfo | null {
+    const m = this.db
+      .prepare(
+        'SELECT * FROM media WHERE sha256 = ? AND (seg_key = ? OR seg_key IS NULL) ORDER BY seg_key IS NULL',
+      )
+      .get(sha256, segKey) as MediaRecord | undefined
     return m ? this.mediaInfo(m) : null
   }
 
   /**
-   * Records a media file and its initial utterances in one transaction. A file whose content is
-   * already in the project (same sha256) is not added twice: the existing entry is returned.
+   * Records a media file and its initial utterances in one transaction. A file whose content and
+   * segmentation source are already in the project is not added twice: the existing entry is returned.
    */
   addMedia(media: NewMedia, utterances: NewUtterance[]): MediaInfo {
-    const existing = this.findMediaBySha(media.sha256)
+    const existing = this.findMedia(media.sha256, media.segKey ?? '')
     if (existing) return existing
     const id = newId('m_', 6)
     const now = Date.now()
@@ -258,8 +292,8 @@ export class ProjectStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO media(id, abs_path, rel_path, name, sha256, size_bytes, duration_sec, has_audio, has_video, probe_json, added_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO media(id, abs_path, rel_path, name, sha256, seg_key, size_bytes, duration_sec, has_audio, has_video, probe_json, added_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -267,6 +301,7 @@ export class ProjectStore {
           rel,
           path.basename(media.absPath),
           media.sha256,
+          media.segKey ?? '',
           media.sizeBytes,
           media.durationSec,
           media.hasAudio ? 1 : 0,
@@ -724,7 +759,13 @@ export class ProjectStore {
 
   // ------------------------------------------------------------------ exports
 
-  /** Every utterance (or one media's) with values, predictions and correction metadata. */
+  /**
+   * Every utterance (or one media's) with values, predictions and correction metadata.
+   * `onlyCorrected`: only utterances with at least one human-set value, and in them only the
+   * human-set emotion and translation (an unreviewed one is left out: value and provenance null;
+   * the model's output stays under its prediction, labelled as such), so a correction export
+   * never passes a machine value off as gold. Transcripts keep their (stated) provenance.
+   */
   exportRecords(opts: { mediaId?: string; onlyCorrected?: boolean } = {}): ExportRecord[] {
     const rows = this.listUtterances(opts.mediaId)
     const medias = new Map(this.listMedia().map((m) => [m.id, m]))
@@ -755,20 +796,23 @@ export class ProjectStore {
       }
       meta.set(c.utterance_id, m)
     }
-    const human = (p: string | null) => p === 'corrected' || p === 'accepted'
     const out: ExportRecord[] = []
     for (const r of rows) {
       const rec = recs.get(r.id)!
       const p = preds.get(r.id)
       const media = medias.get(r.mediaId)!
       const corrected =
-        human(rec.emotion_prov) ||
-        human(rec.translation_prov) ||
-        human(rec.transcript_prov) ||
-        human(rec.bounds_prov)
+        isHuman(rec.emotion_prov) ||
+        isHuman(rec.translation_prov) ||
+        isHuman(rec.transcript_prov) ||
+        isHuman(rec.bounds_prov)
       if (opts.onlyCorrected && !corrected) continue
       const pe = p?.emotion
       const pt = p?.translation
+      const gold = <T>(value: T, prov: string | null): [T | null, string | null] =>
+        !opts.onlyCorrected || isHuman(prov) ? [value, prov] : [null, null]
+      const [emotion, emotionProvenance] = gold(r.emotion, r.emotionProvenance)
+      const [translation, translationProvenance] = gold(r.translation, r.translationProvenance)
       out.push({
         mediaId: r.mediaId,
         mediaPath: media.path,
@@ -781,8 +825,8 @@ export class ProjectStore {
         boundsProvenance: rec.bounds_prov,
         transcript: r.transcript,
         transcriptProvenance: r.transcriptProvenance,
-        emotion: r.emotion,
-        emotionProvenance: r.emotionProvenance,
+        emotion,
+        emotionProvenance,
         emotionPrediction:
           pe && pe.label != null
             ? {
@@ -794,8 +838,8 @@ export class ProjectStore {
                 createdAt: new Date(pe.created_at).toISOString(),
               }
             : null,
-        translation: r.translation,
-        translationProvenance: r.translationProvenance,
+        translation,
+        translationProvenance,
         translationPrediction:
           pt && pt.translation != null
             ? {

@@ -8,6 +8,7 @@ export type ShortcutAction =
   | 'next'
   | 'prev'
   | 'accept'
+  | 'accept-translation'
   | 'relabel'
   | 'edit-transcript'
   | 'edit-translation'
@@ -42,7 +43,8 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'prev', keys: '↑ / K', label: 'previous utterance', group: 'Navigate' },
   { action: 'queue', keys: 'Q', label: 'least-confident queue', group: 'Navigate' },
   { action: 'filter', keys: '/', label: 'filter', group: 'Navigate' },
-  { action: 'accept', keys: 'Enter / A', label: 'accept prediction', group: 'Label' },
+  { action: 'accept', keys: 'Enter / A', label: 'accept emotion', group: 'Label' },
+  { action: 'accept-translation', keys: 'Shift+Enter', label: 'accept translation', group: 'Label' },
   { action: 'relabel', keys: '1–9', label: 'set emotion', group: 'Label' },
   { action: 'edit-transcript', keys: 'E', label: 'edit transcript', group: 'Edit' },
   { action: 'edit-translation', keys: 'T', label: 'edit translation', group: 'Edit' },
@@ -93,6 +95,8 @@ export function commandForKey(e: {
     case 'K':
       return { action: 'prev' }
     case 'Enter':
+      // Each field is accepted on its own: Enter never confirms the machine translation.
+      return { action: e.shiftKey ? 'accept-translation' : 'accept' }
     case 'a':
     case 'A':
       return { action: 'accept' }

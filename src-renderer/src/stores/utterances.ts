@@ -230,7 +230,12 @@ export const useUtterancesStore = defineStore('utterances', () => {
     const e = fn(row)
     return e ? apply(e) : null
   }
-  const accept = withSelected((r) => ({ kind: 'accept', utteranceId: r.id }))
+  /** Confirms the selected row's predicted emotion (only the emotion). */
+  const accept = withSelected((r) => ({ kind: 'accept', utteranceId: r.id, field: 'emotion' }))
+  /** Confirms the selected row's machine translation as human data (its own action). */
+  const acceptTranslation = withSelected((r) =>
+    r.translationProvenance === 'model' ? { kind: 'accept', utteranceId: r.id, field: 'translation' } : null,
+  )
   const relabel = (emotion: string) => withSelected((r) => ({ kind: 'label', utteranceId: r.id, emotion }))()
   /** Rows whose model translation was made from a transcript the user has since corrected. */
   const staleTranslations = ref<Set<string>>(new Set())
@@ -306,6 +311,7 @@ export const useUtterancesStore = defineStore('utterances', () => {
     undo,
     redo,
     accept,
+    acceptTranslation,
     relabel,
     setTranscript,
     setTranslation,

@@ -40,6 +40,15 @@ export function uncertaintyOf(row: UtteranceRow, metric: UncertaintyMetric): num
   return metric === 'margin' ? marginUncertainty(p.probabilities) : entropyUncertainty(p.probabilities)
 }
 
+/** Each field's review state in words (the row badge's tooltip; the review panel shows them as badges). */
+export function fieldStates(row: UtteranceRow): string {
+  return [
+    `emotion: ${row.emotionProvenance ?? 'none'}`,
+    `transcript: ${row.transcriptProvenance ?? 'empty'}`,
+    `translation: ${row.translationProvenance ?? 'none'}`,
+  ].join(' · ')
+}
+
 /** Strongest provenance of the row's values, for the row badge. */
 export function rowProvenance(row: UtteranceRow): 'corrected' | 'accepted' | 'imported' | 'model' | 'none' {
   const all = [row.emotionProvenance, row.transcriptProvenance, row.translationProvenance]

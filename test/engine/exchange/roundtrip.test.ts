@@ -171,7 +171,7 @@ describe('CSV and JSONL', () => {
 })
 
 describe('EAF', () => {
-  it('is well-formed EAF 3.0 with time slots, alignable annotations and three tiers; user text cannot inject markup', async () => {
+  it('is well-formed EAF 3.0 with time slots, alignable annotations and its tiers; user text cannot inject markup', async () => {
     const evil = '</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION><TIER TIER_ID="x"> & "q" \u0007bell'
     const { store, media } = project([...SEGMENTS, { start: 20, end: 21, text: evil }])
     const u = store.listUtterances(media.id)
@@ -198,7 +198,9 @@ describe('EAF', () => {
       { encoding: 'utf8' },
     ).trim()
     const annotations = SEGMENTS.length + 1 + 1 + 1
-    expect(strict).toBe(`${annotations * 2} ['transcript', 'emotion', 'translation'] True`)
+    expect(strict).toBe(
+      `${annotations * 2} ['transcript', 'emotion', 'translation', 'emotion-model', 'translation-model'] True`,
+    )
     // Every slot reference resolves, ids are unique, slot times are non-decreasing.
     const slots = [...xml.matchAll(/<TIME_SLOT TIME_SLOT_ID="(ts\d+)" TIME_VALUE="(\d+)"\/>/g)]
     const times = slots.map((m) => Number(m[2]))
@@ -214,6 +216,8 @@ describe('EAF', () => {
       ['transcript', SEGMENTS.length + 1],
       ['emotion', 1],
       ['translation', 1],
+      ['emotion-model', 0],
+      ['translation-model', 0],
     ])
     expect(tiers[1].cues[0]).toMatchObject({ start: 0.001, end: 1.999, text: 'joy' })
     expect(tiers[2].cues[0].text).toBe('Übersetzung <b>')
@@ -241,7 +245,7 @@ describe('path safety', () => {
     const folder = path.join(tmp, `out${k}`)
     const res = await exportProject(store, { format: 'vtt', out: folder })
     await expect(exportProject(store, { format: 'vtt', out: path.join(tmp, 'one.vtt') })).rejects.toThrow(
-      /4 media files and vtt holds one/,
+      /4 media files, but one vtt file holds the utterances of one media file/,
     )
     expect(res.files).toHaveLength(4)
     for (const f of res.files) {

@@ -83,7 +83,7 @@ describe('engine service: project side', () => {
     expect(events.length).toBe(before + 3)
     expect(events.at(-1)).toMatchObject({ canUndo: true, canRedo: false, utteranceCount: rows.length + 1 })
     const u = await call('edits.undo')
-    expect(u?.removed).toHaveLength(1)
+    expect(u?.removed).toHaveLength(2) // a split makes two new utterances
     expect((await call('project.current'))?.canRedo).toBe(true)
     await call('edits.redo')
     await call('edits.undo')

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Edit, UtteranceRow } from '../../../src-main/shared/contract'
 import { SCHEMA_VERSION } from '../../../src-main/engine/project/schema'
+import { makeSchemaV1 } from './schema-v1'
 import { EditError, ProjectFileError, ProjectStore } from '../../../src-main/engine/project/store'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-store-'))
@@ -83,7 +84,13 @@ describe('ProjectStore basics', () => {
     expect(utts[0].emotionNoEvidence).toBeNull()
     expect(utts[2]).toMatchObject({ prediction: null, emotion: null, emotionProvenance: null })
     expect(utts[2].emotionNoEvidence).toMatch(/^no evidence: .*no transcript$/)
-    expect(utts[2]).toMatchObject({ transcriptProvenance: 'model', emotion: null, prediction: null })
+    // An empty VAD cut has no transcript review state: nobody (not even a model) wrote its text.
+    expect(utts[2]).toMatchObject({
+      transcript: '',
+      transcriptProvenance: null,
+      emotion: null,
+      prediction: null,
+    })
     store.close()
   })
 
@@ -121,21 +128,28 @@ describe('ProjectStore basics', () => {
       /only neighbours merge/,
     )
     expect(() => store.applyEdit({ kind: 'accept', utteranceId: utts[2].id })).toThrow(
-      /no prediction to accept/,
+      /no emotion prediction to accept/,
+    )
+    expect(() => store.applyEdit({ kind: 'accept', utteranceId: utts[1].id, field: 'translation' })).toThrow(
+      /no translation prediction to accept/,
     )
     expect(store.canUndo()).toBe(false)
     store.close()
   })
 
-  it('accept confirms the predicted label and translation; corrections are logged with who and previous value', () => {
+  it('accept (Enter) confirms the emotion only: the translation stays model until accepted on its own', () => {
     const { store, utts } = s
     const r = store.applyEdit({ kind: 'accept', utteranceId: utts[0].id })
     expect(r.changed[0]).toMatchObject({
       emotion: 'neutral',
       emotionProvenance: 'accepted',
       translation: 'hallo',
-      translationProvenance: 'accepted',
+      translationProvenance: 'model',
     })
+    // Accepting again changes nothing; accepting the translation is its own action.
+    expect(store.applyEdit({ kind: 'accept', utteranceId: utts[0].id }).historyId).toBe(r.historyId)
+    const t = store.applyEdit({ kind: 'accept', utteranceId: utts[0].id, field: 'translation' })
+    expect(t.changed[0]).toMatchObject({ emotionProvenance: 'accepted', translationProvenance: 'accepted' })
     store.applyEdit({ kind: 'label', utteranceId: utts[1].id, emotion: 'anger' })
     const log = store.corrections()
     expect(
@@ -146,7 +160,12 @@ describe('ProjectStore basics', () => {
       ['emotion', 'joy', 'anger', 'model', 'corrected', 'tester'],
     ])
     store.undo()
-    expect(store.corrections()).toHaveLength(2)
+    store.undo()
+    expect(store.corrections()).toHaveLength(1)
+    expect(store.getUtterance(utts[0].id)).toMatchObject({
+      emotionProvenance: 'accepted',
+      translationProvenance: 'model',
+    })
     store.close()
   })
 
@@ -168,11 +187,11 @@ describe('undo/redo', () => {
       () => ({ kind: 'label', utteranceId: a.id, emotion: 'joy' }),
       () => ({ kind: 'transcript', utteranceId: b.id, text: 'line one,\n"line" two\u00e9' }),
       () => ({ kind: 'translation', utteranceId: a.id, text: 'Hallo, Welt' }),
+      () => ({ kind: 'accept', utteranceId: b.id }),
       () => ({ kind: 'bounds', utteranceId: c.id, start: 6.001, end: 9.999 }),
       () => ({ kind: 'split', utteranceId: a.id, at: 1.2 }),
       (rows) => ({ kind: 'label', utteranceId: rows[1].id, emotion: 'sadness' }),
       (rows) => ({ kind: 'merge', utteranceId: rows[2].id, withNextId: rows[3].id }),
-      () => ({ kind: 'accept', utteranceId: b.id }),
       (rows) => ({ kind: 'bounds', utteranceId: rows[0].id, start: 0.4, end: 1.2 }),
     ]
     const ids: number[] = []
@@ -188,8 +207,8 @@ describe('undo/redo', () => {
     expect([...ids].sort((x, y) => x - y)).toEqual(ids)
     for (let i = 1; i < states.length; i++) expect(states[i]).not.toEqual(states[i - 1])
     // Split made 4 rows, merge went back to 3.
-    expect(states[5]).toHaveLength(4)
-    expect(states[7]).toHaveLength(3)
+    expect(states[6]).toHaveLength(4)
+    expect(states[8]).toHaveLength(3)
 
     for (let i = states.length - 1; i > 0; i--) {
       const r = store.undo()!
@@ -228,7 +247,7 @@ describe('undo/redo', () => {
     const again = ProjectStore.open(file)
     expect(again.canUndo()).toBe(true)
     const u = again.undo()!
-    expect(u.removed).toHaveLength(1)
+    expect(u.removed).toHaveLength(2) // both halves were new utterances
     expect(again.listUtterances()[0]).toMatchObject({
       start: 0.5,
       end: 2.25,
@@ -253,8 +272,7 @@ describe('opening files', () => {
     const { store, file, utts } = seeded()
     store.close()
     const db = new Database(file)
-    db.exec('ALTER TABLE predictions DROP COLUMN no_evidence')
-    db.pragma('user_version = 1')
+    makeSchemaV1(db)
     db.close()
     const again = ProjectStore.open(file)
     expect(again.info().schemaVersion).toBe(SCHEMA_VERSION)
