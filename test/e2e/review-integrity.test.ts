@@ -164,7 +164,7 @@ describe.skipIf(!withModels)('review integrity in the browser', () => {
     await page.click('[data-testid="export-run"]')
     // Meanwhile the server answers another request from the same page.
     const listed = await page.evaluate(async () => {
-      const r = await fetch('/api/media.list', { method: 'POST' })
+      const r = await fetch('api/media.list', { method: 'POST' })
       return { status: r.status, body: (await r.json()) as { result: unknown[] } }
     })
     expect(listed.status).toBe(200)

@@ -182,7 +182,7 @@ describe('npm run setup:gpu', () => {
       execFile(
         'npm',
         ['run', '--silent', 'setup:gpu'],
-        { cwd: root, timeout: 120_000 },
+        { cwd: root, timeout: 120_000, env: { ...process.env, FWS_FROM_SOURCE: '1' } },
         (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
       ),
