@@ -8,6 +8,7 @@ import { getTf } from '../../engine/backend'
 import { readLabelled } from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import { emotionExamples, loadEmotionModel, reportSummary } from '../../engine/models/emotion'
+import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
 import { CliError, printJson } from '../output'
 import { registerEvalTranslation } from './translation'
 
@@ -21,18 +22,21 @@ export function registerEval(program: Command): Command {
 }
 
 function registerEvalEmotion(evalCmd: Command): void {
-  evalCmd
+  const cmd = evalCmd
     .command('emotion')
     .description('accuracy, macro/weighted F1, per-class F1 and confusion matrix of an emotion model')
     .requiredOption('--model <dir>', 'emotion checkpoint folder')
     .requiredOption('--data <path>', 'MELD *_sent_emo.csv or a corpus folder')
     .option('--no-features', 'ignore media: evaluate on text only')
     .option('--json', 'print JSON {accuracy, macroF1, weightedF1, perClass, confusion, ...}')
-    .action(async (o: { model: string; data: string; features: boolean; json?: boolean }) => {
+  addCorpusPathOptions(cmd).action(
+    async (o: { model: string; data: string; features: boolean; json?: boolean } & CorpusPathCliOptions) => {
       await getTf()
       const m = loadEmotionModel(o.model)
       try {
-        const corpus = readLabelled(o.data)
+        const corpus = readLabelled(o.data, corpusReadOptions(o))
+        for (const r of corpus.refused ?? [])
+          process.stderr.write(`${o.data}: line ${r.line} left out: ${r.reason}\n`)
         const feats =
           o.features && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)
             ? await corpusFeatures(corpus)
@@ -71,5 +75,6 @@ function registerEvalEmotion(evalCmd: Command): void {
       } finally {
         m.dispose()
       }
-    })
+    },
+  )
 }

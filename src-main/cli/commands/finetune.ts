@@ -6,9 +6,10 @@
  */
 import type { Command } from 'commander'
 import { finetuneFromCorpus } from '../../engine/exchange/finetune'
-import { CliError, printJson } from '../output'
+import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
+import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 
-interface FinetuneCliOptions {
+interface FinetuneCliOptions extends CorpusPathCliOptions {
   base: string
   data: string
   out: string
@@ -29,7 +30,7 @@ function num(v: string, name: string, int = false): number {
 }
 
 export function registerFinetune(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description('fine-tune an emotion model on corrected labels; prints held-out metrics before and after')
     .requiredOption('--base <dir>', 'the emotion model folder to start from')
@@ -49,54 +50,60 @@ export function registerFinetune(program: Command): void {
     )
     .option('--version <v>', 'version of the new model (default: base version + .ft<timestamp>)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: FinetuneCliOptions) => {
-      const heldOut = num(o.heldOut, 'held-out')
-      if (!(heldOut >= 0.05 && heldOut <= 0.5))
-        throw new CliError('--held-out must be between 0.05 and 0.5', 2)
-      const ac = new AbortController()
-      const onSig = () => ac.abort()
-      process.once('SIGINT', onSig)
-      try {
-        const res = await finetuneFromCorpus({
-          base: o.base,
-          data: o.data,
-          out: o.out,
-          labels: o.allLabels ? 'all' : 'human',
-          heldOutFraction: heldOut,
-          epochs: num(o.epochs, 'epochs', true),
-          lr: num(o.lr, 'lr'),
-          seed: num(o.seed, 'seed', true),
-          version: o.version,
-          signal: ac.signal,
-          log: (s) => process.stderr.write(`${s}\n`),
-        })
-        if (o.json)
-          printJson({
-            out: res.out,
-            name: res.manifest.name,
-            version: res.manifest.version,
-            parent: res.manifest.parent,
-            trainCount: res.trainCount,
-            heldOutCount: res.heldOutCount,
-            before: res.before,
-            after: res.after,
-          })
-        else {
-          const f = (x: number) => x.toFixed(4)
-          process.stdout.write(
-            `new model ${res.manifest.name}@${res.manifest.version} (parent ${res.manifest.parent}) in ${res.out}\n` +
-              `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
-              `held-out       before   after\n` +
-              (['weightedF1', 'macroF1', 'accuracy'] as const)
-                .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)
-                .join(''),
-          )
-        }
-      } catch (err) {
-        if ((err as Error).name === 'TrainingCancelled') throw new CliError('fine-tuning cancelled', 130)
-        throw err
-      } finally {
-        process.off('SIGINT', onSig)
-      }
+  addCorpusPathOptions(cmd).action(async (o: FinetuneCliOptions) => {
+    const corpusPaths = corpusReadOptions(o)
+    const heldOut = num(o.heldOut, 'held-out')
+    if (!(heldOut >= 0.05 && heldOut <= 0.5)) throw new CliError('--held-out must be between 0.05 and 0.5', 2)
+    const ac = new AbortController()
+    const stop = onStopSignals((sig) => {
+      process.stderr.write(
+        `${sig}: stopping after the current batch (nothing is written to --out; the base model is unchanged)\n`,
+      )
+      ac.abort()
     })
+    try {
+      const res = await finetuneFromCorpus({
+        base: o.base,
+        data: o.data,
+        out: o.out,
+        labels: o.allLabels ? 'all' : 'human',
+        corpusPaths,
+        heldOutFraction: heldOut,
+        epochs: num(o.epochs, 'epochs', true),
+        lr: num(o.lr, 'lr'),
+        seed: num(o.seed, 'seed', true),
+        version: o.version,
+        signal: ac.signal,
+        log: (s) => process.stderr.write(`${s}\n`),
+      })
+      if (o.json)
+        printJson({
+          out: res.out,
+          name: res.manifest.name,
+          version: res.manifest.version,
+          parent: res.manifest.parent,
+          trainCount: res.trainCount,
+          heldOutCount: res.heldOutCount,
+          before: res.before,
+          after: res.after,
+        })
+      else {
+        const f = (x: number) => x.toFixed(4)
+        process.stdout.write(
+          `new model ${res.manifest.name}@${res.manifest.version} (parent ${res.manifest.parent}) in ${res.out}\n` +
+            `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+            `held-out       before   after\n` +
+            (['weightedF1', 'macroF1', 'accuracy'] as const)
+              .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)
+              .join(''),
+        )
+      }
+    } catch (err) {
+      if ((err as Error).name === 'TrainingCancelled' || ac.signal.aborted)
+        throw new CliError('fine-tuning cancelled', SIGNAL_EXIT[stop.signal() ?? 'SIGINT'])
+      throw err
+    } finally {
+      stop.off()
+    }
+  })
 }

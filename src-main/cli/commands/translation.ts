@@ -11,7 +11,7 @@ import { evaluateTranslation, loadTranslationModel } from '../../engine/models/t
 import { readParallel, resolveTextPath } from '../../engine/models/translation/data'
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
-import { CliError, printJson } from '../output'
+import { CliError, printJson, onStopSignals, SIGNAL_EXIT } from '../output'
 
 function num(v: string | undefined, name: string, int = false): number | undefined {
   if (v === undefined) return undefined
@@ -96,12 +96,10 @@ export function registerTrainTranslation(train: Command): void {
         if (o.log) appendFileSync(o.log, s + '\n')
       }
       const ac = new AbortController()
-      const onSig = (): void => {
-        log('interrupt: stopping after the current step (state saved; rerun with --resume)')
+      const stop = onStopSignals((sig) => {
+        log(`${sig}: stopping after the current step (state saved; rerun with --resume)`)
         ac.abort()
-      }
-      process.once('SIGINT', onSig)
-      process.once('SIGTERM', onSig)
+      })
       try {
         const r = await trainTranslation({
           trainSrc: o.trainSrc,
@@ -137,9 +135,11 @@ export function registerTrainTranslation(train: Command): void {
           onProgress: (p) => log(`[${p.stage}] ${p.message}`),
         })
         printJson({ out: o.out, bestValBleu: r.bestValBleu, steps: r.steps, history: r.history })
+        // Stopped by a signal: the state is saved; the exit code says the run did not finish.
+        const sig = stop.signal()
+        if (sig) process.exitCode = SIGNAL_EXIT[sig]
       } finally {
-        process.off('SIGINT', onSig)
-        process.off('SIGTERM', onSig)
+        stop.off()
       }
     })
 }

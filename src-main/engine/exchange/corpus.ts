@@ -156,7 +156,10 @@ export async function writeCorpus(
     const { readCorpus } = await import('../models/corpus')
     const { corpusFeatures } = await import('../models/corpus-features')
     const { EXTRACTOR_VERSION } = await import('../features/types')
-    const corpus = readCorpus(folder)
+    // The media of an export are the project's, usually outside the export folder.
+    const corpus = readCorpus(folder, {
+      mediaRoots: [...new Set([...mediaSeen.values()].map((p) => path.dirname(p)))],
+    })
     const feats = await corpusFeatures(corpus, {
       signal: opts.signal,
       onProgress: (f, stage) => opts.onProgress?.(0.05 + 0.9 * f, `features: ${stage}`),

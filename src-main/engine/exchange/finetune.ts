@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../backend'
 import { readManifest } from '../models/checkpoint'
-import { readLabelled, type Corpus } from '../models/corpus'
+import { readLabelled, type Corpus, type ReadCorpusOptions } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
 import type { ProjectStore } from '../project/store'
@@ -29,6 +29,8 @@ export interface FinetuneFromCorpusOptions {
    * 'all': every emotion label, model predictions included.
    */
   labels?: 'human' | 'all'
+  /** Media paths of the corpus: outside-the-folder policy and extra allowed folders (models/corpus.ts). */
+  corpusPaths?: ReadCorpusOptions
   heldOutFraction?: number
   epochs?: number
   lr?: number
@@ -84,8 +86,11 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
       `${o.base} is a ${manifest.task} model; fine-tuning from corrections supports emotion models`,
     )
   await getTf()
-  const corpus = correctionItems(readLabelled(o.data), o.labels ?? 'human')
-  const labelled = readLabelled(o.data).utterances.filter((u) => u.labels.emotion).length
+  // Media paths are checked here, before any feature extraction or training.
+  const read = readLabelled(o.data, o.corpusPaths)
+  for (const r of read.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
+  const corpus = correctionItems(read, o.labels ?? 'human')
+  const labelled = read.utterances.filter((u) => u.labels.emotion).length
   const needsFeatures = (['audio', 'visual'] as const).some((m) => manifest.modalities[m])
   let features
   if (needsFeatures && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)) {
@@ -138,7 +143,9 @@ export async function finetuneFromProject(
     })
     if (!exp.records)
       throw new Error('the project has no corrected utterances yet: correct or accept some labels first')
-    return await finetuneFromCorpus({ ...o, data: dir })
+    // The export sits in a temporary folder; its media are the project's own, wherever they are.
+    const mediaRoots = [...new Set(store.listMedia().map((m) => path.dirname(m.path)))]
+    return await finetuneFromCorpus({ ...o, data: dir, corpusPaths: { mediaRoots } })
   } finally {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
   }
