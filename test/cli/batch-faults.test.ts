@@ -6,7 +6,7 @@
 //    (followed), a broken link, a link loop, and a file the batch may not read (chmod 000, run as
 //    an unprivileged user when the tests run as root, for whom chmod 000 is still readable):
 //    reported in summary.json with their reasons, and the batch does not hang;
-//  - SIGTERM: summary.json written, exit 143.
+//  - SIGTERM / SIGHUP: summary.json written, exit 143 / 129.
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
@@ -214,28 +214,35 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
     },
   )
 
-  it('SIGTERM cancels cleanly: summary.json written, exit 143', { timeout: 300_000 }, async () => {
-    const input = path.join(tmp, 'term')
-    mkdirSync(input)
-    for (let i = 0; i < 4; i++) copyFileSync(i % 2 ? clipA : clipB, path.join(input, `take${i}.m4a`))
-    const out = path.join(tmp, 'term-out')
-    let sent = false
-    const r = await fwsBatch([input, '--out', out, '--no-cache'], {
-      onLine: (l, kill) => {
-        if (!sent && l.type === 'file-start') {
-          sent = true
-          kill('SIGTERM')
-        }
-      },
-    })
-    expect(sent).toBe(true)
-    expect(r.signal).toBeNull()
-    expect(r.code, r.stderr).toBe(143)
-    expect(existsSync(path.join(out, 'summary.json'))).toBe(true)
-    const s = summaryOf(out)
-    expect(s.status).toBe('cancelled')
-    expect(s.totals.files).toBe(4)
-    expect(s.totals.cancelled).toBeGreaterThanOrEqual(1)
-    expect(r.stderr).toMatch(/SIGTERM: cancelling/)
-  })
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)(
+    '%s cancels cleanly: summary.json written, exit %i',
+    { timeout: 300_000 },
+    async (sig, code) => {
+      const input = path.join(tmp, `term-${sig}`)
+      mkdirSync(input)
+      for (let i = 0; i < 4; i++) copyFileSync(i % 2 ? clipA : clipB, path.join(input, `take${i}.m4a`))
+      const out = path.join(tmp, `term-${sig}-out`)
+      let sent = false
+      const r = await fwsBatch([input, '--out', out, '--no-cache'], {
+        onLine: (l, kill) => {
+          if (!sent && l.type === 'file-start') {
+            sent = true
+            kill(sig)
+          }
+        },
+      })
+      expect(sent).toBe(true)
+      expect(r.signal).toBeNull()
+      expect(r.code, r.stderr).toBe(code)
+      expect(existsSync(path.join(out, 'summary.json'))).toBe(true)
+      const s = summaryOf(out)
+      expect(s.status).toBe('cancelled')
+      expect(s.totals.files).toBe(4)
+      expect(s.totals.cancelled).toBeGreaterThanOrEqual(1)
+      expect(r.stderr).toContain(`${sig}: cancelling`)
+    },
+  )
 })
