@@ -1,8 +1,9 @@
-// `fws train emotion` on a corpus whose line 3 points its media at ../../etc/passwd: refused with
-// the line number before anything is trained (default --outside-media stop), or left out while
-// training goes on with the other lines (--outside-media skip).
+// `fws train emotion` faults: a corpus whose line 3 points its media at ../../etc/passwd is refused
+// with the line number before anything is trained (default --outside-media stop), or the line is
+// left out while training goes on with the other lines (--outside-media skip); SIGTERM stops
+// training like Ctrl-C (state kept, exit 143).
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, expect, it } from 'vitest'
@@ -91,5 +92,83 @@ it(
     expect(skipped.code, skipped.stderr).toBe(0)
     expect(skipped.stderr).toMatch(/line 3 left out: media path "\.\.\/\.\.\/etc\/passwd" is outside/)
     expect(existsSync(path.join(tmp, 'm-skip', 'manifest.json'))).toBe(true)
+  },
+)
+
+it(
+  'SIGTERM stops fws train emotion cleanly: exit 143, training state kept for --resume',
+  { timeout: 300_000 },
+  async () => {
+    const corpus = path.join(tmp, 'corpus-term')
+    const texts = [
+      ['I am so happy to see you!', 'joy'],
+      ['Get out of my room right now!', 'anger'],
+      ['The meeting is at three.', 'neutral'],
+      ['Oh no, I miss her so much.', 'sadness'],
+    ]
+    writeCorpus(
+      corpus,
+      {},
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `u${i}`,
+        media: null,
+        start: 0,
+        end: 0,
+        text: `${texts[i % 4]![0]} ${i}`,
+        labels: { emotion: texts[i % 4]![1] },
+      })),
+    )
+    const out = path.join(tmp, 'm-term')
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(root, 'bin/fws.mjs'),
+          'train',
+          'emotion',
+          '--data',
+          corpus,
+          '--no-pretrained',
+          '--no-features',
+          '--modalities',
+          'text',
+          '--epochs',
+          '200',
+          '--patience',
+          '200',
+          '--batch-size',
+          '8',
+          '--hidden',
+          '8',
+          '--latent',
+          '8',
+          '--dialogue',
+          '0',
+          '--labels',
+          'joy,anger,neutral,sadness',
+          '--out',
+          out,
+        ],
+        { cwd: root, env: { ...process.env, FWS_FROM_SOURCE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      )
+      let stderr = ''
+      let sent = false
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        // After the second epoch has started, the first one's state is on disk.
+        if (!sent && /progress \d+% epoch 2\//.test(stderr)) {
+          sent = true
+          child.kill('SIGTERM')
+        }
+      })
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stderr }))
+    })
+    expect(r.code, r.stderr).toBe(143)
+    expect(r.stderr).toMatch(/SIGTERM: stopping after the current batch/)
+    expect(r.stderr).toMatch(/training cancelled; rerun with --resume to continue/)
+    expect(readdirSync(path.join(out, 'train-state')).sort()).toEqual(
+      expect.arrayContaining(['best.bin', 'current.bin']),
+    )
   },
 )
