@@ -163,7 +163,7 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
   )
 
   it(
-    'reports FIFOs, broken links, loops and unreadable files with their reasons, follows links, never hangs',
+    'reports FIFOs, broken links, loops, unreadable files and folders with their reasons, follows links, never hangs',
     { timeout: 300_000 },
     async () => {
       const input = path.join(tmp, 'odd')
@@ -180,6 +180,9 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
       execFileSync('mkfifo', [fifo])
       copyFileSync(clipB, path.join(input, 'locked.m4a'))
       chmodSync(path.join(input, 'locked.m4a'), 0o000)
+      mkdirSync(path.join(input, 'private'))
+      copyFileSync(clipA, path.join(input, 'private', 'hidden-away.m4a'))
+      chmodSync(path.join(input, 'private'), 0o000)
       const out = path.join(tmp, 'odd-out')
       mkdirSync(out)
       chmodSync(out, 0o777)
@@ -211,6 +214,8 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
       expect(skipped['broken.m4a']).toMatchObject({ code: 'broken-link' })
       expect(skipped['loop1.mp4']).toMatchObject({ code: 'link-loop' })
       expect(skipped['loop2.mp4']).toMatchObject({ code: 'link-loop' })
+      expect(skipped['private']).toMatchObject({ code: 'permission' })
+      expect(skipped['private']!.reason).toMatch(/folder cannot be listed: permission denied/)
     },
   )
 
