@@ -14,6 +14,7 @@ import { readLabelled, type Corpus, type ReadCorpusOptions } from '../models/cor
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
 import type { ProjectStore } from '../project/store'
+import { projectMediaRoots } from './corpus'
 import { exportProject } from './export'
 
 export interface FinetuneFromCorpusOptions {
@@ -143,9 +144,11 @@ export async function finetuneFromProject(
     })
     if (!exp.records)
       throw new Error('the project has no corrected utterances yet: correct or accept some labels first')
-    // The export sits in a temporary folder; its media are the project's own, wherever they are.
-    const mediaRoots = [...new Set(store.listMedia().map((m) => path.dirname(m.path)))]
-    return await finetuneFromCorpus({ ...o, data: dir, corpusPaths: { mediaRoots } })
+    return await finetuneFromCorpus({
+      ...o,
+      data: dir,
+      corpusPaths: { mediaRoots: projectMediaRoots(store) },
+    })
   } finally {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
   }

@@ -386,7 +386,11 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         seconds: (Date.now() - tFile) / 1000,
       })
     } catch (err) {
-      if (s.status === 'done' || s.status === 'skipped') return // outputs saved: stays done
+      if (s.status === 'done' || s.status === 'skipped') {
+        // The outputs are saved (only delivering them was interrupted): the file stays done.
+        job.item(i, { status: 'done', progress: 1 })
+        return
+      }
       if (isAbortError(err) || signal.aborted) {
         s.status = 'cancelled'
         job.item(i, { status: 'cancelled' })
