@@ -4,8 +4,9 @@
  * refusing any output that would land outside the folder the user chose (`..`, absolute names,
  * NUL bytes, symlinked escapes), so an export never writes where it was not asked to.
  */
-import { existsSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { isInside } from '../paths'
 
 export class ExchangePathError extends Error {
   override name = 'ExchangePathError'
@@ -30,24 +31,7 @@ export function safeFileName(name: string, fallback = 'file'): string {
   return s
 }
 
-/** The real path of the nearest existing ancestor of `p` plus the rest (resolves symlinked folders). */
-function realish(p: string): string {
-  let cur = path.resolve(p)
-  const rest: string[] = []
-  while (!existsSync(cur)) {
-    rest.unshift(path.basename(cur))
-    const up = path.dirname(cur)
-    if (up === cur) break
-    cur = up
-  }
-  return path.join(realpathSync(cur), ...rest)
-}
-
-/** True when `child` is `folder` or inside it, after resolving symlinks of existing parts. */
-export function isInside(folder: string, child: string): boolean {
-  const rel = path.relative(realish(folder), realish(child))
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
+export { isInside }
 
 /** `folder/name` for an untrusted `name`, guaranteed to stay inside `folder`. */
 export function joinInside(folder: string, name: string): string {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import iconv from 'iconv-lite'
 import { z } from 'zod'
-import { isInside } from '../exchange/safe-path'
+import { isInside } from '../paths'
 
 export const CORPUS_FORMAT = 'fws-corpus'
 export const CORPUS_VERSION = 1
