@@ -187,7 +187,20 @@ export async function discoverMedia(inputs: string[], opts: DiscoverOptions = {}
   }
   const walk = async (dir: string, id: string): Promise<void> => {
     if (walked.has(id)) {
-      skipped.push({ file: dir, code: 'link-loop', reason: 'folder already walked (symbolic link loop)' })
+      // Through a link: a loop (or a second way into the same folder); else an input named twice.
+      const link = await lstat(dir).then(
+        (st) => st.isSymbolicLink(),
+        () => false,
+      )
+      skipped.push(
+        link
+          ? { file: dir, code: 'link-loop', reason: 'symbolic link to a folder already walked (loop)' }
+          : {
+              file: dir,
+              code: 'duplicate',
+              reason: 'folder already walked (named twice, or inside another input)',
+            },
+      )
       return
     }
     walked.add(id)

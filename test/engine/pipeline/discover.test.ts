@@ -77,6 +77,9 @@ describe('discoverMedia: only regular files are media', () => {
       'same.mp4': 'duplicate',
       'sub/up': 'link-loop',
     })
+    // A folder named twice (or inside another input) is walked once, and said so.
+    const twice = await discoverMedia([root, path.join(root, 'sub')])
+    expect(twice.skipped.find((x) => x.file === path.join(root, 'sub'))).toMatchObject({ code: 'duplicate' })
     // The explicitly named FIFO is reported too (once per mention), never kept or opened.
     expect(d.skipped.filter((s) => rel(s.file) === 'pipe.mp4')).toHaveLength(2)
     expect(d.skipped.find((s) => s.code === 'not-regular')!.reason).toMatch(/named pipe \(FIFO\)/)
