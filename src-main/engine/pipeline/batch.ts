@@ -154,8 +154,8 @@ export interface BatchSummary {
   files: FileSummary[]
   /**
    * Entries not taken as media, with why: `code` is not-media, not-regular (FIFO, socket, device:
-   * never opened), broken-link, link-loop, permission, duplicate (a file or folder already taken, e.g. through a link)
-   * or unreadable.
+   * never opened), broken-link, link-loop, permission, duplicate (a file or folder already taken,
+   * e.g. through a link) or unreadable.
    */
   notMedia: SkippedEntry[]
 }
