@@ -13,3 +13,29 @@ export class CliError extends Error {
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n')
 }
+
+/** Signals that stop a long command cleanly (Ctrl-C, kill / a service manager, a closed terminal). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+export type StopSignal = (typeof STOP_SIGNALS)[number]
+
+/** Exit code after stopping on a signal: 128 + its number, as shells report it. */
+export const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+
+/**
+ * Calls `onStop` on the first SIGINT, SIGTERM or SIGHUP (the command then winds down and saves
+ * what it has); a second one of them exits at once with its code. Returns the stop signal so far
+ * and an `off` to remove the handlers.
+ */
+export function onStopSignals(onStop: (sig: StopSignal) => void): {
+  signal: () => StopSignal | null
+  off: () => void
+} {
+  let first: StopSignal | null = null
+  const handler = (sig: StopSignal) => {
+    if (first) process.exit(SIGNAL_EXIT[sig])
+    first = sig
+    onStop(sig)
+  }
+  for (const sig of STOP_SIGNALS) process.on(sig, handler)
+  return { signal: () => first, off: () => STOP_SIGNALS.forEach((sig) => process.off(sig, handler)) }
+}

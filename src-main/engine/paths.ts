@@ -1,8 +1,9 @@
 /**
  * Where the engine's own files live (resources/, the cache). Owns the lookup so that the CLI run
- * from source, the built CLI, the Electron app and the tests all find the same folders.
+ * from source, the built CLI, the Electron app and the tests all find the same folders. Also owns
+ * the one containment check (`isInside`) that every layer confining a path to a folder uses.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -47,4 +48,31 @@ export function cacheDir(): string {
     process.env.FWS_CACHE_DIR ??
     path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'fusion-workstation')
   )
+}
+
+/** The real path of the nearest existing ancestor of `p` plus the rest (resolves symlinked folders). */
+function realish(p: string): string {
+  let cur = path.resolve(p)
+  const rest: string[] = []
+  while (!existsSync(cur)) {
+    rest.unshift(path.basename(cur))
+    const up = path.dirname(cur)
+    if (up === cur) break
+    cur = up
+  }
+  return path.join(realpathSync(cur), ...rest)
+}
+
+/** True when the resolved path `child` is `folder` or inside it (pure: no file-system access). */
+export function containsPath(folder: string, child: string): boolean {
+  const rel = path.relative(folder, child)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/**
+ * True when `child` is `folder` or inside it, after resolving symlinks of existing parts. Synchronous:
+ * for the CLI and workers; code on a server's event loop uses exchange/safe-path's `isInside`.
+ */
+export function isInside(folder: string, child: string): boolean {
+  return containsPath(realish(folder), realish(child))
 }

@@ -1,7 +1,8 @@
 /**
  * `fws batch <files or folders...> --out DIR`: offline inference over footage, the main job.
  * Owns the command line (options, model choice, progress mode, Ctrl-C) and the exit code:
- * 0 when every file finished (or was already complete), 1 when some file failed, 130 when cancelled.
+ * 0 when every file finished (or was already complete), 1 when some file failed (or its results
+ * could not be stored in --project), 130 / 143 / 129 when cancelled by SIGINT / SIGTERM / SIGHUP.
  * The work itself is engine/pipeline/batch.ts, run as a job of the same registry the app uses.
  */
 import os from 'node:os'
@@ -13,7 +14,7 @@ import { runBatch, DEFAULT_FPS, type BatchSummary } from '../../engine/pipeline/
 import { projectWriter } from '../../engine/pipeline/project-sink'
 import { ModelSelectionError, selectModels, TASKS, type Task } from '../../engine/pipeline/select-models'
 import { createProgressDisplay, type ProgressMode } from '../batch-progress'
-import { CliError } from '../output'
+import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
 
 interface BatchCliOptions {
   out: string
@@ -134,24 +135,22 @@ async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<numbe
     return summary.totals
   })
 
-  // First Ctrl-C cancels cleanly (workers stop, ffmpeg is killed, summary.json says cancelled);
-  // a second one exits at once.
-  let interrupts = 0
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130)
-    process.stderr.write('\nfws: cancelling (Ctrl-C again to quit at once)…\n')
+  // The first Ctrl-C, SIGTERM (kill, a service manager) or SIGHUP (the terminal closed) cancels
+  // cleanly: workers stop, ffmpeg is killed, summary.json says cancelled, and the exit code is
+  // 128 + the signal's number. A second signal exits at once.
+  const stop = onStopSignals((sig) => {
+    process.stderr.write(`\nfws: ${sig}: cancelling (send it again to quit at once)…\n`)
     registry.cancel(job.id)
-  }
-  process.on('SIGINT', onSigint)
+  })
   try {
     const end = await registry.wait(job.id)
     display.finish(summary, summary ? path.join(outDir, 'summary.json') : null)
     if (end.status === 'failed') throw new CliError(end.error ?? 'batch failed', 1)
-    if (end.status === 'cancelled') return 130
+    if (end.status === 'cancelled') return SIGNAL_EXIT[stop.signal() ?? 'SIGINT']
     const s = summary as BatchSummary | null
-    return s && s.totals.failed > 0 ? 1 : 0
+    return s && (s.totals.failed > 0 || s.files.some((f) => f.projectError)) ? 1 : 0
   } finally {
-    process.off('SIGINT', onSigint)
+    stop.off()
     unsubscribe()
     sink?.close()
   }

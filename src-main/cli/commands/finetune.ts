@@ -3,13 +3,14 @@
  * on the corrected labels of a corpus (e.g. `fws export P --format corpus --only-corrected`), or a
  * translation model on its corrected translations, holding out a split, and prints the held-out
  * metrics before and after (weighted/macro F1 and accuracy; BLEU and chrF). The new model folder's
- * manifest names its parent (base name@version).
+ * manifest names its parent (base name@version and the weights' checksum).
  */
 import type { Command } from 'commander'
 import { finetuneFromCorpus } from '../../engine/exchange/finetune'
-import { CliError, printJson } from '../output'
+import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
+import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 
-interface FinetuneCliOptions {
+interface FinetuneCliOptions extends CorpusPathCliOptions {
   base: string
   data: string
   out: string
@@ -30,7 +31,7 @@ function num(v: string, name: string, int = false): number {
 }
 
 export function registerFinetune(program: Command): void {
-  program
+  const cmd = program
     .command('finetune')
     .description(
       'fine-tune an emotion model on corrected labels, or a translation model on corrected translations; prints held-out metrics (F1 / BLEU, chrF) before and after',
@@ -55,82 +56,76 @@ export function registerFinetune(program: Command): void {
     )
     .option('--version <v>', 'version of the new model (default: base version + .ft<timestamp>)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: FinetuneCliOptions) => {
-      const heldOut = num(o.heldOut, 'held-out')
-      if (!(heldOut >= 0.05 && heldOut <= 0.5))
-        throw new CliError('--held-out must be between 0.05 and 0.5', 2)
-      const ac = new AbortController()
-      const onSig = () => ac.abort()
-      process.once('SIGINT', onSig)
-      try {
-        const res = await finetuneFromCorpus({
-          base: o.base,
-          data: o.data,
-          out: o.out,
-          labels: o.allLabels ? 'all' : 'human',
-          heldOutFraction: heldOut,
-          epochs: o.epochs === undefined ? undefined : num(o.epochs, 'epochs', true),
-          lr: o.lr === undefined ? undefined : num(o.lr, 'lr'),
-          seed: num(o.seed, 'seed', true),
-          version: o.version,
-          signal: ac.signal,
-          log: (s) => process.stderr.write(`${s}\n`),
-        })
-        if (res.task === 'translation') {
-          const parent = res.manifest.parentModel
-          if (o.json)
-            printJson({
-              task: res.task,
-              out: res.out,
-              name: res.manifest.name,
-              version: res.manifest.version,
-              parent,
-              trainCount: res.trainCount,
-              heldOutCount: res.heldOutCount,
-              before: res.before,
-              after: res.after,
-              losses: res.losses,
-            })
-          else
-            process.stdout.write(
-              `new model ${res.manifest.name}@${res.manifest.version} (parent ${parent}) in ${res.out}\n` +
-                `${res.used} corrected translations: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
-                `held-out   before   after\n` +
-                (['bleu', 'chrf'] as const)
-                  .map(
-                    (k) =>
-                      `${k === 'bleu' ? 'BLEU' : 'chrF'}      ${res.before[k].toFixed(2).padStart(6)}  ${res.after[k].toFixed(2).padStart(6)}\n`,
-                  )
-                  .join(''),
-            )
-        } else if (o.json)
-          printJson({
-            task: res.task,
-            out: res.out,
-            name: res.manifest.name,
-            version: res.manifest.version,
-            parent: res.manifest.parent,
-            trainCount: res.trainCount,
-            heldOutCount: res.heldOutCount,
-            before: res.before,
-            after: res.after,
-          })
-        else {
-          const f = (x: number) => x.toFixed(4)
-          process.stdout.write(
-            `new model ${res.manifest.name}@${res.manifest.version} (parent ${res.manifest.parent}) in ${res.out}\n` +
-              `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
-              `held-out       before   after\n` +
-              (['weightedF1', 'macroF1', 'accuracy'] as const)
-                .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)
-                .join(''),
-          )
-        }
-      } catch (err) {
-        if ((err as Error).name === 'TrainingCancelled') throw new CliError('fine-tuning cancelled', 130)
-        throw err
-      } finally {
-        process.off('SIGINT', onSig)
-      }
+  addCorpusPathOptions(cmd).action(async (o: FinetuneCliOptions) => {
+    const corpusPaths = corpusReadOptions(o)
+    const heldOut = num(o.heldOut, 'held-out')
+    if (!(heldOut >= 0.05 && heldOut <= 0.5)) throw new CliError('--held-out must be between 0.05 and 0.5', 2)
+    const ac = new AbortController()
+    const stop = onStopSignals((sig) => {
+      process.stderr.write(
+        `${sig}: stopping after the current batch (nothing is written to --out; the base model is unchanged)\n`,
+      )
+      ac.abort()
     })
+    try {
+      const res = await finetuneFromCorpus({
+        base: o.base,
+        data: o.data,
+        out: o.out,
+        labels: o.allLabels ? 'all' : 'human',
+        corpusPaths,
+        heldOutFraction: heldOut,
+        epochs: o.epochs === undefined ? undefined : num(o.epochs, 'epochs', true),
+        lr: o.lr === undefined ? undefined : num(o.lr, 'lr'),
+        seed: num(o.seed, 'seed', true),
+        version: o.version,
+        signal: ac.signal,
+        log: (s) => process.stderr.write(`${s}\n`),
+      })
+      const parent = res.manifest.parent
+      const parentTag = parent ? `${parent.name}@${parent.version}` : 'none'
+      if (o.json)
+        printJson({
+          task: res.task,
+          out: res.out,
+          name: res.manifest.name,
+          version: res.manifest.version,
+          parent,
+          trainCount: res.trainCount,
+          heldOutCount: res.heldOutCount,
+          before: res.before,
+          after: res.after,
+          ...(res.task === 'translation' ? { losses: res.losses } : {}),
+        })
+      else if (res.task === 'translation')
+        process.stdout.write(
+          `new model ${res.manifest.name}@${res.manifest.version} (parent ${parentTag}) in ${res.out}\n` +
+            `${res.used} corrected translations: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+            `held-out   before   after\n` +
+            (['bleu', 'chrf'] as const)
+              .map(
+                (k) =>
+                  `${k === 'bleu' ? 'BLEU' : 'chrF'}      ${res.before[k].toFixed(2).padStart(6)}  ${res.after[k].toFixed(2).padStart(6)}\n`,
+              )
+              .join(''),
+        )
+      else {
+        const f = (x: number) => x.toFixed(4)
+        process.stdout.write(
+          `new model ${res.manifest.name}@${res.manifest.version} (parent ${parentTag}) in ${res.out}\n` +
+            `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+            `held-out       before   after\n` +
+            (['weightedF1', 'macroF1', 'accuracy'] as const)
+              .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)
+              .join(''),
+        )
+      }
+    } catch (err) {
+      if ((err as Error).name === 'TrainingCancelled' || ac.signal.aborted)
+        throw new CliError('fine-tuning cancelled', SIGNAL_EXIT[stop.signal() ?? 'SIGINT'])
+      throw err
+    } finally {
+      stop.off()
+    }
+  })
 }

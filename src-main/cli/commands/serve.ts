@@ -1,13 +1,14 @@
 /**
  * `fws serve [--port N] [--project DIR]`: browser mode. Serves the built renderer and the typed API
- * on 127.0.0.1 with a per-run token, prints the URL to open, and runs until interrupted.
+ * on 127.0.0.1 with a per-run token, prints the URL to open, and runs until SIGINT, SIGTERM or
+ * SIGHUP (then it closes cleanly and exits with 130, 143 or 129).
  */
 import path from 'node:path'
 import type { Command } from 'commander'
 import { createEngineService } from '../../engine/service'
 import { packageRoot } from '../../engine/paths'
 import { startServe } from '../../serve/server'
-import { CliError } from '../output'
+import { CliError, onStopSignals, SIGNAL_EXIT, type StopSignal } from '../output'
 
 interface ServeOpts {
   port: string
@@ -53,12 +54,16 @@ export function registerServe(program: Command): void {
         process.stdout.write(
           `Fusion Workstation is serving on ${handle.origin} (127.0.0.1 only).\nOpen this URL (it carries this run's access token):\n\n  ${handle.url}\n\nPress Ctrl+C to stop.\n`,
         )
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve()
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
-      await handle.close()
-      await service.dispose()
+      // SIGINT, SIGTERM and SIGHUP all close the server and the open project (its WAL checkpointed);
+      // the exit code then says which signal it was.
+      let stop!: ReturnType<typeof onStopSignals>
+      const sig = await new Promise<StopSignal>((resolve) => (stop = onStopSignals(resolve)))
+      try {
+        await handle.close()
+        await service.dispose()
+      } finally {
+        stop.off()
+      }
+      process.exitCode = SIGNAL_EXIT[sig]
     })
 }

@@ -13,7 +13,13 @@ import type { Command } from 'commander'
 import { getTf } from '../../engine/backend'
 import { normaliseModalities, parseFusionMethod } from '../../engine/fusion'
 import type { Modality } from '../../engine/fusion/types'
-import { dataFileEntry, readLabelled, resolveLabelledPath, type Corpus } from '../../engine/models/corpus'
+import {
+  dataFileEntry,
+  readLabelled,
+  resolveLabelledPath,
+  type Corpus,
+  type ReadCorpusOptions,
+} from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import {
   DEFAULT_EMOTION_CONFIG,
@@ -25,7 +31,8 @@ import {
 import type { EmotionExample } from '../../engine/models/emotion-model'
 import { Rng } from '../../engine/fusion/nn'
 import { EMOTIONS } from '../../shared/contract'
-import { CliError, printJson } from '../output'
+import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
+import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { registerTrainTranslation } from './translation'
 
@@ -38,7 +45,7 @@ export function registerTrain(program: Command): Command {
   return train
 }
 
-interface TrainEmotionCliOptions extends GanCliOptions {
+interface TrainEmotionCliOptions extends CorpusPathCliOptions, GanCliOptions {
   data: string[]
   dev?: string
   out: string
@@ -81,9 +88,11 @@ async function loadExamples(
   contextTurns: number,
   features: boolean,
   log: (s: string) => void,
+  paths: ReadCorpusOptions,
   signal?: AbortSignal,
 ): Promise<{ corpus: Corpus; examples: EmotionExample[] }> {
-  const corpus = readLabelled(p)
+  const corpus = readLabelled(p, paths)
+  for (const r of corpus.refused ?? []) log(`${p}: line ${r.line} left out: ${r.reason}`)
   let feats = undefined
   if (features && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)) {
     log(`extracting features for ${p} (cached) …`)
@@ -141,45 +150,47 @@ function registerTrainEmotion(train: Command): void {
     .option('--name <name>', 'model name for the manifest (default: the out folder name)')
     .option('--model-version <v>', 'model version for the manifest', '1.0.0')
     .option('--json', 'print the final result as JSON')
-    .action(async (o: TrainEmotionCliOptions) => {
-      const fusion = parseFusionMethod(o.fusion)
-      const modalities = normaliseModalities(
-        o.modalities
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ) as Modality[]
-      const labels = (o.labels ?? EMOTIONS.join(','))
+  addCorpusPathOptions(cmd).action(async (o: TrainEmotionCliOptions) => {
+    const fusion = parseFusionMethod(o.fusion)
+    const modalities = normaliseModalities(
+      o.modalities
         .split(',')
         .map((s) => s.trim())
-        .filter(Boolean)
-      const contextTurns = num(o.context, 'context', true)
-      // Bare MELD names (train_sent_emo.csv) resolve through the data lookup: data/, then the mirror.
-      o.data = o.data.map((p) => resolveLabelledPath(p))
-      if (o.dev) o.dev = resolveLabelledPath(o.dev)
-      if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
-      const log = (line: string) => {
-        const s = `[${new Date().toISOString()}] ${line}`
-        process.stderr.write(s + '\n')
-        if (o.log) appendFileSync(o.log, s + '\n')
-      }
-      const ac = new AbortController()
-      const onSig = () => {
-        log('interrupt: stopping after the current batch (the best checkpoint so far is kept)')
-        ac.abort()
-      }
-      process.once('SIGINT', onSig)
-      process.once('SIGTERM', onSig)
+        .filter(Boolean),
+    ) as Modality[]
+    const labels = (o.labels ?? EMOTIONS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+    const contextTurns = num(o.context, 'context', true)
+    // Bare MELD names (train_sent_emo.csv) resolve through the data lookup: data/, then the mirror.
+    o.data = o.data.map((p) => resolveLabelledPath(p))
+    if (o.dev) o.dev = resolveLabelledPath(o.dev)
+    if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
+    const log = (line: string) => {
+      const s = `[${new Date().toISOString()}] ${line}`
+      process.stderr.write(s + '\n')
+      if (o.log) appendFileSync(o.log, s + '\n')
+    }
+    const ac = new AbortController()
+    const stop = onStopSignals((sig) => {
+      log(`${sig}: stopping after the current batch (the best checkpoint so far is kept)`)
+      ac.abort()
+    })
+    try {
       const { choice } = await getTf()
       log(`fws train emotion ${process.argv.slice(4).join(' ')}`)
       log(`backend ${choice.name}; ${os.cpus().length} CPUs`)
       const trainSets = []
-      for (const p of o.data) trainSets.push(await loadExamples(p, contextTurns, o.features, log, ac.signal))
+      // Every corpus is read (and its media paths checked) before any feature extraction or training.
+      const paths = corpusReadOptions(o)
+      for (const p of o.data)
+        trainSets.push(await loadExamples(p, contextTurns, o.features, log, paths, ac.signal))
       let train = trainSets.flatMap((s) => s.examples)
       let dev: EmotionExample[]
       const dataFiles = o.data.map((p) => dataFileEntry('train', p))
       if (o.dev) {
-        dev = (await loadExamples(o.dev, contextTurns, o.features, log, ac.signal)).examples
+        dev = (await loadExamples(o.dev, contextTurns, o.features, log, paths, ac.signal)).examples
         dataFiles.push(dataFileEntry('dev', o.dev))
       } else {
         const rng = new Rng(num(o.seed, 'seed', true) + 7)
@@ -221,56 +232,57 @@ function registerTrainEmotion(train: Command): void {
         throw new CliError(`--class-weighting must be none, sqrt or inverse`)
       let lastPct = -1
       const t0 = Date.now()
-      try {
-        const { manifest, result } = await trainEmotion({
-          config,
-          train,
-          dev,
+      const { manifest, result } = await trainEmotion({
+        config,
+        train,
+        dev,
+        out: o.out,
+        name: o.name ?? path.basename(path.resolve(o.out)),
+        version: o.modelVersion ?? '1.0.0',
+        data: dataFiles,
+        training: {
+          epochs: num(o.epochs, 'epochs', true),
+          batchSize: num(o.batchSize, 'batch-size', true),
+          lr: num(o.lr, 'lr'),
+          patience: num(o.patience, 'patience', true),
+          classWeighting: cw,
+          metric: 'weightedF1',
+        },
+        resume: o.resume,
+        init: o.init,
+        log,
+        signal: ac.signal,
+        onProgress: (p) => {
+          const pct = Math.floor(p.fraction * 100)
+          if (pct !== lastPct && p.stage === 'train') {
+            lastPct = pct
+            log(
+              `progress ${pct}% epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}${p.etaSec != null ? ` eta ${Math.round(p.etaSec)} s` : ''}`,
+            )
+          }
+        },
+        extra: { command: `fws train emotion ${process.argv.slice(4).join(' ')}`, backend: choice.name },
+      })
+      log(
+        `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best epoch ${result.bestEpoch}, dev weightedF1 ${result.best.weightedF1.toFixed(4)}; checkpoint ${o.out}`,
+      )
+      if (o.json)
+        printJson({
           out: o.out,
-          name: o.name ?? path.basename(path.resolve(o.out)),
-          version: o.modelVersion ?? '1.0.0',
-          data: dataFiles,
-          training: {
-            epochs: num(o.epochs, 'epochs', true),
-            batchSize: num(o.batchSize, 'batch-size', true),
-            lr: num(o.lr, 'lr'),
-            patience: num(o.patience, 'patience', true),
-            classWeighting: cw,
-            metric: 'weightedF1',
-          },
-          resume: o.resume,
-          init: o.init,
-          log,
-          signal: ac.signal,
-          onProgress: (p) => {
-            const pct = Math.floor(p.fraction * 100)
-            if (pct !== lastPct && p.stage === 'train') {
-              lastPct = pct
-              log(
-                `progress ${pct}% epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)}${p.etaSec != null ? ` eta ${Math.round(p.etaSec)} s` : ''}`,
-              )
-            }
-          },
-          extra: { command: `fws train emotion ${process.argv.slice(4).join(' ')}`, backend: choice.name },
+          version: manifest.version,
+          bestEpoch: result.bestEpoch,
+          dev: reportSummary(result.best),
+          trainSec: result.trainSec,
         })
-        log(
-          `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best epoch ${result.bestEpoch}, dev weightedF1 ${result.best.weightedF1.toFixed(4)}; checkpoint ${o.out}`,
+    } catch (err) {
+      if ((err as Error).name === 'TrainingCancelled' || ac.signal.aborted)
+        throw new CliError(
+          'training cancelled; rerun with --resume to continue',
+          SIGNAL_EXIT[stop.signal() ?? 'SIGINT'],
         )
-        if (o.json)
-          printJson({
-            out: o.out,
-            version: manifest.version,
-            bestEpoch: result.bestEpoch,
-            dev: reportSummary(result.best),
-            trainSec: result.trainSec,
-          })
-      } catch (err) {
-        if ((err as Error).name === 'TrainingCancelled')
-          throw new CliError('training cancelled; rerun with --resume to continue', 130)
-        throw err
-      } finally {
-        process.off('SIGINT', onSig)
-        process.off('SIGTERM', onSig)
-      }
-    })
+      throw err
+    } finally {
+      stop.off()
+    }
+  })
 }

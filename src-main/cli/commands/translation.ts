@@ -12,7 +12,7 @@ import { readParallel, resolveTextPath } from '../../engine/models/translation/d
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
 import { DEFAULT_TRANSLATION_CONFIG } from '../../engine/models/translation/model'
-import { CliError, printJson } from '../output'
+import { CliError, printJson, onStopSignals, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { parseFusionMethod } from '../../engine/fusion'
 
@@ -110,12 +110,10 @@ export function registerTrainTranslation(train: Command): void {
         if (o.log) appendFileSync(o.log, s + '\n')
       }
       const ac = new AbortController()
-      const onSig = (): void => {
-        log('interrupt: stopping after the current step (state saved; rerun with --resume)')
+      const stop = onStopSignals((sig) => {
+        log(`${sig}: stopping after the current step (state saved; rerun with --resume)`)
         ac.abort()
-      }
-      process.once('SIGINT', onSig)
-      process.once('SIGTERM', onSig)
+      })
       try {
         const r = await trainTranslation({
           trainSrc: o.trainSrc,
@@ -154,9 +152,11 @@ export function registerTrainTranslation(train: Command): void {
           onProgress: (p) => log(`[${p.stage}] ${p.message}`),
         })
         printJson({ out: o.out, bestValBleu: r.bestValBleu, steps: r.steps, history: r.history })
+        // Stopped by a signal: the state is saved; the exit code says the run did not finish.
+        const sig = stop.signal()
+        if (sig) process.exitCode = SIGNAL_EXIT[sig]
       } finally {
-        process.off('SIGINT', onSig)
-        process.off('SIGTERM', onSig)
+        stop.off()
       }
     })
 }

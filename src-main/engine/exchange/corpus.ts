@@ -156,7 +156,8 @@ export async function writeCorpus(
     const { readCorpus } = await import('../models/corpus')
     const { corpusFeatures } = await import('../models/corpus-features')
     const { EXTRACTOR_VERSION } = await import('../features/types')
-    const corpus = readCorpus(folder)
+    // The media of an export are the project's, usually outside the export folder.
+    const corpus = readCorpus(folder, { mediaRoots: projectMediaRoots(store) })
     const feats = await corpusFeatures(corpus, {
       signal: opts.signal,
       onProgress: (f, stage) => opts.onProgress?.(0.05 + 0.9 * f, `features: ${stage}`),
@@ -165,4 +166,12 @@ export async function writeCorpus(
     await writeFileAtomic(files[1], JSON.stringify(manifest, null, 2) + '\n')
   }
   return { files, records: records.length }
+}
+
+/**
+ * The folders of a project's media: where the media of a corpus exported from it may be (the
+ * export sits in its own folder, often a temporary one; the media stay where the project has them).
+ */
+export function projectMediaRoots(store: ProjectStore): string[] {
+  return [...new Set(store.listMedia().map((m) => path.dirname(m.path)))]
 }

@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../backend'
 import { verifyCheckpoint } from '../models/checkpoint'
-import { dataFileEntry, readLabelled, type Corpus } from '../models/corpus'
+import { dataFileEntry, readLabelled, type Corpus, type ReadCorpusOptions } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
 import {
@@ -20,6 +20,7 @@ import {
   type TranslationPair,
 } from '../models/translation/finetune'
 import type { ProjectStore } from '../project/store'
+import { projectMediaRoots } from './corpus'
 import { exportProject } from './export'
 
 export interface FinetuneFromCorpusOptions {
@@ -35,6 +36,8 @@ export interface FinetuneFromCorpusOptions {
    * 'all': every emotion label, model predictions included.
    */
   labels?: 'human' | 'all'
+  /** Media paths of the corpus: outside-the-folder policy and extra allowed folders (models/corpus.ts). */
+  corpusPaths?: ReadCorpusOptions
   heldOutFraction?: number
   epochs?: number
   lr?: number
@@ -81,7 +84,10 @@ async function finetuneTranslationFromCorpus(
   o: FinetuneFromCorpusOptions,
 ): Promise<TranslationFinetuneSummary> {
   const log = o.log ?? (() => {})
-  const all = readLabelled(o.data)
+  // Media paths are checked as for emotion (a translation pair needs none, but a corpus line that
+  // leaves the corpus folder is refused the same way).
+  const all = readLabelled(o.data, o.corpusPaths)
+  for (const r of all.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
   const labelled = all.utterances.filter((u) => u.labels.translation?.trim()).length
   const pairs = translationPairs(all, o.labels ?? 'human')
   if (!pairs.length)
@@ -146,8 +152,11 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
       `${o.base} is a ${manifest.task} model; fine-tuning from corrections supports emotion and translation models`,
     )
   await getTf()
-  const corpus = correctionItems(readLabelled(o.data), o.labels ?? 'human')
-  const labelled = readLabelled(o.data).utterances.filter((u) => u.labels.emotion).length
+  // Media paths are checked here, before any feature extraction or training.
+  const read = readLabelled(o.data, o.corpusPaths)
+  for (const r of read.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
+  const corpus = correctionItems(read, o.labels ?? 'human')
+  const labelled = read.utterances.filter((u) => u.labels.emotion).length
   const needsFeatures = (['audio', 'visual'] as const).some((m) => manifest.modalities[m])
   let features
   if (needsFeatures && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)) {
@@ -203,7 +212,11 @@ export async function finetuneFromProject(
       throw new Error(
         'the project has no corrected utterances yet: correct or accept some labels or translations first',
       )
-    return await finetuneFromCorpus({ ...o, data: dir })
+    return await finetuneFromCorpus({
+      ...o,
+      data: dir,
+      corpusPaths: { mediaRoots: projectMediaRoots(store) },
+    })
   } finally {
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
   }

@@ -15,6 +15,7 @@
  */
 import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
+import { containsPath } from '../paths'
 
 export type ExchangePathCode =
   | 'nul-byte'
@@ -128,10 +129,9 @@ async function realish(p: string): Promise<string> {
   return path.join(await withDeadline(fsp.realpath(cur), 'resolving', cur), ...rest)
 }
 
-/** True when `child` is `folder` or inside it, after resolving symlinks of existing parts. */
+/** True when `child` is `folder` or inside it, after resolving symlinks of existing parts (async, with deadlines). */
 export async function isInside(folder: string, child: string): Promise<boolean> {
-  const rel = path.relative(await realish(folder), await realish(child))
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  return containsPath(await realish(folder), await realish(child))
 }
 
 /** `folder/name` for an untrusted `name`, guaranteed to stay inside `folder`. */

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { JobSnapshot } from '../../shared/contract'
+import { projectMediaRoots } from '../exchange/corpus'
 import { exportProject } from '../exchange/export'
 import type { FinetuneFromCorpusOptions, FinetuneSummary } from '../exchange/finetune'
 import { selectModels, type ModelChoice } from '../pipeline/select-models'
@@ -65,7 +66,14 @@ export function startFinetuneJob(
             'the project has no corrected utterances yet: correct or accept some labels or translations first',
           )
         const summary = await pool.run(
-          { base: base.dir, data: corpus, out, epochs: input.epochs, heldOutFraction: input.heldOutFraction },
+          {
+            base: base.dir,
+            data: corpus,
+            out,
+            epochs: input.epochs,
+            heldOutFraction: input.heldOutFraction,
+            corpusPaths: { mediaRoots: projectMediaRoots(store) },
+          },
           { signal: job.signal, onProgress: (p) => job.progress(0.02 + 0.98 * p.fraction, p.stage) },
         )
         opts.onDone?.(summary)

@@ -72,9 +72,13 @@ export function startInferenceJob(
         },
         job,
       )
-      const failed = summary.files.filter((f) => f.status === 'failed')
+      // The project is where this job's results go: a file whose predictions could not be stored
+      // there (projectError; its cached outputs are complete) did not reach the user either.
+      const failed = summary.files.filter((f) => f.status === 'failed' || f.projectError)
       if (failed.length === summary.files.length && failed.length)
-        throw new Error(failed.map((f) => `${path.basename(f.file)}: ${f.error}`).join('; '))
+        throw new Error(
+          failed.map((f) => `${path.basename(f.file)}: ${f.error ?? f.projectError}`).join('; '),
+        )
       // A task without its model did not run: say so with the result rather than silently omit it.
       return { ...summary, missingModels: missing }
     },

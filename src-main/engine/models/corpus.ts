@@ -3,7 +3,8 @@
  * the readers for the other accepted inputs. Owns:
  *  - the folder format: `manifest.json` + `utterances.jsonl` (one JSON object per line: id, media
  *    path relative to the folder, start, end, text, labels {emotion, translation}, provenance),
- *    media files alongside; `readCorpus` validates every line and says which one is wrong;
+ *    media files alongside; `readCorpus` validates every line and says which one is wrong, and
+ *    confines media paths to the corpus folder (or named media roots), refusing others by line;
  *  - MELD's CSV (text only; Dialogue_ID/Utterance_ID kept for dialogue context) with repair of
  *    UTF-8 text that was mis-decoded as cp1252 ("â€™" → "’");
  *  - parallel text files (one sentence per line, source and optional reference).
@@ -14,6 +15,7 @@ import path from 'node:path'
 import iconv from 'iconv-lite'
 import { z } from 'zod'
 import { DATASETS, datasetFolders, findDataFile, missingDataMessage } from '../datasets'
+import { isInside } from '../paths'
 
 export const CORPUS_FORMAT = 'fws-corpus'
 export const CORPUS_VERSION = 1
@@ -71,6 +73,42 @@ export interface Corpus {
   kind: 'corpus' | 'meld-csv'
   manifest: CorpusManifest | null
   utterances: CorpusUtterance[]
+  /** Lines left out because their media path is not allowed (with `outsideMedia: 'skip'`). */
+  refused?: RefusedLine[]
+}
+
+/** A corpus line whose media path was refused: where it is, what it said, why. */
+export interface RefusedLine {
+  line: number
+  media: string
+  reason: string
+}
+
+/**
+ * What to do with a line whose media path leaves the corpus folder (`../../etc/passwd`, an
+ * absolute path, a symbolic link pointing out): `stop` refuses the whole corpus before anything
+ * is trained (the default: a corpus that silently shrinks changes results unnoticed), `skip`
+ * leaves those lines out and reports them.
+ */
+export type OutsideMediaPolicy = 'stop' | 'skip'
+
+export interface ReadCorpusOptions {
+  outsideMedia?: OutsideMediaPolicy
+  /**
+   * Folders besides the corpus folder that media may be in: the ones the user names
+   * (`--media-root`), or a project's own media folders for a corpus exported from it.
+   */
+  mediaRoots?: string[]
+}
+
+export class CorpusPathError extends Error {
+  override name = 'CorpusPathError'
+  constructor(
+    message: string,
+    readonly refused: RefusedLine[],
+  ) {
+    super(message)
+  }
 }
 
 /** Absolute media path of an utterance of a corpus folder (null when text-only). */
@@ -81,7 +119,7 @@ export function mediaPath(corpus: Corpus, u: CorpusUtterance): string | null {
     : path.resolve(path.dirname(corpus.source), u.media)
 }
 
-export function readCorpus(dir: string): Corpus {
+export function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Corpus {
   const mPath = path.join(dir, 'manifest.json')
   const uPath = path.join(dir, 'utterances.jsonl')
   if (!existsSync(mPath)) throw new Error(`${dir} is not a corpus folder: no manifest.json`)
@@ -98,6 +136,8 @@ export function readCorpus(dir: string): Corpus {
       `${mPath}: not a ${CORPUS_FORMAT} v${CORPUS_VERSION} manifest: ${m.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     )
   const utterances: CorpusUtterance[] = []
+  const refused: RefusedLine[] = []
+  const roots = [dir, ...(opts.mediaRoots ?? [])]
   const ids = new Set<string>()
   const lines = readFileSync(uPath, 'utf8').split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -117,12 +157,32 @@ export function readCorpus(dir: string): Corpus {
     const u = r.data
     if (u.end < u.start) throw new Error(`${uPath}:${i + 1}: end ${u.end} is before start ${u.start}`)
     if (ids.has(u.id)) throw new Error(`${uPath}:${i + 1}: duplicate utterance id '${u.id}'`)
-    if (u.media && path.isAbsolute(u.media))
-      throw new Error(`${uPath}:${i + 1}: media path must be relative to the corpus folder, got ${u.media}`)
     ids.add(u.id)
-    utterances.push(u)
+    const why = u.media ? mediaRefusal(u.media, dir, roots) : null
+    if (why) refused.push({ line: i + 1, media: u.media!, reason: why })
+    else utterances.push(u)
   }
-  return { source: dir, kind: 'corpus', manifest: m.data, utterances }
+  if (refused.length && (opts.outsideMedia ?? 'stop') === 'stop') {
+    const shown = refused.slice(0, 10).map((r) => `${uPath}:${r.line}: ${r.reason}`)
+    if (refused.length > 10) shown.push(`… and ${refused.length - 10} more lines`)
+    throw new CorpusPathError(
+      `${refused.length} media path${refused.length === 1 ? '' : 's'} refused, nothing trained ` +
+        `(--outside-media skip leaves these lines out; --media-root DIR allows a folder):\n${shown.join('\n')}`,
+      refused,
+    )
+  }
+  return { source: dir, kind: 'corpus', manifest: m.data, utterances, refused }
+}
+
+/** Why a corpus line's media path is refused (null when it is inside the corpus folder or a media root). */
+function mediaRefusal(media: string, dir: string, roots: string[]): string | null {
+  if (media.includes('\0')) return 'media path contains a NUL byte'
+  if (path.isAbsolute(media))
+    return `media path must be relative to the corpus folder, got ${JSON.stringify(media)}`
+  const abs = path.resolve(dir, media)
+  // isInside resolves symbolic links of the existing part, so a link inside pointing out is caught.
+  if (roots.some((r) => isInside(r, abs))) return null
+  return `media path ${JSON.stringify(media)} is outside the corpus folder ${path.resolve(dir)}`
 }
 
 /** Writes a corpus folder (manifest.json + utterances.jsonl). Media files are the caller's. */
@@ -270,9 +330,9 @@ export function resolveLabelledPath(p: string, meldDir?: string): string {
 }
 
 /** Reads either a corpus folder or a MELD CSV, chosen by what `p` is. */
-export function readLabelled(given: string): Corpus {
+export function readLabelled(given: string, opts: ReadCorpusOptions = {}): Corpus {
   const p = resolveLabelledPath(given)
-  if (statSync(p).isDirectory()) return readCorpus(p)
+  if (statSync(p).isDirectory()) return readCorpus(p, opts)
   if (p.toLowerCase().endsWith('.csv')) return readMeldCsv(p)
   throw new Error(`${p}: expected a corpus folder (manifest.json + utterances.jsonl) or a MELD .csv file`)
 }

@@ -17,7 +17,7 @@ import { WorkerPool } from '../jobs/pool'
 import type { WorkerName } from '../jobs/worker-entry'
 import { DEFAULT_DETECT_EVERY, EXTRACTOR_VERSION } from '../features/types'
 import { probe } from '../media/probe'
-import { discoverMedia, outputNames } from './discover'
+import { discoverMedia, outputNames, type SkippedEntry } from './discover'
 import { assembleResult } from './assemble'
 import { contentHash } from './hash'
 import {
@@ -76,7 +76,7 @@ export type BatchEvent =
   | {
       type: 'discovered'
       files: { file: string; name: string }[]
-      skipped: { file: string; reason: string }[]
+      skipped: SkippedEntry[]
     }
   | { type: 'file-start'; index: number; name: string; file: string }
   | {
@@ -126,6 +126,11 @@ export interface FileSummary {
   durationSec: number
   stageSec: Record<string, number>
   outputs: string[]
+  /**
+   * Set when the outputs were written but the results could not be stored where the run also sends
+   * them (the project of `--project` / the app): the file stays `done`; `--resume` stores them again.
+   */
+  projectError: string | null
 }
 
 export interface BatchSummary {
@@ -164,8 +169,12 @@ export interface BatchSummary {
   /** Sum of wall seconds per stage over processed files (worker time; overlaps across workers). */
   stageSec: Record<string, number>
   files: FileSummary[]
-  /** Files in the given folders that were not taken as media, with why. */
-  notMedia: { file: string; reason: string }[]
+  /**
+   * Entries not taken as media, with why: `code` is not-media, not-regular (FIFO, socket, device:
+   * never opened), broken-link, link-loop, permission, duplicate (a file or folder already taken,
+   * e.g. through a link) or unreadable.
+   */
+  notMedia: SkippedEntry[]
 }
 
 export const DEFAULT_FPS = 2
@@ -221,7 +230,9 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     durationSec: 0,
     stageSec: {},
     outputs: [],
+    projectError: null,
   }))
+  const inputSet = new Set(files)
   const backends = new Set<string>()
   const work = { processed: 0, reusedComplete: 0, reusedFailed: 0 }
   const pool = new WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>({
@@ -242,14 +253,47 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       emit({ type: 'file-progress', index: i, name, stage, fraction, fileFraction: fileFraction[i]! })
       updateTotal(`${stage} · ${name}`)
     }
+    /** Records the file as failed (with a failure record, so --resume reports it) and goes on. */
+    const fail = async (err: Error & { code?: string }, key: ResultKey) => {
+      s.status = 'failed'
+      s.error = err.message
+      s.errorCode = err.code ?? null
+      await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
+      job.item(i, { status: 'failed', progress: 1, error: s.error })
+      fileFraction[i] = 1
+      updateTotal()
+      emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
+    }
+    /** Stores the results where this run also sends them; a failure there never un-does the outputs. */
+    const deliver = async (result: () => Promise<FileResult>, hash: string) => {
+      if (!opts.onFileResult) return
+      try {
+        await opts.onFileResult(file, await result(), hash)
+      } catch (err) {
+        if (isAbortError(err) || signal.aborted) throw err
+        s.projectError = (err as Error).message
+      }
+    }
     try {
       if (signal.aborted) throw abortError()
       job.item(i, { status: 'running' })
       emit({ type: 'file-start', index: i, name, file })
-      const hash = await contentHash(file, { signal })
+      let hash: string
+      try {
+        hash = await contentHash(file, { signal })
+      } catch (err) {
+        if (isAbortError(err) || signal.aborted) throw err
+        // Unreadable (permission), replaced by a pipe, vanished: the file failed, with its reason.
+        await fail(readError(file, err as NodeJS.ErrnoException), {
+          contentHash: '',
+          models: opts.models,
+          options,
+        })
+        return
+      }
       const key: ResultKey = { contentHash: hash, models: opts.models, options }
       if (opts.resume) {
-        const rec = await findReusableRecord(outDir, name, key)
+        const rec = await findReusableRecord(outDir, name, key, { file, inputs: inputSet })
         if (rec && (rec.status === 'done' || !opts.retryFailed)) {
           fileFraction[i] = 1
           updateTotal()
@@ -260,8 +304,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
           s.outputs = rec.outputs.map((o) => o.file)
           if (rec.status === 'done') {
             // The results still go where this run sends them (e.g. a project given this time).
-            if (opts.onFileResult)
-              await opts.onFileResult(file, await reloadResult(outDir, name, file, opts.models, signal), hash)
+            await deliver(() => reloadResult(outDir, name, file, opts.models, signal), hash)
             s.status = 'skipped'
             work.reusedComplete++
             job.item(i, { status: 'done', progress: 1 })
@@ -345,28 +388,20 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         result = assembleResult(task, seg, outcomes)
       } catch (err) {
         if (isAbortError(err) || signal.aborted) throw err
-        const e = err as Error & { code?: string }
-        s.status = 'failed'
-        s.error = e.message
-        s.errorCode = e.code ?? null
-        await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
-        job.item(i, { status: 'failed', progress: 1, error: s.error })
-        fileFraction[i] = 1
-        updateTotal()
-        emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
+        await fail(err as Error & { code?: string }, key)
         return
       }
       if (signal.aborted) throw abortError()
       backends.add(result.backend)
       progress('write', 0, 0.99)
       const rec = await writeFileOutputs(outDir, name, file, key, result)
-      if (opts.onFileResult) await opts.onFileResult(file, result, hash)
       s.status = 'done'
       s.utterances = result.utterances.length
       s.noEvidence = noEvidenceOf(rec.noEvidence)
       s.durationSec = result.durationSec
       s.stageSec = result.stageSec
       s.outputs = rec.outputs.map((o) => o.file)
+      await deliver(async () => result, hash)
       fileFraction[i] = 1
       updateTotal()
       job.item(i, { status: 'done', progress: 1 })
@@ -380,6 +415,11 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         seconds: (Date.now() - tFile) / 1000,
       })
     } catch (err) {
+      if (s.status === 'done' || s.status === 'skipped') {
+        // The outputs are saved (only delivering them was interrupted): the file stays done.
+        job.item(i, { status: 'done', progress: 1 })
+        return
+      }
       if (isAbortError(err) || signal.aborted) {
         s.status = 'cancelled'
         job.item(i, { status: 'cancelled' })
@@ -387,9 +427,13 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
         return
       }
       // Anything else here is our own failure to write outputs: the file failed, the batch goes on.
-      s.status = 'failed'
-      s.error = `could not write outputs: ${(err as Error).message}`
-      s.errorCode = (err as NodeJS.ErrnoException).code ?? null
+      const msg = (err as Error).message
+      if (s.status === 'failed') s.error = `${s.error} (its failure record could not be written: ${msg})`
+      else {
+        s.status = 'failed'
+        s.error = `could not write outputs: ${msg}`
+        s.errorCode = (err as NodeJS.ErrnoException).code ?? null
+      }
       job.item(i, { status: 'failed', error: s.error })
       emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
     }
@@ -474,6 +518,17 @@ async function reloadResult(
     probe: info,
     models,
   }
+}
+
+/** A read failure of an input as the summary shows it: what happened to which file, and its code. */
+function readError(file: string, err: NodeJS.ErrnoException): Error & { code?: string } {
+  const why =
+    err.code === 'EACCES' || err.code === 'EPERM'
+      ? 'permission denied'
+      : err.code === 'ENOENT'
+        ? 'the file is gone'
+        : err.message
+  return Object.assign(new Error(`cannot read ${file}: ${why}`), { code: err.code ?? 'UNREADABLE' })
 }
 
 /** Parts shorter than this are not worth a second worker (its model loading, a second ffmpeg). */

@@ -2,10 +2,14 @@
  * Which files a batch processes. Owns: expanding folders recursively, the media extension list,
  * probing files with other extensions (a camera's `.MTS`, an extension-less export) so nothing
  * playable is missed, and skipping what is clearly not footage (subtitles, images, documents) with
- * a reason. Files named explicitly on the command line are always kept: if one is broken, the
- * batch reports it rather than silently dropping it.
+ * a reason. Only regular files are media: symbolic links are followed (loops detected), and named
+ * pipes, sockets, devices, broken links and unlistable folders are reported with their reason and
+ * never opened. Regular files named explicitly on the command line are always kept: if one is
+ * broken, the batch reports it rather than silently dropping it. Also owns the output names.
  */
-import { readdir, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import type { Stats } from 'node:fs'
+import { lstat, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { abortError } from '../jobs/registry'
 
@@ -78,16 +82,26 @@ export const NOT_MEDIA_EXTENSIONS = new Set([
 ])
 
 export interface DiscoveredFile {
-  /** Absolute path. */
+  /** Absolute path (as given or found; a symbolic link keeps its own name). */
   file: string
   /** How it was chosen: named on the command line, by extension, or because ffprobe found streams. */
   how: 'explicit' | 'extension' | 'probe'
 }
 
+/** Why an entry was not taken as media (machine-readable; `reason` says it in words). */
+export type SkipCode =
+  'not-media' | 'not-regular' | 'broken-link' | 'link-loop' | 'permission' | 'duplicate' | 'unreadable'
+
+export interface SkippedEntry {
+  file: string
+  reason: string
+  code: SkipCode
+}
+
 export interface Discovery {
   files: DiscoveredFile[]
-  /** Files inside the given folders that were not taken, with the reason (for the summary). */
-  skipped: { file: string; reason: string }[]
+  /** Entries that were not taken (not media, not a regular file, broken or looping links, no permission). */
+  skipped: SkippedEntry[]
 }
 
 export interface DiscoverOptions {
@@ -101,86 +115,187 @@ export interface DiscoverOptions {
   exclude?: string[]
 }
 
+/** What an entry is once symbolic links are followed; never opens it (a FIFO would block). */
+type Entry =
+  | { kind: 'file'; id: string }
+  | { kind: 'dir'; id: string }
+  | { kind: 'skip'; reason: string; code: SkipCode }
+
+const SPECIAL: [keyof Stats, string][] = [
+  ['isFIFO', 'a named pipe (FIFO)'],
+  ['isSocket', 'a socket'],
+  ['isCharacterDevice', 'a character device'],
+  ['isBlockDevice', 'a block device'],
+]
+
+async function classify(p: string): Promise<Entry> {
+  let link: boolean
+  try {
+    link = (await lstat(p)).isSymbolicLink()
+  } catch (err) {
+    return errorEntry(err as NodeJS.ErrnoException, false)
+  }
+  let st: Stats
+  try {
+    st = await stat(p)
+  } catch (err) {
+    return errorEntry(err as NodeJS.ErrnoException, link)
+  }
+  const id = `${st.dev}:${st.ino}`
+  if (st.isDirectory()) return { kind: 'dir', id }
+  if (st.isFile()) return { kind: 'file', id }
+  const what = SPECIAL.find(([k]) => (st[k] as () => boolean).call(st))?.[1] ?? 'not a regular file'
+  return {
+    kind: 'skip',
+    code: 'not-regular',
+    reason: `not a regular file: ${what}${link ? ' (through a symbolic link)' : ''}; never opened`,
+  }
+}
+
+function errorEntry(err: NodeJS.ErrnoException, link: boolean): Entry {
+  if (err.code === 'ELOOP')
+    return { kind: 'skip', code: 'link-loop', reason: 'symbolic link loop: the link resolves to itself' }
+  if (link && (err.code === 'ENOENT' || err.code === 'ENOTDIR'))
+    return { kind: 'skip', code: 'broken-link', reason: 'broken symbolic link: its target does not exist' }
+  if (err.code === 'EACCES' || err.code === 'EPERM')
+    return { kind: 'skip', code: 'permission', reason: `permission denied (${err.code})` }
+  return { kind: 'skip', code: 'unreadable', reason: `cannot be read: ${err.message}` }
+}
+
 /**
- * Expands the inputs into the list of media files, sorted by path within each input, each file once.
+ * Expands the inputs into the list of media files, sorted by path within each input, each file
+ * (by identity, so a link and its target count once) once. Only regular files are media, after
+ * following symbolic links; folders reached through links are walked once (a link back to a
+ * folder already walked is reported as a loop). Everything else is in `skipped` with its reason.
  * A missing input is an error (the user mistyped a path), not a skipped file.
  */
 export async function discoverMedia(inputs: string[], opts: DiscoverOptions = {}): Promise<Discovery> {
   const files: DiscoveredFile[] = []
-  const skipped: Discovery['skipped'] = []
-  const seen = new Set<string>()
+  const skipped: SkippedEntry[] = []
+  const seen = new Map<string, string>()
+  const walked = new Set<string>()
   const exclude = (opts.exclude ?? []).map((d) => path.resolve(d))
-  const add = (f: DiscoveredFile) => {
-    if (seen.has(f.file)) return
-    seen.add(f.file)
+  const add = (f: DiscoveredFile, id: string) => {
+    const first = seen.get(id)
+    if (first === f.file) return
+    if (first !== undefined) {
+      skipped.push({ file: f.file, code: 'duplicate', reason: `the same file as ${first}` })
+      return
+    }
+    seen.set(id, f.file)
     files.push(f)
   }
-  for (const input of inputs) {
-    const abs = path.resolve(input)
-    let st
+  const walk = async (dir: string, id: string): Promise<void> => {
+    if (walked.has(id)) {
+      // Through a link: a loop (or a second way into the same folder); else an input named twice.
+      const link = await lstat(dir).then(
+        (st) => st.isSymbolicLink(),
+        () => false,
+      )
+      skipped.push(
+        link
+          ? { file: dir, code: 'link-loop', reason: 'symbolic link to a folder already walked (loop)' }
+          : {
+              file: dir,
+              code: 'duplicate',
+              reason: 'folder already walked (named twice, or inside another input)',
+            },
+      )
+      return
+    }
+    walked.add(id)
+    let names: string[]
     try {
-      st = await stat(abs)
-    } catch {
-      throw new Error(`input not found: ${input}`)
+      names = await readdir(dir)
+    } catch (err) {
+      const e = errorEntry(err as NodeJS.ErrnoException, false) as Extract<Entry, { kind: 'skip' }>
+      skipped.push({ file: dir, code: e.code, reason: `folder cannot be listed: ${e.reason}` })
+      return
     }
-    if (!st.isDirectory()) {
-      add({ file: abs, how: 'explicit' })
-      continue
-    }
-    for (const file of await walk(abs, exclude, opts.signal)) {
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    for (const name of names) {
       if (opts.signal?.aborted) throw abortError()
-      const ext = path.extname(file).toLowerCase()
-      const base = path.basename(file)
-      if (base.startsWith('.')) continue
-      if (MEDIA_EXTENSIONS.has(ext)) add({ file, how: 'extension' })
-      else if (NOT_MEDIA_EXTENSIONS.has(ext)) skipped.push({ file, reason: `not media (${ext} file)` })
-      else if (opts.isMedia && (await opts.isMedia(file, opts.signal))) add({ file, how: 'probe' })
-      else skipped.push({ file, reason: 'not media: ffprobe finds no audio or video stream' })
+      if (name.startsWith('.')) continue
+      const p = path.join(dir, name)
+      if (exclude.includes(p)) continue
+      const e = await classify(p)
+      if (e.kind === 'dir') await walk(p, e.id)
+      else if (e.kind === 'skip') skipped.push({ file: p, code: e.code, reason: e.reason })
+      else {
+        const ext = path.extname(name).toLowerCase()
+        if (MEDIA_EXTENSIONS.has(ext)) add({ file: p, how: 'extension' }, e.id)
+        else if (NOT_MEDIA_EXTENSIONS.has(ext))
+          skipped.push({ file: p, code: 'not-media', reason: `not media (${ext} file)` })
+        else if (opts.isMedia && (await opts.isMedia(p, opts.signal))) add({ file: p, how: 'probe' }, e.id)
+        else
+          skipped.push({
+            file: p,
+            code: 'not-media',
+            reason: 'not media: ffprobe finds no audio or video stream',
+          })
+      }
     }
+  }
+  for (const input of inputs) {
+    if (opts.signal?.aborted) throw abortError()
+    const abs = path.resolve(input)
+    const e = await classify(abs)
+    if (e.kind === 'skip' && e.code === 'unreadable' && !(await lstat(abs).catch(() => null)))
+      throw new Error(`input not found: ${input}`)
+    if (e.kind === 'dir') await walk(abs, e.id)
+    else if (e.kind === 'file') add({ file: abs, how: 'explicit' }, e.id)
+    else skipped.push({ file: abs, code: e.code, reason: e.reason })
   }
   return { files, skipped }
 }
 
-async function walk(dir: string, exclude: string[], signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = []
-  const entries = await readdir(dir, { withFileTypes: true })
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const e of entries) {
-    if (signal?.aborted) throw abortError()
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) {
-      if (e.name.startsWith('.') || exclude.some((x) => p === x)) continue
-      out.push(...(await walk(p, exclude, signal)))
-    } else if (e.isFile()) out.push(p)
-  }
-  return out
+/** File-system-safe form of a name (what the output files may be called). */
+function cleanName(n: string): string {
+  return n.replace(/[^\p{L}\p{N}._ -]/gu, '_')
+}
+
+/** Two names that one file system may take for the same file (case-insensitive, Unicode forms). */
+function nameKey(n: string): string {
+  return n.normalize('NFC').toLowerCase()
 }
 
 /**
- * Output names for a list of files: the file's base name without extension, made unique by
- * prefixing parent folder names when two inputs share a base name (a/take1.mp4, b/take1.mp4 →
- * a__take1, b__take1). Deterministic, so a resumed run finds the same names.
+ * Output names for a list of files, one distinct name per input path (also on case-insensitive
+ * file systems). The base name without extension is used when it is unique; clashes are resolved
+ * step by step: parent folder names when the clashing files are in different folders
+ * (a/take1.mp4, b/take1.mp4 → a__take1, b__take1), then the extension (clip.mp4, clip.mkv →
+ * clip.mp4, clip.mkv), then a short hash of the absolute path for names that only differ in
+ * characters a file name cannot hold (a'b.mp4, a_b.mp4 → a_b~1a2b3c4d, a_b~5e6f7a8b).
+ * Deterministic, so a resumed run over the same inputs finds the same names.
  */
 export function outputNames(files: string[]): string[] {
-  const stem = (f: string, depth: number) => {
-    const parts = path.resolve(f).split(path.sep).filter(Boolean)
-    const last = parts.pop()!
-    const base = last.slice(0, last.length - path.extname(last).length) || last
-    return [...parts.slice(Math.max(0, parts.length - depth)), base].join('__')
+  const parts = files.map((f) => path.resolve(f).split(path.sep).filter(Boolean))
+  const state = files.map(() => ({ depth: 0, ext: false, hash: false }))
+  const render = (i: number) => {
+    const p = parts[i]!
+    const last = p[p.length - 1]!
+    const ext = path.extname(last)
+    const base = (state[i]!.ext ? last : last.slice(0, last.length - ext.length)) || last
+    const dirs = p.slice(Math.max(0, p.length - 1 - state[i]!.depth), p.length - 1)
+    const name = cleanName([...dirs, base].join('__'))
+    if (!state[i]!.hash) return name
+    const h = createHash('sha256').update(path.resolve(files[i]!)).digest('hex').slice(0, 8)
+    return `${name}~${h}`
   }
-  const names = files.map((f) => stem(f, 0))
-  for (let depth = 1; depth < 64; depth++) {
-    const counts = new Map<string, number>()
-    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1)
-    let clash = false
-    names.forEach((n, i) => {
-      if (counts.get(n)! > 1) {
-        clash = true
-        names[i] = stem(files[i]!, depth)
-      }
-    })
-    if (!clash) break
+  let names = files.map((_, i) => render(i))
+  for (let round = 0; round < 256; round++) {
+    const groups = new Map<string, number[]>()
+    names.forEach((n, i) => groups.set(nameKey(n), [...(groups.get(nameKey(n)) ?? []), i]))
+    const clashes = [...groups.values()].filter((g) => g.length > 1)
+    if (!clashes.length) break
+    for (const g of clashes) {
+      const dirs = new Set(g.map((i) => parts[i]!.slice(0, -1).join('/')))
+      const deeper = g.filter((i) => state[i]!.depth < parts[i]!.length - 1)
+      if (dirs.size > 1 && deeper.length) for (const i of deeper) state[i]!.depth++
+      else if (g.some((i) => !state[i]!.ext)) for (const i of g) state[i]!.ext = true
+      else for (const i of g) state[i]!.hash = true
+    }
+    names = files.map((_, i) => render(i))
   }
-  // Identical paths at every depth cannot happen (discovery dedups); sanitise for the file system.
-  return names.map((n) => n.replace(/[^\p{L}\p{N}._ -]/gu, '_'))
+  return names
 }

@@ -5,7 +5,8 @@
  * and must redo it when the bytes changed even if the size did not.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { constants } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { abortError } from '../jobs/registry'
 
 /** Hex SHA-256 of a file's content, prefixed `sha256:`. */
@@ -16,7 +17,17 @@ export async function contentHash(
   if (opts.signal?.aborted) throw abortError()
   const h = createHash('sha256')
   let bytes = 0
-  const stream = createReadStream(file, { highWaterMark: 1 << 20, signal: opts.signal })
+  // O_NONBLOCK: opening a named pipe that replaced the file since discovery must not block; the
+  // handle's own fstat then refuses anything but a regular file before a byte is read.
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    if (!(await fh.stat()).isFile())
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTREG' })
+  } catch (err) {
+    await fh.close()
+    throw err
+  }
+  const stream = fh.createReadStream({ highWaterMark: 1 << 20, signal: opts.signal })
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       h.update(chunk)

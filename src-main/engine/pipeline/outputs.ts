@@ -33,6 +33,7 @@ export interface OutputDigest {
 /** The completion record `<name>.batch.json`. */
 export interface CompletionRecord extends ResultKey {
   version: number
+  /** Absolute path of the input the record is for: `--resume` never takes it for another file. */
   source: string
   status: 'done' | 'failed'
   /** For `failed`: the error, so a resumed run can report it without redoing the work. */
@@ -266,13 +267,16 @@ export async function writeFailureRecord(
 }
 
 /**
- * The completion record of `name` if it is valid for `key` and every output it lists is on disk
- * with the recorded size and digest; null when the file has to be (re)done.
+ * The completion record of `name` if it is valid for `key`, was written for this `source`, and
+ * every output it lists is on disk with the recorded size and digest; null when the file has to
+ * be (re)done. A record of another path is taken only when that path is gone and not an input of
+ * this run (the folder was moved or renamed): two inputs with the same bytes never share results.
  */
 export async function findReusableRecord(
   outDir: string,
   name: string,
   key: ResultKey,
+  source: { file: string; inputs: ReadonlySet<string> },
 ): Promise<CompletionRecord | null> {
   const p = outputPaths(outDir, name)
   let rec: CompletionRecord
@@ -282,6 +286,17 @@ export async function findReusableRecord(
     return null
   }
   if (rec.version !== RECORD_VERSION || !sameKey(rec, key)) return null
+  if (typeof rec.source !== 'string') return null
+  if (rec.source !== source.file) {
+    if (source.inputs.has(rec.source)) return null
+    if (
+      await stat(rec.source).then(
+        () => true,
+        () => false,
+      )
+    )
+      return null
+  }
   for (const o of rec.outputs ?? []) {
     const file = path.join(outDir, o.file)
     try {

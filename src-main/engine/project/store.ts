@@ -8,6 +8,12 @@
  * (NORMAL would survive kill -9 but not power loss; the fsync costs ~1 ms per edit, which a
  * human-paced review loop never notices.)
  *
+ * Concurrency: every write is a BEGIN IMMEDIATE transaction (`write`): it takes the write lock
+ * before reading anything, so SQLite's busy timeout applies (a deferred transaction that reads and
+ * then writes next to another writer fails at once with SQLITE_BUSY, the wait bypassed). A batch
+ * writing predictions through its own connection and the app committing edits both wait their
+ * turn; a still-busy database is retried a bounded number of times before the error is reported.
+ *
  * History: every edit stores the affected rows before and after. Undo restores the before rows,
  * redo the after rows, one change at a time; a new edit after undo discards the redo branch.
  */
@@ -150,6 +156,21 @@ function makeFolders(dir: string): void {
 
 const newId = (prefix: string, bytes: number) => `${prefix}${randomBytes(bytes).toString('hex')}`
 
+/** Busy timeout of each connection (ms): how long one attempt waits for another writer. */
+export const BUSY_TIMEOUT_MS = 5000
+/** Attempts of a write transaction that finds the database still locked after the busy timeout. */
+export const WRITE_ATTEMPTS = 4
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
+/** Blocks the thread for `ms` (between write attempts; better-sqlite3 is synchronous anyway). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
 export class ProjectStore {
   readonly path: string
   readonly annotator: string
@@ -207,7 +228,23 @@ export class ProjectStore {
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
     // A batch job may write predictions through its own connection while the app edits.
-    db.pragma('busy_timeout = 5000')
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  }
+
+  /**
+   * Runs `fn` as one write transaction: BEGIN IMMEDIATE (the write lock first, waiting up to the
+   * busy timeout for another connection's transaction), retried on a still-busy database.
+   */
+  private write<T>(fn: () => T): T {
+    const tx = this.db.transaction(fn)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return tx.immediate()
+      } catch (err) {
+        if (!isBusy(err) || attempt >= WRITE_ATTEMPTS) throw err
+        sleepSync(25 * attempt + Math.floor(Math.random() * 25))
+      }
+    }
   }
 
   /** Closes the database (checkpointing the WAL into the main file). Idempotent. */
@@ -289,7 +326,7 @@ export class ProjectStore {
     const relRaw = path.relative(this.dir, media.absPath)
     // Relative only when it is one (same drive on Windows); '..' segments are fine for a sibling folder.
     const rel = path.isAbsolute(relRaw) ? null : relRaw.split(path.sep).join('/')
-    this.db.transaction(() => {
+    this.write(() => {
       this.db
         .prepare(
           `INSERT INTO media(id, abs_path, rel_path, name, sha256, seg_key, size_bytes, duration_sec, has_audio, has_video, probe_json, added_at)
@@ -325,7 +362,7 @@ export class ProjectStore {
           source: u.source,
           created_at: now,
         })
-    })()
+    })
     return this.getMedia(id)!
   }
 
@@ -485,7 +522,7 @@ export class ProjectStore {
          translation = excluded.translation, no_evidence = excluded.no_evidence, created_at = excluded.created_at`,
     )
     const exists = this.db.prepare('SELECT 1 FROM utterances WHERE id = ?')
-    this.db.transaction(() => {
+    this.write(() => {
       for (const p of rows) {
         if (!p.modelVersion) throw new EditError('prediction without a model version')
         if (!exists.get(p.utteranceId))
@@ -507,7 +544,7 @@ export class ProjectStore {
           stmt.run(p.utteranceId, 'translation', p.modelVersion, null, null, p.translation, null, now)
         }
       }
-    })()
+    })
     return rows.length
   }
 
@@ -606,19 +643,17 @@ export class ProjectStore {
    * An edit that would change nothing records nothing and returns the current history id.
    */
   applyEdit(edit: Edit): EditResult {
-    return this.db
-      .transaction(() => {
-        const plan = planEdit(edit, this.editContext())
-        if (!plan) return this.result([edit.utteranceId], [], this.lastHistoryId())
-        const hid = this.commitPlan(edit.kind, edit, plan)
-        const afterIds = new Set(plan.after.map((r) => r.id))
-        return this.result(
-          plan.after.map((r) => r.id),
-          plan.before.filter((r) => !afterIds.has(r.id)).map((r) => r.id),
-          hid,
-        )
-      })
-      .immediate()
+    return this.write(() => {
+      const plan = planEdit(edit, this.editContext())
+      if (!plan) return this.result([edit.utteranceId], [], this.lastHistoryId())
+      const hid = this.commitPlan(edit.kind, edit, plan)
+      const afterIds = new Set(plan.after.map((r) => r.id))
+      return this.result(
+        plan.after.map((r) => r.id),
+        plan.before.filter((r) => !afterIds.has(r.id)).map((r) => r.id),
+        hid,
+      )
+    })
   }
 
   /**
@@ -626,54 +661,52 @@ export class ProjectStore {
    * change. Predictions of the old utterances stay in the file and come back with an undo.
    */
   replaceSegmentation(mediaId: string, segments: NewUtterance[]): EditResult {
-    return this.db
-      .transaction(() => {
-        const m = this.db.prepare('SELECT * FROM media WHERE id = ?').get(mediaId) as MediaRecord | undefined
-        if (!m) throw new EditError(`no media with id "${mediaId}" in this project`)
-        const norm = this.normaliseSegments(segments, m.duration_sec)
-        if (!norm.length) throw new EditError('the imported segmentation has no utterance inside the media')
-        const before = this.orderedRecords(mediaId)
-        const now = Date.now()
-        const after: UttRecord[] = norm.map((u) => ({
-          id: newId('u_', 8),
-          media_id: mediaId,
-          start_ms: u.start_ms,
-          end_ms: u.end_ms,
-          bounds_prov: 'imported',
-          transcript: u.text,
-          transcript_prov: 'imported',
-          emotion: null,
-          emotion_prov: null,
-          translation: null,
-          translation_prov: null,
-          source: u.source,
-          created_at: now,
-        }))
-        const hid = this.commitPlan(
-          'segmentation',
-          { kind: 'segmentation', mediaId, count: after.length, source: norm[0].source },
-          {
-            before,
-            after,
-            corrections: [
-              {
-                utteranceId: mediaId,
-                field: 'segmentation',
-                previous: { count: before.length },
-                value: { count: after.length, source: norm[0].source },
-                previousProvenance: null,
-                provenance: 'imported',
-              },
-            ],
-          },
-        )
-        return this.result(
-          after.map((r) => r.id),
-          before.map((r) => r.id),
-          hid,
-        )
-      })
-      .immediate()
+    return this.write(() => {
+      const m = this.db.prepare('SELECT * FROM media WHERE id = ?').get(mediaId) as MediaRecord | undefined
+      if (!m) throw new EditError(`no media with id "${mediaId}" in this project`)
+      const norm = this.normaliseSegments(segments, m.duration_sec)
+      if (!norm.length) throw new EditError('the imported segmentation has no utterance inside the media')
+      const before = this.orderedRecords(mediaId)
+      const now = Date.now()
+      const after: UttRecord[] = norm.map((u) => ({
+        id: newId('u_', 8),
+        media_id: mediaId,
+        start_ms: u.start_ms,
+        end_ms: u.end_ms,
+        bounds_prov: 'imported',
+        transcript: u.text,
+        transcript_prov: 'imported',
+        emotion: null,
+        emotion_prov: null,
+        translation: null,
+        translation_prov: null,
+        source: u.source,
+        created_at: now,
+      }))
+      const hid = this.commitPlan(
+        'segmentation',
+        { kind: 'segmentation', mediaId, count: after.length, source: norm[0].source },
+        {
+          before,
+          after,
+          corrections: [
+            {
+              utteranceId: mediaId,
+              field: 'segmentation',
+              previous: { count: before.length },
+              value: { count: after.length, source: norm[0].source },
+              previousProvenance: null,
+              provenance: 'imported',
+            },
+          ],
+        },
+      )
+      return this.result(
+        after.map((r) => r.id),
+        before.map((r) => r.id),
+        hid,
+      )
+    })
   }
 
   /** Undoes the most recent change still in effect; null when there is nothing to undo. */
@@ -692,30 +725,28 @@ export class ProjectStore {
    */
   private replay(direction: 'undo' | 'redo'): EditResult | null {
     const undo = direction === 'undo'
-    return this.db
-      .transaction(() => {
-        const h = this.db
-          .prepare(
-            undo
-              ? "SELECT id, before_rows, after_rows FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1"
-              : "SELECT id, before_rows, after_rows FROM history WHERE state = 'undone' ORDER BY id ASC LIMIT 1",
-          )
-          .get() as { id: number; before_rows: string; after_rows: string } | undefined
-        if (!h) return null
-        const before = JSON.parse(h.before_rows) as UttRecord[]
-        const after = JSON.parse(h.after_rows) as UttRecord[]
-        const [from, to] = undo ? [after, before] : [before, after]
-        this.swapRows(from, to)
-        this.db.prepare('UPDATE history SET state = ? WHERE id = ?').run(undo ? 'undone' : 'done', h.id)
-        this.db.prepare('UPDATE corrections SET undone = ? WHERE history_id = ?').run(undo ? 1 : 0, h.id)
-        const present = new Set(to.map((r) => r.id))
-        return this.result(
-          to.map((r) => r.id),
-          from.filter((r) => !present.has(r.id)).map((r) => r.id),
-          h.id,
+    return this.write(() => {
+      const h = this.db
+        .prepare(
+          undo
+            ? "SELECT id, before_rows, after_rows FROM history WHERE state = 'done' ORDER BY id DESC LIMIT 1"
+            : "SELECT id, before_rows, after_rows FROM history WHERE state = 'undone' ORDER BY id ASC LIMIT 1",
         )
-      })
-      .immediate()
+        .get() as { id: number; before_rows: string; after_rows: string } | undefined
+      if (!h) return null
+      const before = JSON.parse(h.before_rows) as UttRecord[]
+      const after = JSON.parse(h.after_rows) as UttRecord[]
+      const [from, to] = undo ? [after, before] : [before, after]
+      this.swapRows(from, to)
+      this.db.prepare('UPDATE history SET state = ? WHERE id = ?').run(undo ? 'undone' : 'done', h.id)
+      this.db.prepare('UPDATE corrections SET undone = ? WHERE history_id = ?').run(undo ? 1 : 0, h.id)
+      const present = new Set(to.map((r) => r.id))
+      return this.result(
+        to.map((r) => r.id),
+        from.filter((r) => !present.has(r.id)).map((r) => r.id),
+        h.id,
+      )
+    })
   }
 
   /** The live correction log (undone entries excluded), oldest first. */

@@ -56,7 +56,9 @@ describe('corpus export ↔ training corpus reader', () => {
     const dir = path.join(tmp, 'corpus')
     await exportProject(store, { format: 'corpus', out: dir })
     store.close()
-    const c = readCorpus(dir)
+    // The media stay where the project has them (outside the export folder): named as a media root.
+    expect(() => readCorpus(dir)).toThrow(/is outside the corpus folder/)
+    const c = readCorpus(dir, { mediaRoots: [path.join(tmp, 'media')] })
     expect(c.utterances).toHaveLength(4)
     expect(c.utterances.map((x) => [x.labels.emotion, x.provenance?.emotion])).toEqual([
       ['anger', 'corrected'],

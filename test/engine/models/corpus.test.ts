@@ -1,10 +1,11 @@
 /** The labelled-corpus format, MELD CSV reading (with mojibake repair) and parallel text. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { findDataFile, missingDataMessage } from '../../../src-main/engine/datasets'
 import {
+  CorpusPathError,
   fixMojibake,
   parseCsv,
   readCorpus,
@@ -59,6 +60,55 @@ describe('corpus folder', () => {
     expect(() => readCorpus(dir)).toThrow(/must be relative/)
     writeFileSync(path.join(dir, 'manifest.json'), '{"format":"other"}')
     expect(() => readCorpus(dir)).toThrow(/not a fws-corpus v1 manifest/)
+  })
+
+  it('confines media paths to the corpus folder: refused with the line number, stop or skip', () => {
+    const dir = tmp()
+    const outside = tmp()
+    writeFileSync(path.join(outside, 'secret.mp4'), 'x')
+    mkdirSync(path.join(dir, 'media'))
+    writeFileSync(path.join(dir, 'media', 'ok.mp4'), 'x')
+    symlinkSync(path.join(outside, 'secret.mp4'), path.join(dir, 'media', 'link.mp4'))
+    writeCorpus(dir, {}, [])
+    const line = (id: string, media: string) =>
+      JSON.stringify({ id, media, start: 0, end: 1, text: id, labels: { emotion: 'joy' } })
+    writeFileSync(
+      path.join(dir, 'utterances.jsonl'),
+      [
+        line('a', 'media/ok.mp4'),
+        line('b', '../../etc/passwd'),
+        line('c', 'media/../media/ok.mp4'),
+        line('d', 'media/link.mp4'),
+        line('e', '/etc/passwd'),
+      ].join('\n') + '\n',
+    )
+    // Default: stop before anything is trained, naming every refused line.
+    let err: unknown
+    try {
+      readCorpus(dir)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(CorpusPathError)
+    const msg = (err as Error).message
+    expect(msg).toMatch(
+      /utterances\.jsonl:2: media path "\.\.\/\.\.\/etc\/passwd" is outside the corpus folder/,
+    )
+    expect(msg).toMatch(/utterances\.jsonl:4: media path "media\/link\.mp4" is outside/) // a link pointing out
+    expect(msg).toMatch(/utterances\.jsonl:5: media path must be relative/)
+    expect((err as CorpusPathError).refused.map((r) => r.line)).toEqual([2, 4, 5])
+    expect(() => readLabelled(dir)).toThrow(CorpusPathError)
+    // skip: the run goes on with the other lines; the refused ones are listed.
+    const c = readCorpus(dir, { outsideMedia: 'skip' })
+    expect(c.utterances.map((u) => u.id)).toEqual(['a', 'c'])
+    expect(c.refused!.map((r) => [r.line, r.media])).toEqual([
+      [2, '../../etc/passwd'],
+      [4, 'media/link.mp4'],
+      [5, '/etc/passwd'],
+    ])
+    // A folder the user names is allowed (still no absolute paths).
+    const allowed = readCorpus(dir, { outsideMedia: 'skip', mediaRoots: [outside] })
+    expect(allowed.utterances.map((u) => u.id)).toEqual(['a', 'c', 'd'])
   })
 })
 

@@ -57,6 +57,12 @@ const result: FileResult = {
   ],
 }
 
+/** The resume lookup's view of the run: this input, and all inputs of the run. */
+const src = (n: string, inputs: string[] = []) => ({
+  file: `/media/${n}.mp4`,
+  inputs: new Set([`/media/${n}.mp4`, ...inputs]),
+})
+
 describe('batch outputs', () => {
   it('writes jsonl + vtt + a completion record that a resume accepts for the same key only', async () => {
     const rec = await writeFileOutputs(dir, 'a', '/media/a.mp4', key, result)
@@ -76,15 +82,33 @@ describe('batch outputs', () => {
     })
     expect(readFileSync(p.vtt, 'utf8')).toBe('WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.250\nHallo da.\n')
     expect(rec.outputs.map((o) => o.file)).toEqual(['a.utterances.jsonl', 'a.vtt'])
-    expect(await findReusableRecord(dir, 'a', key)).not.toBeNull()
-    expect(await findReusableRecord(dir, 'a', { ...key, contentHash: 'sha256:other' })).toBeNull()
+    expect(await findReusableRecord(dir, 'a', key, src('a'))).not.toBeNull()
+    expect(await findReusableRecord(dir, 'a', { ...key, contentHash: 'sha256:other' }, src('a'))).toBeNull()
     expect(
-      await findReusableRecord(dir, 'a', {
-        ...key,
-        models: { ...models, emotion: { ...models.emotion, version: '1.0.1' } },
+      await findReusableRecord(
+        dir,
+        'a',
+        {
+          ...key,
+          models: { ...models, emotion: { ...models.emotion, version: '1.0.1' } },
+        },
+        src('a'),
+      ),
+    ).toBeNull()
+    expect(
+      await findReusableRecord(dir, 'a', { ...key, options: { fps: 4, subsDir: null } }, src('a')),
+    ).toBeNull()
+    // Another input with the same bytes never takes this record (a'b.mp4 vs a_b.mp4).
+    expect(
+      await findReusableRecord(dir, 'a', key, {
+        file: '/media/a_b.mp4',
+        inputs: new Set(['/media/a.mp4', '/media/a_b.mp4']),
       }),
     ).toBeNull()
-    expect(await findReusableRecord(dir, 'a', { ...key, options: { fps: 4, subsDir: null } })).toBeNull()
+    // A path that is gone and not an input of this run: the folder was moved, the record is still good.
+    expect(
+      await findReusableRecord(dir, 'a', key, { file: '/moved/a.mp4', inputs: new Set(['/moved/a.mp4']) }),
+    ).not.toBeNull()
     // No temp files are left behind.
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
@@ -94,13 +118,13 @@ describe('batch outputs', () => {
     const p = outputPaths(dir, 'b')
     const full = readFileSync(p.jsonl, 'utf8')
     writeFileSync(p.jsonl, full.slice(0, full.length - 10))
-    expect(await findReusableRecord(dir, 'b', key)).toBeNull()
+    expect(await findReusableRecord(dir, 'b', key, src('b'))).toBeNull()
     writeFileSync(p.jsonl, full.replace('joy', 'yoj'))
-    expect(await findReusableRecord(dir, 'b', key)).toBeNull()
+    expect(await findReusableRecord(dir, 'b', key, src('b'))).toBeNull()
     writeFileSync(p.jsonl, full)
-    expect(await findReusableRecord(dir, 'b', key)).not.toBeNull()
+    expect(await findReusableRecord(dir, 'b', key, src('b'))).not.toBeNull()
     rmSync(p.vtt)
-    expect(await findReusableRecord(dir, 'b', key)).toBeNull()
+    expect(await findReusableRecord(dir, 'b', key, src('b'))).toBeNull()
   })
 
   it('a failure record removes stale outputs and is found again for the same content', async () => {
@@ -108,7 +132,7 @@ describe('batch outputs', () => {
     await writeFailureRecord(dir, 'c', '/media/c.mp4', key, { message: 'truncated', code: 'TRUNCATED' }, {})
     const p = outputPaths(dir, 'c')
     expect(readdirSync(dir)).not.toContain(path.basename(p.jsonl))
-    const rec = await findReusableRecord(dir, 'c', key)
+    const rec = await findReusableRecord(dir, 'c', key, src('c'))
     expect(rec?.status).toBe('failed')
     expect(rec?.error).toEqual({ message: 'truncated', code: 'TRUNCATED' })
   })

@@ -1,28 +1,23 @@
 /**
- * Child process of the crash test: opens the project, applies corrections as fast as it can and
- * prints "ack <historyId> <utteranceId> <text>" after each one has been committed. The parent
- * kills it with SIGKILL at a random moment.
+ * Child process of the crash test: opens the project, applies operations (corrections of every
+ * kind, undo, redo) as fast as it can, and prints "pending <kind>" before each and
+ * "ack <kind> <historyId> <digest>" after its commit (digest: crash-ops.ts stateDigest). The
+ * parent kills it with SIGKILL at a random moment.
  */
 import { writeSync } from 'node:fs'
 import { ProjectStore } from '../../../src-main/engine/project/store'
+import { applyOp, pickOp, stateDigest } from './crash-ops'
 
 const [file, trial] = process.argv.slice(2)
 const store = ProjectStore.open(file, { annotator: `child-${trial}` })
-const ids = store.listUtterances().map((u) => u.id)
-writeSync(1, 'ready\n')
-const labels = ['joy', 'anger', 'sadness', 'fear']
+let seed = Number(trial) * 7919 + 1
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+writeSync(1, `ready ${stateDigest(store)}\n`)
 for (let i = 0; ; i++) {
-  const id = ids[i % ids.length]
-  if (i % 3 === 2) {
-    // Always a different label than now, so every label edit is a real change with its own history id.
-    const current = store.getUtterance(id)?.emotion
-    const label = labels.filter((l) => l !== current)[i % 3]
-    const r = store.applyEdit({ kind: 'label', utteranceId: id, emotion: label })
-    writeSync(1, `ack ${r.historyId} ${id} label:${label}\n`)
-  } else {
-    const text = `t${trial}-${i} “ü”, "q"`
-    const r = store.applyEdit({ kind: 'transcript', utteranceId: id, text })
-    // The write happens only after applyEdit returned, i.e. after the commit.
-    writeSync(1, `ack ${r.historyId} ${id} text:${text}\n`)
-  }
+  const op = pickOp(store.listUtterances(), random, `t${trial}-${i}`)
+  const kind = op.kind === 'edit' ? op.edit.kind : op.kind
+  writeSync(1, `pending ${kind}\n`)
+  const hid = applyOp(store, op)
+  // Printed only after the operation returned, i.e. after its commit.
+  writeSync(1, `ack ${kind} ${hid ?? '-'} ${stateDigest(store)}\n`)
 }
