@@ -209,8 +209,24 @@ export function summaryLine(s: BatchSummary, summaryPath: string | null): string
   return (
     `${s.status === 'cancelled' ? 'cancelled: ' : ''}${parts.join(', ')} of ${t.files} files; ${t.utterances} utterances` +
     (t.noEvidence ? ` (${t.noEvidence} without an emotion label: no evidence)` : '') +
+    (t.droppedCues
+      ? `; ${t.droppedCues} subtitle cue(s) left out (${droppedCueFiles(s)}; reasons in files[].droppedCues)`
+      : '') +
     `; ${formatDuration(s.wallSec)} wall${rtf}${summaryPath ? `\nsummary: ${summaryPath}` : ''}\n`
   )
+}
+
+/** "clip.srt: reversed 1, after-media-end 2; …" for the files that left cues out. */
+function droppedCueFiles(s: BatchSummary): string {
+  return s.files
+    .filter((f) => Object.keys(f.droppedCues).length)
+    .map(
+      (f) =>
+        `${f.name}: ${Object.entries(f.droppedCues)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    )
+    .join('; ')
 }
 
 function pct(f: number): string {

@@ -9,6 +9,7 @@
 // and the last run does none (counted in summary.json, not timed).
 import { spawn } from 'node:child_process'
 import {
+  appendFileSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -81,7 +82,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-cli-batch-'))
   input = path.join(tmp, 'footage')
   mkdirSync(path.join(input, 'day2'), { recursive: true })
-  const [a, b, c] = await Promise.all([
+  const [a, b, c, , e] = await Promise.all([
     makeSpeechVideo(input, { name: 'interview.mp4', sidecar: 'srt' }),
     makeSpeechVideo(path.join(input, 'day2'), {
       name: 'street.mp4',
@@ -109,6 +110,11 @@ beforeAll(async () => {
   cues.street = b.speech.length
   cues.embedded = c.speech.length
   cues['voice memo'] = 2
+  // Two cues the subtitle cleaner leaves out, each to be counted in summary.json by reason.
+  appendFileSync(
+    e.sidecar!,
+    '\n\n98\n00:00:03,000 --> 00:00:02,000\nbackwards\n\n99\n01:00:00,000 --> 01:00:02,000\nlong after the end\n',
+  )
   const bad = await makeBadFiles(path.join(tmp, 'bad'))
   copyFileSync(bad.truncatedMp4, path.join(input, 'day2', 'broken.mp4'))
   copyFileSync(bad.empty, path.join(input, 'empty.mp4'))
@@ -171,6 +177,9 @@ describe('fws batch', () => {
     expect(byName.broken!.error).toMatch(/truncated/)
     expect(byName.empty).toMatchObject({ status: 'failed', errorCode: 'EMPTY_FILE' })
     expect(byName.empty!.error).toMatch(/empty \(0 bytes\)/)
+    expect(byName['voice memo']!.droppedCues).toEqual({ reversed: 1, 'after-media-end': 1 })
+    expect(byName.interview!.droppedCues).toEqual({})
+    expect(s.totals.droppedCues).toBe(2)
     expect(s.notMedia.map((n) => path.basename(n.file)).sort()).toEqual([
       'interview.srt',
       'notes.txt',

@@ -17,6 +17,7 @@ export function assembleResult(task: FileTask, seg: SegmentOutcome, parts: PartO
     backend: parts[0]?.backend ?? 'none',
     probe: seg.probe,
     models: task.models,
+    droppedCues: seg.droppedCues,
     stageSec,
     utterances: parts.flatMap((p) => p.rows),
   }

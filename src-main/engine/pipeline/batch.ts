@@ -44,6 +44,7 @@ import {
   type UtteranceResult,
   type WorkerTask,
 } from './types'
+import { droppedTotal, type DroppedCues } from '../media/subtitles/cue'
 
 export interface BatchOptions {
   inputs: string[]
@@ -123,6 +124,8 @@ export interface FileSummary {
    * modalities present, e.g. no transcript for a text-only model), with the way out.
    */
   noEvidence: { utterances: number; hint: string } | null
+  /** Subtitle cues left out, by reason (reversed, zero-length, after the media's end, …); {} when none. */
+  droppedCues: DroppedCues
   durationSec: number
   stageSec: Record<string, number>
   outputs: string[]
@@ -159,6 +162,8 @@ export interface BatchSummary {
     utterances: number
     /** Utterances without an emotion label for lack of evidence, over all files. */
     noEvidence: number
+    /** Subtitle cues left out over all files (per file and reason in files[].droppedCues). */
+    droppedCues: number
     /** Media seconds processed in this run (skipped files excluded). */
     mediaSec: number
     /** Media seconds per wall second for the processed files. */
@@ -227,6 +232,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     previous: false,
     utterances: 0,
     noEvidence: null,
+    droppedCues: {},
     durationSec: 0,
     stageSec: {},
     outputs: [],
@@ -300,6 +306,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
           s.durationSec = rec.durationSec
           s.utterances = rec.utterances
           s.noEvidence = noEvidenceOf(rec.noEvidence)
+          s.droppedCues = rec.droppedCues ?? {}
           s.stageSec = rec.stageSec
           s.outputs = rec.outputs.map((o) => o.file)
           if (rec.status === 'done') {
@@ -398,6 +405,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       s.status = 'done'
       s.utterances = result.utterances.length
       s.noEvidence = noEvidenceOf(rec.noEvidence)
+      s.droppedCues = result.droppedCues
       s.durationSec = result.durationSec
       s.stageSec = result.stageSec
       s.outputs = rec.outputs.map((o) => o.file)
@@ -472,6 +480,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
       failed: count('failed'),
       cancelled: count('cancelled'),
       noEvidence: summaries.reduce((a, s) => a + (s.noEvidence?.utterances ?? 0), 0),
+      droppedCues: summaries.reduce((a, s) => a + droppedTotal(s.droppedCues), 0),
       utterances: summaries.reduce(
         (a, s) => a + (s.status === 'done' || s.status === 'skipped' ? s.utterances : 0),
         0,
@@ -517,6 +526,7 @@ async function reloadResult(
     backend: 'none (reused)',
     probe: info,
     models,
+    droppedCues: {},
   }
 }
 

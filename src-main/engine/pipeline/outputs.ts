@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { countNoEvidence, type FileResult, type ModelRef, type UtteranceResult } from './types'
+import type { DroppedCues } from '../media/subtitles/cue'
 
 /** 2: emotion gated on the manifest's trained branches, `emotionReason` / `noEvidence` recorded. */
 export const RECORD_VERSION = 2
@@ -41,6 +42,8 @@ export interface CompletionRecord extends ResultKey {
   utterances: number
   /** Utterances without an emotion label for lack of evidence (countNoEvidence). */
   noEvidence: number
+  /** Subtitle cues left out, by reason (absent in records of older runs). */
+  droppedCues?: DroppedCues
   durationSec: number
   stageSec: Record<string, number>
   outputs: OutputDigest[]
@@ -226,6 +229,7 @@ export async function writeFileOutputs(
     error: null,
     utterances: result.utterances.length,
     noEvidence: countNoEvidence(result.utterances),
+    droppedCues: result.droppedCues,
     durationSec: result.durationSec,
     stageSec: result.stageSec,
     outputs,

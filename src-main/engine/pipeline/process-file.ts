@@ -26,6 +26,7 @@ import type {
   Stage,
   UtteranceResult,
 } from './types'
+import type { DroppedCues } from '../media/subtitles/cue'
 
 export interface ProcessContext {
   signal: AbortSignal
@@ -110,6 +111,7 @@ export async function segmentFile(task: FileTask, ctx: ProcessContext): Promise<
   report('segment', 0)
   let utterances: Utterance[]
   let textSource: string
+  let droppedCues: DroppedCues = {}
   if (task.segments) {
     utterances = task.segments.map((s, i) => ({
       id: `u${String(i + 1).padStart(4, '0')}`,
@@ -129,11 +131,12 @@ export async function segmentFile(task: FileTask, ctx: ProcessContext): Promise<
       }),
     )
     utterances = seg.utterances
+    droppedCues = seg.droppedCues
     textSource =
       seg.origin && seg.source !== 'embedded' ? `${seg.source}:${path.basename(seg.origin)}` : seg.source
   }
   report('segment', 1)
-  return { probe: info, utterances, textSource, stageSec: t.stageSec }
+  return { probe: info, utterances, textSource, droppedCues, stageSec: t.stageSec }
 }
 
 /**

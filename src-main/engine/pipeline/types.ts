@@ -6,6 +6,7 @@
 
 import type { MediaProbe } from '../media/probe'
 import type { Utterance } from '../segment/index'
+import type { DroppedCues } from '../media/subtitles/cue'
 
 /** The stages of one file, in order; progress and timings are reported under these names. */
 export const STAGES = ['probe', 'segment', 'features', 'emotion', 'translation'] as const
@@ -61,6 +62,8 @@ export interface SegmentOutcome {
   utterances: Utterance[]
   /** Where the cuts and text came from ('srt:clip.srt', 'embedded', 'vad', 'given'). */
   textSource: string
+  /** Subtitle cues left out, by reason (reversed, after the media's end, …). */
+  droppedCues: DroppedCues
   stageSec: Record<string, number>
 }
 
@@ -143,4 +146,6 @@ export interface FileResult {
   probe: unknown
   /** The models that produced the predictions (null for a task not run). */
   models: ModelSelection
+  /** Subtitle cues left out, by reason. */
+  droppedCues: DroppedCues
 }

@@ -28,6 +28,7 @@ const result: FileResult = {
   hasAudio: true,
   hasVideo: true,
   backend: 'wasm',
+  droppedCues: { reversed: 1 },
   probe: {},
   models,
   stageSec: { probe: 0.1, features: 2 },
