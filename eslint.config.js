@@ -19,7 +19,7 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['src-main/**', 'test/**', 'scripts/**', 'bench/**', 'bin/**', '*.config.*'],
+    files: ['src-main/**', 'test/**', 'scripts/**', 'bench/**', 'bin/**', '*.config.*', '.dependency-cruiser.cjs'],
     languageOptions: { globals: globals.node },
   },
   {

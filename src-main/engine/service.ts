@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events'
 import type { EventMap, EventName, RequestHandlers } from '../shared/contract'
 import { doctor } from './doctor'
-import { createProjectSession, NoProjectError, type ProjectSession } from './project/session'
+import { createProjectSession, NoProjectError, type ProjectSession } from './session'
 import { JobRegistry } from './jobs/registry'
 import { startInferenceJob } from './jobs/inference-job'
 import { startFinetuneJob } from './jobs/finetune-job'

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, rename, stat, writeFile, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import { abortError } from '../jobs/registry'
+import { abortError } from '../core/abort'
 import { cacheDir } from '../paths'
 import { AUDIO_DIM, EXTRACTOR_VERSION, VISUAL_DIM, type ModalitySequence, type VisualSequence } from './types'
 

@@ -8,7 +8,7 @@
 import { readAudio } from '../media/audio'
 import { sampleFrames } from '../media/frames'
 import { probe, type MediaProbe } from '../media/probe'
-import { abortError } from '../jobs/registry'
+import { abortError } from '../core/abort'
 import { audioFeatures } from './audio'
 import { featureKey, fileFingerprint, readCached, writeCached, type CachedFeatures } from './cache'
 import type { FaceDetectorChoice } from './visual/faces'

@@ -5,7 +5,7 @@
  * and return a fused [B, outputDim] with no auxiliary loss.
  */
 import type * as TF from '@tensorflow/tfjs'
-import { dense, matMul } from '../models/tf-ops'
+import { dense, matMul } from '../core/tf-ops'
 import { LayerNorm, Linear, tfm, type Scope } from './nn'
 import type { FusionInputs, FusionMethod, FusionModule, FusionOptions, FusionResult, Modality } from './types'
 

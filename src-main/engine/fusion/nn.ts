@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module'
 import type * as TF from '@tensorflow/tfjs'
-import { dense, matMul } from '../models/tf-ops'
+import { dense, matMul } from '../core/tf-ops'
 
 const require = createRequire(import.meta.url)
 let tfInstance: typeof TF | null = null

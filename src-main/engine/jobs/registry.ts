@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { JobKind, JobSnapshot, JobStatus } from '../../shared/contract'
+import { abortError, isAbortError } from '../core/abort'
 
 /** What a running job can do to its own snapshot. */
 export interface JobControl {
@@ -59,17 +60,6 @@ const FINISHED: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']
 
 export function isFinished(status: JobStatus): boolean {
   return FINISHED.has(status)
-}
-
-/** Thrown into a job when it is cancelled; recognised by `isAbortError`. */
-export function abortError(reason = 'cancelled'): Error {
-  const e = new Error(reason)
-  e.name = 'AbortError'
-  return e
-}
-
-export function isAbortError(err: unknown): boolean {
-  return (err as Error | undefined)?.name === 'AbortError'
 }
 
 export class JobRegistry {

@@ -29,7 +29,7 @@ import {
   type TextBatch,
   type TextEncoderConfig,
 } from './encoders'
-import { softmaxCrossEntropy } from './tf-ops'
+import { softmaxCrossEntropy } from '../core/tf-ops'
 import { padIds, SEP, tokenizeWords, WordVocab } from './word-vocab'
 
 type Tensor = TF.Tensor

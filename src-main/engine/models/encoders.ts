@@ -18,7 +18,7 @@
 import type * as TF from '@tensorflow/tfjs'
 import { dropout, Gru, Linear, meanMaxPool, tfm, type Rng, type Scope } from '../fusion/nn'
 import type { Modality } from '../fusion/types'
-import { embeddingLookup } from './tf-ops'
+import { embeddingLookup } from '../core/tf-ops'
 
 type Tensor = TF.Tensor
 

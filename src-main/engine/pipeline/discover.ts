@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { abortError } from '../jobs/registry'
+import { abortError } from '../core/abort'
 
 /** Extensions taken as media without probing (lower case, with dot). */
 export const MEDIA_EXTENSIONS = new Set([

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { abortError } from '../jobs/registry'
+import { abortError } from '../core/abort'
 
 /** Hex SHA-256 of a file's content, prefixed `sha256:`. */
 export async function contentHash(

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WorkerPool } from '../../../src-main/engine/jobs/pool'
-import { isAbortError } from '../../../src-main/engine/jobs/registry'
+import { isAbortError } from '../../../src-main/engine/core/abort'
 
 const file = path.join(import.meta.dirname, 'fixtures', 'echo-worker.ts')
 type Out = { threadId: number; value?: number; started?: number; ended?: number }

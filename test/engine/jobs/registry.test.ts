@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { JobSnapshot } from '../../../src-main/shared/contract'
-import { abortError, JobRegistry } from '../../../src-main/engine/jobs/registry'
+import { abortError } from '../../../src-main/engine/core/abort'
+import { JobRegistry } from '../../../src-main/engine/jobs/registry'
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
 

@@ -36,7 +36,7 @@ import {
   type Modality,
 } from '../../fusion/types'
 import { AUDIO_POOLED_DIM, VISUAL_POOLED_DIM } from '../../features/types'
-import { dense, embeddingLookup, matMul, softmaxCrossEntropy } from '../tf-ops'
+import { dense, embeddingLookup, matMul, softmaxCrossEntropy } from '../../core/tf-ops'
 
 export interface TranslationConfig {
   vocabSize: number

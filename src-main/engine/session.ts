@@ -5,12 +5,12 @@
  * front ends mirror the same state.
  */
 import path from 'node:path'
-import type { EventMap, ProjectInfo, RequestHandlers } from '../../shared/contract'
-import { exportProject } from '../exchange/export'
-import { importSegmentation } from '../exchange/import'
-import { ensureFolder, ExchangePathError, isInside } from '../exchange/safe-path'
-import { addMediaFiles } from './media-add'
-import { ProjectStore } from './store'
+import type { EventMap, ProjectInfo, RequestHandlers } from '../shared/contract'
+import { exportProject } from './exchange/export'
+import { importSegmentation } from './exchange/import'
+import { ensureFolder, ExchangePathError, isInside } from './exchange/safe-path'
+import { addMediaFiles } from './project/media-add'
+import { ProjectStore } from './project/store'
 
 export type ProjectHandlerName =
   | 'project.create'

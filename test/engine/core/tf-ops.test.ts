@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../src-main/engine/backend'
-import { dense, embeddingLookup, matMul, softmaxCrossEntropy } from '../../../src-main/engine/models/tf-ops'
+import { dense, embeddingLookup, matMul, softmaxCrossEntropy } from '../../../src-main/engine/core/tf-ops'
 
 let tf: typeof TF
 let mainBackend: string
