@@ -77,9 +77,11 @@ app.whenReady().then(() => {
     })
   })
   // Media of the open project only, streamed by Chromium's file loader (range requests included).
-  protocol.handle('fws-media', (request) => {
-    const id = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
-    const file = engine?.mediaFile(id)
+  protocol.handle('fws-media', async (request) => {
+    const url = new URL(request.url)
+    const id = decodeURIComponent(url.pathname.replace(/^\//, ''))
+    // fws-media://proxy/<id> is the playable proxy the engine made (media.playback), media/<id> the original.
+    const file = url.host === 'proxy' ? await engine?.proxyFile(id) : engine?.mediaFile(id)
     if (!file) return new Response('not in the open project', { status: 404 })
     return net.fetch(pathToFileURL(file).href, { headers: request.headers })
   })

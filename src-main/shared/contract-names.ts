@@ -30,6 +30,10 @@ export const REQUEST_NAMES = [
   'jobs.list',
   'exchange.export',
   'exchange.importSegmentation',
+  'media.playback',
+  'media.relink',
+  'media.peaks',
+  'review.dashboard',
 ] as const
 
 /** Events pushed from the engine to every front end. */

@@ -340,6 +340,20 @@ export class ProjectStore {
     return m ? { sha256: m.sha256, probe: JSON.parse(m.probe_json), path: this.resolveMediaPath(m) } : null
   }
 
+  /**
+   * Records a new location of a media file (the caller has checked that its content hash is the
+   * stored one). Relative to the project when it can be, like addMedia.
+   */
+  relinkMedia(mediaId: string, absPath: string): MediaInfo {
+    const relRaw = path.relative(this.dir, absPath)
+    const rel = path.isAbsolute(relRaw) ? null : relRaw.split(path.sep).join('/')
+    const r = this.db
+      .prepare('UPDATE media SET abs_path = ?, rel_path = ? WHERE id = ?')
+      .run(absPath, rel, mediaId)
+    if (r.changes === 0) throw new Error(`media "${mediaId}" is not in this project`)
+    return this.getMedia(mediaId)!
+  }
+
   // ------------------------------------------------------------------ utterances
 
   private getUtt(id: string): UttRecord | undefined {
