@@ -151,6 +151,7 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
         jobId: null,
         timeOffset: 0,
         path: `/media/${p.mediaId}`,
+        frameRate: 25,
       }),
       relink: async () => {
         throw new Error('not in fake')
