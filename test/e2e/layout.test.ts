@@ -18,8 +18,10 @@ import {
   type ServeProcess,
 } from './harness'
 
+// The page-side callback runs in Chromium; Node's lib has no DOM types.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any
+type PageElement = any
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 let dir: string
@@ -67,7 +69,7 @@ async function audit(): Promise<{ label: string; inView: boolean; hit: boolean }
     const el = page.locator('[data-testid="workstation"] :is(button, select, input, textarea)').nth(i)
     if (!(await el.isVisible())) continue
     await el.scrollIntoViewIfNeeded()
-    const r = await el.evaluate((e: any) => {
+    const r = await el.evaluate((e: PageElement) => {
       const b = e.getBoundingClientRect()
       const cx = b.left + b.width / 2
       const cy = b.top + b.height / 2

@@ -52,3 +52,24 @@ describe('Timeline', () => {
     expect(w.emitted('select')).toEqual([['u9']])
   })
 })
+
+describe('Timeline edge drag', () => {
+  it('drags an edge of the selected region and emits the new bounds once, without a seek', async () => {
+    const w = mount(Timeline, { props: { duration: 20, utterances: rows, selectedId: 'u2', currentTime: 0 } })
+    await w.vm.$nextTick()
+    const overlay = w.find('canvas.timeline-overlay')
+    // 40 px/s: u2's end (5.5 s) is at x = 220; drag it to x = 230 (5.75 s), before u3 (6 s).
+    await overlay.trigger('pointerdown', { clientX: 221, pointerId: 1 })
+    await overlay.trigger('pointermove', { clientX: 226, pointerId: 1 })
+    await overlay.trigger('pointermove', { clientX: 230, pointerId: 1 })
+    await overlay.trigger('pointerup', { clientX: 230, pointerId: 1 })
+    await overlay.trigger('click', { clientX: 230 })
+    expect(w.emitted('bounds')).toEqual([['u2', 4, 5.75]])
+    expect(w.emitted('seek')).toBeUndefined()
+    // Dragging past the next region stops at its start.
+    await overlay.trigger('pointerdown', { clientX: 219, pointerId: 1 })
+    await overlay.trigger('pointermove', { clientX: 400, pointerId: 1 })
+    await overlay.trigger('pointerup', { clientX: 400, pointerId: 1 })
+    expect(w.emitted('bounds')![1]).toEqual(['u2', 4, 6])
+  })
+})
