@@ -12,6 +12,8 @@ import { startInferenceJob } from './jobs/inference-job'
 import { startFinetuneJob } from './jobs/finetune-job'
 import { createMediaAccess } from './review/media-access'
 import { computeDashboard } from './review/dashboard'
+import { utteranceEvidence } from './review/evidence'
+import type { MediaProbe } from './media/probe'
 
 export interface EngineService {
   handlers: RequestHandlers
@@ -61,6 +63,14 @@ export function createEngineService(): EngineService {
       const store = project.current()
       if (!store) throw new NoProjectError()
       return computeDashboard(store.listMedia(), store.listUtterances(mediaId))
+    },
+    'review.evidence': async ({ utteranceId }) => {
+      const store = project.current()
+      if (!store) throw new NoProjectError()
+      const row = store.getUtterance(utteranceId)
+      if (!row) throw new Error(`utterance "${utteranceId}" is not in the open project`)
+      const media = store.mediaDetails(row.mediaId)!
+      return utteranceEvidence(row, { ...media, probe: media.probe as MediaProbe })
     },
   }
   return {

@@ -34,6 +34,7 @@ export const REQUEST_NAMES = [
   'media.relink',
   'media.peaks',
   'review.dashboard',
+  'review.evidence',
 ] as const
 
 /** Events pushed from the engine to every front end. */

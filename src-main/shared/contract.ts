@@ -215,6 +215,8 @@ export interface PlaybackInfo {
   timeOffset: number
   /** Where the project expects the file. */
   path: string
+  /** Frames per second of the video (for frame steps); 0 for audio only or unknown. */
+  frameRate: number
 }
 export const playbackInput = z.object({
   mediaId: id,
@@ -253,6 +255,28 @@ export interface ReviewDashboard {
 }
 export const dashboardInput = z.object({ mediaId: id.optional() })
 
+/** What each modality says about one utterance, measured by the engine on request. */
+export interface UtteranceEvidence {
+  utteranceId: string
+  /** Class probabilities of the emotion model's latest prediction, or null before inference. */
+  model: { probabilities: Record<string, number>; modelVersion: string } | null
+  /** face-api expression probabilities averaged over the sampled frames with a face. */
+  face: { expressions: Record<string, number>; faceShare: number; frames: number } | null
+  audio: {
+    /** RMS energy in dBFS. */
+    energyDb: number
+    /** 5th and 95th percentile of the voiced pitch in Hz, or null when nothing is voiced. */
+    pitchHz: { low: number; high: number } | null
+    /** Share of 10 ms frames that are voiced. */
+    voicedShare: number
+    /** Words of the transcript per second of the utterance. */
+    wordsPerSec: number
+  } | null
+  /** What could not be measured, and why. */
+  notes: string[]
+}
+export const evidenceInput = z.object({ utteranceId: id })
+
 // ---------------------------------------------------------------- the API
 
 /** Every request the renderer can make, by domain, with the schema its payload must satisfy. */
@@ -278,6 +302,7 @@ export const requestSchemas = {
   'media.relink': relinkInput,
   'media.peaks': peaksInput,
   'review.dashboard': dashboardInput,
+  'review.evidence': evidenceInput,
 } as const
 
 export type RequestName = keyof typeof requestSchemas
@@ -306,6 +331,7 @@ export interface RequestResults {
   'media.relink': MediaInfo
   'media.peaks': PeaksResult
   'review.dashboard': ReviewDashboard
+  'review.evidence': UtteranceEvidence
 }
 
 /** The engine side of the contract: one function per request, payload already validated. */
@@ -350,6 +376,8 @@ export interface FwsApi {
   }
   review: {
     dashboard(p: z.infer<typeof dashboardInput>): Promise<ReviewDashboard>
+    /** Per-modality evidence for one utterance (model probabilities, face expressions, audio measures). */
+    evidence(p: z.infer<typeof evidenceInput>): Promise<UtteranceEvidence>
   }
   utterances: {
     list(p: z.infer<typeof utterancesListInput>): Promise<UtteranceRow[]>

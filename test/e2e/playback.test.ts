@@ -116,6 +116,28 @@ describe('playback through the engine', () => {
     expect(await page.locator('[data-testid="proxy-badge"]').count()).toBe(0)
   })
 
+  it('drags the end of the selected region on the waveform: a bounds edit', async () => {
+    const u = speech.speech[0]!
+    await page.locator('.tr[data-index="0"]').click()
+    const box = (await page.locator('canvas.timeline-overlay').boundingBox())!
+    const pxPerSec = box.width / (await videoProp<number>('duration')) // the view fits the media
+    const y = box.y + box.height - 20
+    await page.mouse.move(box.x + u.end * pxPerSec - 1, y)
+    await page.mouse.down()
+    await page.mouse.move(box.x + (u.end + 0.25) * pxPerSec, y, { steps: 4 })
+    await page.mouse.up()
+    const end = async () => {
+      const rows = await page.evaluate(async () => {
+        const res = await fetch('/api/utterances.list', { method: 'POST', body: '{}' })
+        return ((await res.json()) as { result: { index: number; end: number; mediaId: string }[] }).result
+      })
+      return rows.filter((r) => r.index === 0).map((r) => r.end)
+    }
+    // The one mp4 row 0 moved by about a quarter second (pixel-rounded); the others did not.
+    await poll(async () => (await end()).some((e) => Math.abs(e - (u.end + 0.25)) < 0.08)).toBe(true)
+    expect(await page.locator('.tr[data-index="0"]').getAttribute('class')).toContain('selected')
+  })
+
   it('shows a moved file as missing, refuses other content, and relinks the same bytes', async () => {
     const moved = path.join(dir, 'moved', 'talk renamed.mp4')
     execFileSync('mkdir', ['-p', path.dirname(moved)])

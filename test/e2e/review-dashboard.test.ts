@@ -3,6 +3,7 @@
  * test corrects and accepts some utterances with the keyboard; undo/redo name what they changed;
  * the dashboard's counts and confusion matrix are exactly those corrections against the model's
  * labels; its confidence threshold filters the table; accepting the rest finishes the queue.
+ * The evidence panel measures one utterance: model probabilities, face share, voice measures.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -146,4 +147,25 @@ describe.skipIf(!models.emotion)('review dashboard', () => {
     await page.locator('[data-testid="queue-finished"]').waitFor()
     await shot('02-queue-finished')
   }, 400_000)
+
+  it('measures the evidence of an utterance per modality', async () => {
+    await page.locator('[data-testid="queue-finished"] button').click() // leave the finished queue
+    await page.locator('.tr[data-index="1"]').click()
+    await page.click('[data-testid="load-evidence"]')
+    const audio = page.locator('[data-testid="evidence-audio"]')
+    await audio.waitFor({ timeout: 120_000 })
+    // Speech from espeak-ng: voiced, with a pitch range in the range of a voice.
+    const m = /(\d+)–(\d+) Hz/.exec((await audio.textContent()) ?? '')
+    expect(m).not.toBeNull()
+    expect(Number(m![1])).toBeGreaterThan(50)
+    expect(Number(m![2])).toBeLessThan(400)
+    expect(await audio.textContent()).toMatch(/words\/s/)
+    const probs = (await page.locator('[data-testid="evidence-model"]').textContent()) ?? ''
+    expect(probs).toMatch(/\d+ ?%/)
+    // The test pattern has no face: the frames are counted and the share is 0.
+    expect(await page.locator('[data-testid="evidence-face"]').textContent()).toMatch(
+      /face in 0 ?% of \d+ frames/,
+    )
+    await shot('03-evidence')
+  }, 180_000)
 })

@@ -164,6 +164,9 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
       dashboard: async () => {
         throw new Error('not in fake')
       },
+      evidence: async () => {
+        throw new Error('not in fake')
+      },
     },
     utterances: {
       list: async (p) => [...rows.values()].filter((r) => !p.mediaId || r.mediaId === p.mediaId),

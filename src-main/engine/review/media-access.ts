@@ -55,7 +55,7 @@ export function createMediaAccess(opts: {
   const handlers: MediaAccess['handlers'] = {
     'media.playback': async ({ mediaId, pageCannotPlay }) => {
       const d = details(mediaId)
-      const base = { mediaId, jobId: null, timeOffset: 0, path: d.path }
+      const base = { mediaId, jobId: null, timeOffset: 0, path: d.path, frameRate: d.probe.video?.fps ?? 0 }
       const missing = await missingReason(d.path)
       if (missing) return { ...base, mode: 'missing', reason: missing } satisfies PlaybackInfo
       const decision = decidePlayback(d.probe)
