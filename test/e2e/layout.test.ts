@@ -62,11 +62,14 @@ afterAll(async () => {
 })
 
 /** Every enabled control of the window: its label, and whether a click at its centre reaches it. */
-async function audit(): Promise<{ label: string; inView: boolean; hit: boolean }[]> {
-  const n = await page.locator('[data-testid="workstation"] :is(button, select, input, textarea)').count()
+async function audit(
+  scope = '[data-testid="workstation"]',
+): Promise<{ label: string; inView: boolean; hit: boolean }[]> {
+  const controls = page.locator(`${scope} :is(button, select, input, textarea)`)
+  const n = await controls.count()
   const out: { label: string; inView: boolean; hit: boolean }[] = []
   for (let i = 0; i < n; i++) {
-    const el = page.locator('[data-testid="workstation"] :is(button, select, input, textarea)').nth(i)
+    const el = controls.nth(i)
     if (!(await el.isVisible())) continue
     await el.scrollIntoViewIfNeeded()
     const r = await el.evaluate((e: PageElement) => {
@@ -113,5 +116,25 @@ describe('layout at 1024×700', () => {
     expect(controls.length).toBeGreaterThan(20)
     const bad = controls.filter((c) => !c.inView || !c.hit)
     expect(bad).toEqual([])
+  })
+
+  it('fits the dashboard dialog, and collapses the media panel from the top bar', async () => {
+    await page.click('[data-testid="open-dashboard"]')
+    await page.locator('[data-testid="dashboard-total"]').waitFor()
+    await shot('02-dashboard')
+    const inDialog = await audit('[data-testid="dashboard"]')
+    expect(inDialog.length).toBeGreaterThanOrEqual(3)
+    expect(inDialog.filter((c) => !c.inView || !c.hit)).toEqual([])
+    await page.keyboard.press('Escape')
+    await page.locator('[data-testid="dashboard"]').waitFor({ state: 'detached' })
+    const before = (await page.locator('.stage').boundingBox())!.width
+    await page.click('[data-testid="toggle-sidebar"]')
+    await expect
+      .poll(async () => (await page.locator('.stage').boundingBox())!.width)
+      .toBeGreaterThan(before + 150)
+    expect(await page.locator('.sidebar').isVisible()).toBe(false)
+    await shot('03-collapsed')
+    await page.click('[data-testid="toggle-sidebar"]')
+    expect(await page.locator('.sidebar').isVisible()).toBe(true)
   })
 })
