@@ -232,7 +232,11 @@ export const peaksInput = z
     buckets: z.number().int().min(1).max(20_000),
   })
   .refine((p) => p.start === undefined || p.end === undefined || p.end > p.start, 'end must be after start')
-/** Waveform min/max per bucket over [start, end) seconds, `perSec` buckets per second. */
+/**
+ * Waveform min/max per bucket over [start, end) seconds, `perSec` buckets per second. While the
+ * engine's first decode of a long file runs, `complete` is false, `end` is as far as it got and
+ * `progress` says how far (0..1): ask again for the rest.
+ */
 export interface PeaksResult {
   mediaId: string
   start: number
@@ -240,6 +244,8 @@ export interface PeaksResult {
   perSec: number
   min: number[]
   max: number[]
+  complete: boolean
+  progress: number
 }
 
 export interface ReviewDashboard {

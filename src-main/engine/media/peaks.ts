@@ -51,9 +51,8 @@ export class PeaksAccumulator {
     this.inBucket = 0
   }
 
-  /** The interleaved [min, max] pairs, the last partial bucket included. */
-  finish(): Float32Array {
-    if (this.inBucket > 0) this.flush()
+  /** A copy of the complete buckets so far (the accumulator keeps going). */
+  snapshot(): Float32Array {
     const total = this.parts.reduce((s, p) => s + p.length, 0) + this.n
     const out = new Float32Array(total)
     let o = 0
@@ -64,6 +63,12 @@ export class PeaksAccumulator {
     out.set(this.cur.subarray(0, this.n), o)
     return out
   }
+
+  /** The interleaved [min, max] pairs, the last partial bucket included. */
+  finish(): Float32Array {
+    if (this.inBucket > 0) this.flush()
+    return this.snapshot()
+  }
 }
 
 export function peaksCachePath(sha256: string): string {
@@ -71,7 +76,19 @@ export function peaksCachePath(sha256: string): string {
   return path.join(cacheDir(), 'peaks', 'v1', key.slice(0, 2), `${key}.f32`)
 }
 
-const inFlight = new Map<string, Promise<BasePeaks>>()
+interface InFlight {
+  done: Promise<BasePeaks>
+  acc: PeaksAccumulator | null
+  fraction: number
+}
+const inFlight = new Map<string, InFlight>()
+
+/** What a running first decode of this content has reached (null when none runs). */
+export function partialPeaks(sha256: string): { peaks: BasePeaks; fraction: number } | null {
+  const f = inFlight.get(peaksCachePath(sha256))
+  if (!f?.acc) return null
+  return { peaks: { data: f.acc.snapshot(), perSec: BASE_PEAKS_PER_SEC }, fraction: f.fraction }
+}
 
 /**
  * The base peaks of a media file: from the cache, or decoded once (concurrent callers for the same
@@ -83,31 +100,34 @@ export function basePeaks(
   opts: { signal?: AbortSignal; onProgress?: (f: number) => void } = {},
 ): Promise<BasePeaks> {
   const cachePath = peaksCachePath(sha256)
-  let p = inFlight.get(cachePath)
-  if (!p) {
-    p = (async (): Promise<BasePeaks> => {
-      try {
-        const buf = await readFile(cachePath)
-        return {
-          data: new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4),
-          perSec: BASE_PEAKS_PER_SEC,
-        }
-      } catch {
-        /* not cached yet */
+  const running = inFlight.get(cachePath)
+  if (running) return running.done
+  const entry = { acc: null, fraction: 0 } as Omit<InFlight, 'done'> as InFlight
+  entry.done = (async (): Promise<BasePeaks> => {
+    try {
+      const buf = await readFile(cachePath)
+      return {
+        data: new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4),
+        perSec: BASE_PEAKS_PER_SEC,
       }
-      const acc = new PeaksAccumulator(SAMPLES_PER_BUCKET)
-      for await (const chunk of decodeAudio(file, { signal: opts.signal, onProgress: opts.onProgress }))
-        acc.push(chunk)
-      const data = acc.finish()
-      await mkdir(path.dirname(cachePath), { recursive: true })
-      const tmp = `${cachePath}.${process.pid}.part`
-      await writeFile(tmp, Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-      await rename(tmp, cachePath)
-      return { data, perSec: BASE_PEAKS_PER_SEC }
-    })().finally(() => inFlight.delete(cachePath))
-    inFlight.set(cachePath, p)
-  }
-  return p
+    } catch {
+      /* not cached yet */
+    }
+    const acc = (entry.acc = new PeaksAccumulator(SAMPLES_PER_BUCKET))
+    const onProgress = (f: number) => {
+      entry.fraction = f
+      opts.onProgress?.(f)
+    }
+    for await (const chunk of decodeAudio(file, { signal: opts.signal, onProgress })) acc.push(chunk)
+    const data = acc.finish()
+    await mkdir(path.dirname(cachePath), { recursive: true })
+    const tmp = `${cachePath}.${process.pid}.part`
+    await writeFile(tmp, Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+    await rename(tmp, cachePath)
+    return { data, perSec: BASE_PEAKS_PER_SEC }
+  })().finally(() => inFlight.delete(cachePath))
+  inFlight.set(cachePath, entry)
+  return entry.done
 }
 
 export interface PeaksView {

@@ -8,12 +8,16 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { PlaybackInfo, RequestHandlers } from '../../shared/contract'
 import type { JobRegistry } from '../jobs/registry'
-import { basePeaks, viewPeaks } from '../media/peaks'
+import { basePeaks, partialPeaks, viewPeaks } from '../media/peaks'
 import { cachedProxy, decidePlayback, makeProxy } from '../media/playback'
 import type { MediaProbe } from '../media/probe'
 import { sha256File } from '../project/media-add'
 import type { ProjectStore } from '../project/store'
 import { NoProjectError } from '../project/session'
+
+/** How long a peaks request waits for a first decode before answering with what it has so far. */
+const PARTIAL_AFTER_MS = 1000
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export type MediaAccessHandlerName = 'media.playback' | 'media.relink' | 'media.peaks'
 
@@ -102,10 +106,26 @@ export function createMediaAccess(opts: {
         throw new Error(`${path.basename(d.path)} has no audio stream: there is no waveform`)
       const missing = await missingReason(d.path)
       if (missing) throw new Error(missing)
-      const base = await basePeaks(d.path, d.sha256)
-      const dur = base.data.length / 2 / base.perSec
-      const v = viewPeaks(base, start ?? 0, end ?? dur, buckets)
-      return { mediaId, ...v }
+      const full = basePeaks(d.path, d.sha256)
+      full.catch(() => {}) // a failure is reported to whoever asks next; never unhandled
+      const done = await Promise.race([full, delay(PARTIAL_AFTER_MS).then(() => null)])
+      const part = done ? null : partialPeaks(d.sha256)
+      if (!part) {
+        const base = await full
+        const dur = base.data.length / 2 / base.perSec
+        return { mediaId, ...viewPeaks(base, start ?? 0, end ?? dur, buckets), complete: true, progress: 1 }
+      }
+      // A first decode of a long file still runs: what it has reached, at the resolution asked for.
+      const from = start ?? 0
+      const to = end ?? d.probe.durationSec
+      const reached = Math.min(to, part.peaks.data.length / 2 / part.peaks.perSec)
+      const n = to > from ? Math.max(0, Math.round((buckets * (reached - from)) / (to - from))) : 0
+      return {
+        mediaId,
+        ...viewPeaks(part.peaks, from, Math.max(from, reached), n),
+        complete: false,
+        progress: part.fraction,
+      }
     },
   }
   return {

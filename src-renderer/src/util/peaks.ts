@@ -10,6 +10,10 @@ export interface Peaks {
   data: Float32Array
   perSec: number
   start: number
+  /** False while the engine's first decode of the file runs (the data stops where it got to). */
+  complete: boolean
+  /** How far that first decode is (0..1); 1 when complete. */
+  progress: number
 }
 
 /** Loads the peaks of [start, end) seconds in (at most) `buckets` pairs. */
@@ -21,7 +25,7 @@ export function toPeaks(r: PeaksResult): Peaks {
     data[2 * i] = r.min[i]!
     data[2 * i + 1] = r.max[i]!
   }
-  return { data, perSec: r.perSec, start: r.start }
+  return { data, perSec: r.perSec, start: r.start, complete: r.complete, progress: r.progress }
 }
 
 /** Whether `p` covers [start, end) at `pxPerSec` or better (up to the engine's finest resolution). */
@@ -32,7 +36,7 @@ export function peaksCover(
   pxPerSec: number,
   maxPerSec = 100,
 ): boolean {
-  if (!p || !p.data.length) return false
+  if (!p || !p.data.length || !p.complete) return false
   const pEnd = p.start + p.data.length / 2 / p.perSec
   return (
     p.start <= start + 1e-6 && pEnd >= end - 1 / p.perSec && p.perSec >= Math.min(pxPerSec, maxPerSec) * 0.95

@@ -8,6 +8,7 @@ import {
   BASE_PEAKS_PER_SEC,
   basePeaks,
   PeaksAccumulator,
+  partialPeaks,
   peaksCachePath,
   viewPeaks,
 } from '../../../src-main/engine/media/peaks'
@@ -44,6 +45,7 @@ describe('PeaksAccumulator', () => {
     const acc = new PeaksAccumulator(4)
     acc.push(Float32Array.from([0, 1, -2]))
     acc.push(Float32Array.from([3, 0.5, -0.5, 0, 0.25, 9]))
+    expect([...acc.snapshot()]).toEqual([-2, 3, -0.5, 0.5]) // complete buckets only
     expect([...acc.finish()]).toEqual([-2, 3, -0.5, 0.5, 9, 9])
   })
 })
@@ -78,4 +80,30 @@ describe('basePeaks / viewPeaks', () => {
     const again = await basePeaks(tone, sha)
     expect([...again.data]).toEqual([...base.data])
   })
+})
+
+describe('partialPeaks', () => {
+  it('shows what a first decode of a long file has reached, a prefix of the final peaks', async () => {
+    const ffmpeg = ffmpegTools().ffmpeg.path
+    const piece = path.join(dir, 'piece.mp3')
+    const long = path.join(dir, 'long.mp3')
+    const q = ['-hide_banner', '-loglevel', 'error']
+    execFileSync(ffmpeg, [...q, '-f', 'lavfi', '-i', 'sine=f=300:r=16000:d=60', '-b:a', '24k', piece])
+    execFileSync(ffmpeg, [...q, '-stream_loop', '29', '-i', piece, '-c', 'copy', long]) // 30 minutes
+    const sha = 'sha256:' + '12'.repeat(32)
+    expect(partialPeaks(sha)).toBeNull()
+    const seen: Float32Array[] = []
+    const full = await basePeaks(long, sha, {
+      onProgress: (f) => {
+        const p = f < 1 ? partialPeaks(sha) : null
+        if (p) seen.push(p.peaks.data)
+      },
+    })
+    expect(partialPeaks(sha)).toBeNull() // finished: nothing in flight
+    expect(seen.length).toBeGreaterThan(0)
+    const last = seen.at(-1)!
+    expect(last.length).toBeGreaterThan(0)
+    expect(last.length).toBeLessThan(full.data.length)
+    expect([...last.subarray(0, 200)]).toEqual([...full.data.subarray(0, 200)])
+  }, 60_000)
 })
