@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import Timeline from '../../../src-renderer/src/components/Timeline.vue'
+import type { Peaks } from '../../../src-renderer/src/util/peaks'
 import { row } from '../fake-api'
 
 // Rows at [2i, 2i + 1.5] s; the component falls back to an 800 px width without layout.
@@ -71,5 +72,36 @@ describe('Timeline edge drag', () => {
     await overlay.trigger('pointermove', { clientX: 400, pointerId: 1 })
     await overlay.trigger('pointerup', { clientX: 400, pointerId: 1 })
     expect(w.emitted('bounds')![1]).toEqual(['u2', 4, 6])
+  })
+})
+
+describe('Timeline waveform from the engine', () => {
+  it('asks for the visible range, draws a partial answer and asks again until complete', async () => {
+    vi.useFakeTimers()
+    try {
+      const calls: [number, number, number][] = []
+      let complete = false
+      const loadPeaks = async (start: number, end: number, buckets: number): Promise<Peaks> => {
+        calls.push([start, end, buckets])
+        return { data: new Float32Array(20), perSec: 1, start, complete, progress: complete ? 1 : 0.4 }
+      }
+      const w = mount(Timeline, {
+        props: { duration: 20, utterances: rows, selectedId: null, currentTime: 0, loadPeaks },
+      })
+      await vi.advanceTimersByTimeAsync(150)
+      // The whole media fits in 800 px: one pair per pixel over [0, 20].
+      expect(calls).toEqual([[0, 20, 800]])
+      expect(w.find('[data-testid="timeline"]').attributes('data-waveform')).toBe('partial')
+      expect(w.text()).toContain('waveform 40 %')
+      complete = true
+      await vi.advanceTimersByTimeAsync(1200)
+      expect(calls).toHaveLength(2)
+      expect(w.find('[data-testid="timeline"]').attributes('data-waveform')).toBe('ready')
+      // Complete and covering the view: no more requests.
+      await vi.advanceTimersByTimeAsync(3000)
+      expect(calls).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
