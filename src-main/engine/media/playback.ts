@@ -7,7 +7,7 @@
  *
  * Times: the proxy is encoded from the start of the file with ffmpeg's default timestamp handling,
  * the same timeline every other decode of the engine (audio, frames) uses, so an utterance's times
- * are the proxy's times (offset 0); `proxyTimeOffset` records the difference the player subtracts.
+ * are the proxy's times (offset 0, the contract's PlaybackInfo.timeOffset, which the player subtracts).
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -63,7 +63,7 @@ export function decidePlayback(p: Pick<MediaProbe, 'container' | 'audio' | 'vide
   return { proxy: false, reason: null }
 }
 
-/** Longest side of a proxy's picture (reduced size: review needs faces, not detail). */
+/** Height of a proxy's picture at most (reduced size: review needs faces, not detail). */
 export const PROXY_MAX_HEIGHT = 480
 
 export interface ProxyFormat {
