@@ -99,6 +99,8 @@ describe('playback through the engine', () => {
       // The conversion shows as a job with progress (it may already be done on a fast machine).
       await page.locator('[data-testid="proxy-badge"]').waitFor({ timeout: 120_000 })
       expect(await videoProp<string>('src')).toContain('/proxy/')
+      const job = page.locator('[data-testid="job"]', { hasText: `Playable copy of ${name}` })
+      await poll(() => job.getAttribute('data-status')).toBe('done')
       await poll(() => videoProp<number>('readyState')).toBeGreaterThanOrEqual(1)
       expect(Math.abs((await videoProp<number>('duration')) - speech.durationSec)).toBeLessThan(0.2)
       expect(await page.locator('[data-testid="player-error"]').count()).toBe(0)
@@ -114,6 +116,18 @@ describe('playback through the engine', () => {
     await poll(() => videoProp<number>('readyState')).toBeGreaterThanOrEqual(1)
     expect(await videoProp<string>('src')).toContain('/media/')
     expect(await page.locator('[data-testid="proxy-badge"]').count()).toBe(0)
+    // Playback rate and one-frame steps (25 fps: 40 ms a frame).
+    await page.selectOption('[data-testid="playback-rate"]', '1.5')
+    expect(await videoProp<number>('playbackRate')).toBe(1.5)
+    await page.locator('.tr[data-index="1"]').click()
+    await page.locator('canvas.timeline-overlay').click({ position: { x: 2, y: 60 } }) // seek near 0
+    const t0 = await videoProp<number>('currentTime')
+    await page.click('[data-testid="frame-forward"]')
+    await page.click('[data-testid="frame-forward"]')
+    await poll(() => videoProp<number>('currentTime')).toBeCloseTo(t0 + 0.08, 2)
+    await page.click('[data-testid="frame-back"]')
+    await poll(() => videoProp<number>('currentTime')).toBeCloseTo(t0 + 0.04, 2)
+    await page.selectOption('[data-testid="playback-rate"]', '1')
   })
 
   it('drags the end of the selected region on the waveform: a bounds edit', async () => {
