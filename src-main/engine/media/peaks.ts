@@ -82,6 +82,9 @@ interface InFlight {
   fraction: number
 }
 const inFlight = new Map<string, InFlight>()
+/** The last few bases read, by cache path: zooming and scrolling a long file re-reads nothing. */
+const recent = new Map<string, BasePeaks>()
+const RECENT_MAX = 3
 
 /** What a running first decode of this content has reached (null when none runs). */
 export function partialPeaks(sha256: string): { peaks: BasePeaks; fraction: number } | null {
@@ -100,6 +103,8 @@ export function basePeaks(
   opts: { signal?: AbortSignal; onProgress?: (f: number) => void } = {},
 ): Promise<BasePeaks> {
   const cachePath = peaksCachePath(sha256)
+  const hit = recent.get(cachePath)
+  if (hit) return Promise.resolve(hit)
   const running = inFlight.get(cachePath)
   if (running) return running.done
   const entry = { acc: null, fraction: 0 } as Omit<InFlight, 'done'> as InFlight
@@ -125,7 +130,14 @@ export function basePeaks(
     await writeFile(tmp, Buffer.from(data.buffer, data.byteOffset, data.byteLength))
     await rename(tmp, cachePath)
     return { data, perSec: BASE_PEAKS_PER_SEC }
-  })().finally(() => inFlight.delete(cachePath))
+  })()
+    .then((base) => {
+      recent.delete(cachePath)
+      recent.set(cachePath, base)
+      if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value!)
+      return base
+    })
+    .finally(() => inFlight.delete(cachePath))
   inFlight.set(cachePath, entry)
   return entry.done
 }
