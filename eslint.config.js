@@ -19,7 +19,15 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['src-main/**', 'test/**', 'scripts/**', 'bench/**', 'bin/**', '*.config.*', '.dependency-cruiser.cjs'],
+    files: [
+      'src-main/**',
+      'test/**',
+      'scripts/**',
+      'bench/**',
+      'bin/**',
+      '*.config.*',
+      '.dependency-cruiser.cjs',
+    ],
     languageOptions: { globals: globals.node },
   },
   {

@@ -5,6 +5,10 @@
  * times: opening the media until the table shows every row (fetch + render), re-rendering the full
  * table after a filter is cleared, scrolling top to bottom (frame times), and moving the selection
  * with the keyboard. Figures are printed with the 10,000 / 100 ratio.
+ *
+ * Then the waveform: time from opening a media file to its waveform drawn, for a 3-hour and a
+ * 3-minute low-bitrate audio file, the first time (the engine decodes the file once, with ffmpeg)
+ * and again (from the engine's peaks cache). `--waveform-only` runs just this part.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -202,7 +206,104 @@ async function measure(page: Page, mediaName: string, rows: number): Promise<Fig
   }
 }
 
+const LONG_SEC = 3 * 3600
+const SHORT_SEC = 180
+
+/** A 10-minute low-bitrate MP3 (16 kHz mono, 24 kb/s) of a slowly varying tone. */
+function makePiece(dir: string): string {
+  const piece = path.join(dir, 'piece.mp3')
+  execFileSync(ffmpegTools().ffmpeg.path, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'aevalsrc=0.4*sin(2*PI*220*t)*(0.55+0.45*sin(2*PI*0.1*t)):s=16000:d=600',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '24k',
+    piece,
+  ])
+  return piece
+}
+
+/**
+ * `seconds` of the piece, looped without re-encoding (a 3-hour file takes a second to make), with a
+ * sidecar SRT of three cues: segmenting a 3-hour file is not what is measured here.
+ */
+function makeAudio(piece: string, name: string, seconds: number): string {
+  const file = path.join(path.dirname(piece), `${name}.mp3`)
+  execFileSync(ffmpegTools().ffmpeg.path, [
+    '-v',
+    'error',
+    '-y',
+    '-stream_loop',
+    String(Math.ceil(seconds / 600) - 1),
+    '-i',
+    piece,
+    '-t',
+    String(seconds),
+    '-c',
+    'copy',
+    file,
+  ])
+  const cues = [1, 60, 120].map((a, i) => `${i + 1}\n${srtTime(a)} --> ${srtTime(a + 2)}\nCue ${i + 1}\n`)
+  writeFileSync(file.replace(/\.mp3$/, '.srt'), cues.join('\n'))
+  return file
+}
+
+/**
+ * From clicking a media item: milliseconds to the first waveform drawn (the engine answers with
+ * what its first decode has reached after at most a second) and to the complete waveform.
+ */
+async function timeToWaveform(page: Page, mediaName: string): Promise<{ first: number; complete: number }> {
+  const t = performance.now()
+  await page.locator('[data-testid="media-item"]', { hasText: mediaName }).click()
+  const painted = () =>
+    page.evaluate(
+      () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+    )
+  await page
+    .locator('[data-testid="timeline"]:is([data-waveform="partial"], [data-waveform="ready"])')
+    .waitFor({ timeout: 900_000 })
+  await painted()
+  const first = performance.now() - t
+  await page.locator('[data-testid="timeline"][data-waveform="ready"]').waitFor({ timeout: 900_000 })
+  await painted()
+  return { first, complete: performance.now() - t }
+}
+
+async function waveformBench(
+  page: Page,
+  origin: string,
+  token: string,
+  dir: string,
+): Promise<[string, number, number][]> {
+  const piece = makePiece(dir)
+  // A short file first: the page opens on it, so neither measured file is opened before its click.
+  const opener = makeAudio(piece, 'opener', 10)
+  const long = makeAudio(piece, 'three-hours', LONG_SEC)
+  const short = makeAudio(piece, 'three-minutes', SHORT_SEC)
+  await api(origin, token, 'project.create', { path: path.join(dir, 'waveform.fwsproj') })
+  await api(origin, token, 'media.add', { paths: [opener, short, long] })
+  await page.reload()
+  await page.locator('[data-testid="timeline"][data-waveform="ready"]').waitFor({ timeout: 120_000 })
+  const coldShort = await timeToWaveform(page, 'three-minutes')
+  const coldLong = await timeToWaveform(page, 'three-hours')
+  const warmShort = await timeToWaveform(page, 'three-minutes')
+  const warmLong = await timeToWaveform(page, 'three-hours')
+  await page.screenshot({ path: resultsPath('bench-ui-waveform-3h.png') })
+  return [
+    ['first open: first waveform drawn (ms)', coldShort.first, coldLong.first],
+    ['first open: complete waveform (ms)', coldShort.complete, coldLong.complete],
+    ['again (cached peaks): complete waveform (ms)', warmShort.complete, warmLong.complete],
+  ]
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--waveform-only')) return waveformOnly()
   ensureRendererBuilt()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fws-bench-ui-'))
   const serve = await startServeProcess([], { FWS_CACHE_DIR: path.join(dir, 'cache') })
@@ -283,6 +384,36 @@ async function main(): Promise<void> {
     process.stdout.write(
       `each scroll run: ${heavy.frames} frames of 900 px; screenshot: test-results/bench-ui-10000.png\n`,
     )
+    printWaveform(await waveformBench(page, origin, token, dir))
+  } finally {
+    await browser.close()
+    await serve.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function printWaveform(rows: [string, number, number][]): void {
+  process.stdout.write(
+    `\n${'waveform (engine peaks, 24 kb/s MP3)'.padEnd(48)}${'3 min'.padStart(12)}${'3 hours'.padStart(14)}${'ratio'.padStart(10)}\n`,
+  )
+  for (const [name, a, b] of rows)
+    process.stdout.write(
+      `${name.padEnd(48)}${a.toFixed(0).padStart(12)}${b.toFixed(0).padStart(14)}${(b / a).toFixed(2).padStart(9)}×\n`,
+    )
+}
+
+async function waveformOnly(): Promise<void> {
+  ensureRendererBuilt()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fws-bench-waveform-'))
+  const serve = await startServeProcess([], { FWS_CACHE_DIR: path.join(dir, 'cache') })
+  const browser = await launchChromium()
+  try {
+    const origin = new URL(serve.url).origin
+    const token = new URL(serve.url).searchParams.get('token')!
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    await page.goto(serve.url)
+    await page.locator('[data-testid="welcome"]').waitFor()
+    printWaveform(await waveformBench(page, origin, token, dir))
   } finally {
     await browser.close()
     await serve.stop()

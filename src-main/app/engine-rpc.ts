@@ -19,6 +19,7 @@ export interface RpcPort {
 type ToEngine =
   | { type: 'call'; id: number; name: RequestName; payload: unknown }
   | { type: 'mediaFile'; id: number; mediaId: string }
+  | { type: 'proxyFile'; id: number; mediaId: string }
   | { type: 'dispose'; id: number }
 
 /** A message to the engine before it gets its id. */
@@ -38,6 +39,7 @@ export function serveEngine(service: EngineService, port: RpcPort): void {
     const run = async (): Promise<unknown> => {
       if (m.type === 'call') return (service.handlers[m.name] as (p: unknown) => Promise<unknown>)(m.payload)
       if (m.type === 'mediaFile') return service.mediaFile(m.mediaId)
+      if (m.type === 'proxyFile') return service.proxyFile(m.mediaId)
       return service.dispose()
     }
     run().then(
@@ -51,6 +53,8 @@ export interface EngineClient {
   /** A request the main process has already validated against the contract. */
   call(name: RequestName, payload: unknown): Promise<unknown>
   mediaFile(mediaId: string): Promise<string | null>
+  /** The playable proxy the engine made for a media item (media.playback), or null. */
+  proxyFile(mediaId: string): Promise<string | null>
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
   dispose(): Promise<void>
   /** The engine process is gone: every pending and later call fails with `reason`. */
@@ -86,6 +90,7 @@ export function createEngineClient(port: RpcPort): EngineClient {
   return {
     call: (name, payload) => send({ type: 'call', name, payload }),
     mediaFile: (mediaId) => send({ type: 'mediaFile', mediaId }) as Promise<string | null>,
+    proxyFile: (mediaId) => send({ type: 'proxyFile', mediaId }) as Promise<string | null>,
     on(event, listener) {
       let set = listeners.get(event)
       if (!set) listeners.set(event, (set = new Set()))

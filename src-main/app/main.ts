@@ -159,13 +159,17 @@ app.whenReady().then(() => {
   })
   // Media of the open project only, streamed by Chromium's file loader (range requests included).
   protocol.handle('fws-media', async (request) => {
+    let url: URL
     let id: string
     try {
-      id = decodeURIComponent(new URL(request.url).pathname.replace(/^\//, ''))
+      url = new URL(request.url)
+      id = decodeURIComponent(url.pathname.replace(/^\//, ''))
     } catch {
       return new Response('malformed media URL', { status: 400 })
     }
-    const file = engine ? await engine.mediaFile(id).catch(() => null) : null
+    // fws-media://proxy/<id> is the playable proxy the engine made (media.playback), media/<id> the original.
+    const lookup = url.host === 'proxy' ? engine?.proxyFile(id) : engine?.mediaFile(id)
+    const file = lookup ? await lookup.catch(() => null) : null
     if (!file) return new Response('not in the open project', { status: 404 })
     return net.fetch(pathToFileURL(file).href, { headers: request.headers })
   })

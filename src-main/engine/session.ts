@@ -10,7 +10,7 @@ import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
 import { ensureFolder, ExchangePathError, isInside } from './exchange/safe-path'
 import { addMediaFiles } from './project/media-add'
-import { ProjectStore } from './project/store'
+import { NoProjectError, ProjectStore } from './project/store'
 
 export type ProjectHandlerName =
   | 'project.create'
@@ -58,13 +58,6 @@ export function pathErrorForDialog(err: unknown, action: string): unknown {
   }
   const h = hint[err.code]
   return h ? new ExchangePathError(`${action} failed: ${err.message}. ${h}`, err.code, err.target) : err
-}
-
-export class NoProjectError extends Error {
-  override name = 'NoProjectError'
-  constructor() {
-    super('no project is open: create or open a project first')
-  }
 }
 
 export interface ProjectSession {

@@ -15,7 +15,7 @@ function buildApi(): FwsApi {
     api[domain][fn] = (payload?: unknown) => ipcRenderer.invoke(`fws:${name}`, payload)
   }
   return {
-    ...(api as unknown as Omit<FwsApi, 'on' | 'onMenu' | 'mediaUrl'>),
+    ...(api as unknown as Omit<FwsApi, 'on' | 'onMenu' | 'mediaUrl' | 'proxyUrl'>),
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
       if (!EVENT_NAMES.includes(event)) throw new Error(`unknown event ${event}`)
       const wrapped = (_e: IpcRendererEvent, payload: EventMap[E]) => listener(payload)
@@ -30,6 +30,7 @@ function buildApi(): FwsApi {
       return () => ipcRenderer.off('fws-menu', wrapped)
     },
     mediaUrl: (mediaId: string) => `fws-media://media/${encodeURIComponent(mediaId)}`,
+    proxyUrl: (mediaId: string) => `fws-media://proxy/${encodeURIComponent(mediaId)}`,
     // Dialogs run in main (they need a parent window); only plain path strings come back.
     native: {
       chooseProject: (p: { create: boolean }) =>

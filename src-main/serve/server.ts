@@ -165,11 +165,15 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       return
     }
     if (pathname.startsWith('/api/')) return handleApi(req, res, pathname.slice('/api/'.length))
-    if (pathname.startsWith('/media/')) {
-      const id = decodePath(pathname.slice('/media/'.length))
-      if (id === null) return sendJson(res, 400, { error: 'malformed %-encoding in the media id' })
-      return handleMedia(req, res, id)
-    }
+    for (const [prefix, handle] of [
+      ['/media/', handleMedia],
+      ['/proxy/', handleProxy],
+    ] as const)
+      if (pathname.startsWith(prefix)) {
+        const id = decodePath(pathname.slice(prefix.length))
+        if (id === null) return sendJson(res, 400, { error: 'malformed %-encoding in the media id' })
+        return handle(req, res, id)
+      }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendJson(res, 405, { error: 'method not allowed' })
     return handleStatic(req, res, pathname)
@@ -206,6 +210,20 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     // Only media of the open project: the engine maps ids to files, never a path from the client.
     const file = opts.service.mediaFile(id)
     if (!file) return sendJson(res, 404, { error: `media "${id}" is not in the open project` })
+    return streamFile(req, res, file)
+  }
+
+  /** The playable proxy the engine made for a media item (media.playback said `proxy`). */
+  async function handleProxy(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' })
+    const file = await opts.service.proxyFile(id)
+    if (!file) return sendJson(res, 404, { error: `no playable proxy of media "${id}" (ask media.playback)` })
+    return streamFile(req, res, file)
+  }
+
+  /** Streams a file with range support (the <video> element seeks with `bytes=a-b`). */
+  async function streamFile(req: IncomingMessage, res: ServerResponse, file: string): Promise<void> {
     let size: number
     try {
       size = (await fsp.stat(file)).size

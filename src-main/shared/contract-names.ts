@@ -30,6 +30,11 @@ export const REQUEST_NAMES = [
   'jobs.list',
   'exchange.export',
   'exchange.importSegmentation',
+  'media.playback',
+  'media.relink',
+  'media.peaks',
+  'review.dashboard',
+  'review.evidence',
 ] as const
 
 /** Events pushed from the engine to every front end. */

@@ -176,7 +176,7 @@ export interface EditResult {
 
 // ---------------------------------------------------------------- jobs
 
-export type JobKind = 'inference' | 'finetune' | 'export'
+export type JobKind = 'inference' | 'finetune' | 'export' | 'proxy'
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface JobSnapshot {
@@ -225,6 +225,91 @@ export interface ExportResult {
 
 export const importSegmentationInput = z.object({ mediaId: id, path: absPath })
 
+// ---------------------------------------------------------------- playback, waveform, review
+
+/**
+ * How the page plays a media item. `original`: the file itself (api.mediaUrl); `proxy`: a cached
+ * playable copy (api.proxyUrl); `preparing`: a proxy job runs (jobId, progress in jobs.update);
+ * `missing`: the file is not where the project says (relink it with media.relink).
+ */
+export interface PlaybackInfo {
+  mediaId: string
+  mode: 'original' | 'proxy' | 'preparing' | 'missing'
+  /** Why a proxy is used, or what is missing, in words for the user; null for `original`. */
+  reason: string | null
+  jobId: string | null
+  /** Seconds to subtract from a media (utterance) time to get the played file's time. */
+  timeOffset: number
+  /** Where the project expects the file. */
+  path: string
+  /** Frames per second of the video (for frame steps); 0 for audio only or unknown. */
+  frameRate: number
+}
+export const playbackInput = z.object({
+  mediaId: id,
+  /** The page failed to play the original (media element error): make a proxy whatever the probe says. */
+  pageCannotPlay: z.boolean().optional(),
+})
+export const relinkInput = z.object({ mediaId: id, path: absPath })
+export const peaksInput = z
+  .object({
+    mediaId: id,
+    start: seconds.optional(),
+    end: seconds.optional(),
+    buckets: z.number().int().min(1).max(20_000),
+  })
+  .refine((p) => p.start === undefined || p.end === undefined || p.end > p.start, 'end must be after start')
+/**
+ * Waveform min/max per bucket over [start, end) seconds, `perSec` buckets per second. While the
+ * engine's first decode of a long file runs, `complete` is false, `end` is as far as it got and
+ * `progress` says how far (0..1): ask again for the rest.
+ */
+export interface PeaksResult {
+  mediaId: string
+  start: number
+  end: number
+  perSec: number
+  min: number[]
+  max: number[]
+  complete: boolean
+  progress: number
+}
+
+export interface ReviewDashboard {
+  media: { mediaId: string; name: string; reviewed: number; total: number }[]
+  /** Utterances per label: as the model predicted, and the labels humans set by correcting. */
+  labels: { label: string; model: number; corrected: number; accepted: number }[]
+  /** Rows: the model's label; columns: the human label, on reviewed utterances with a prediction. */
+  confusion: { labels: string[]; counts: number[][] }
+  /** Model confidence (top probability) in 10 bins of 0.1 over predicted utterances. */
+  confidence: { bins: number[]; reviewed: number[] }
+  reviewed: number
+  total: number
+}
+export const dashboardInput = z.object({ mediaId: id.optional() })
+
+/** What each modality says about one utterance, measured by the engine on request. */
+export interface UtteranceEvidence {
+  utteranceId: string
+  /** Class probabilities of the emotion model's latest prediction, or null before inference. */
+  model: { probabilities: Record<string, number>; modelVersion: string } | null
+  /** face-api expression probabilities averaged over the sampled frames with a face. */
+  face: { expressions: Record<string, number>; faceShare: number; frames: number } | null
+  audio: {
+    /** RMS energy in dBFS. */
+    energyDb: number
+    /** 5th and 95th percentile of the voiced pitch in Hz, or null when nothing is voiced. */
+    pitchHz: { low: number; high: number } | null
+    /** Share of 10 ms frames that are voiced. */
+    voicedShare: number
+    /** Words of the transcript per second of the utterance. */
+    wordsPerSec: number
+  } | null
+  /** What could not be measured, and why. */
+  notes: string[]
+}
+export const evidenceInput = z.object({ utteranceId: id })
+
 // ---------------------------------------------------------------- the API
 
 /** Every request the renderer can make, by domain, with the schema its payload must satisfy. */
@@ -246,6 +331,11 @@ export const requestSchemas = {
   'jobs.list': z.undefined(),
   'exchange.export': exportInput,
   'exchange.importSegmentation': importSegmentationInput,
+  'media.playback': playbackInput,
+  'media.relink': relinkInput,
+  'media.peaks': peaksInput,
+  'review.dashboard': dashboardInput,
+  'review.evidence': evidenceInput,
 } as const
 
 export type RequestName = keyof typeof requestSchemas
@@ -270,6 +360,11 @@ export interface RequestResults {
   'jobs.list': JobSnapshot[]
   'exchange.export': ExportResult
   'exchange.importSegmentation': UtteranceRow[]
+  'media.playback': PlaybackInfo
+  'media.relink': MediaInfo
+  'media.peaks': PeaksResult
+  'review.dashboard': ReviewDashboard
+  'review.evidence': UtteranceEvidence
 }
 
 /** The engine side of the contract: one function per request, payload already validated. */
@@ -305,6 +400,17 @@ export interface FwsApi {
   media: {
     add(p: z.infer<typeof mediaAddInput>): Promise<MediaInfo[]>
     list(): Promise<MediaInfo[]>
+    /** How the page plays this media: original, proxy (made on demand, a `proxy` job), or missing. */
+    playback(p: z.infer<typeof playbackInput>): Promise<PlaybackInfo>
+    /** Points a moved media file at its new path; refused unless the content hash matches. */
+    relink(p: z.infer<typeof relinkInput>): Promise<MediaInfo>
+    /** Waveform peaks computed by the engine (cached per media), at the zoom asked for. */
+    peaks(p: z.infer<typeof peaksInput>): Promise<PeaksResult>
+  }
+  review: {
+    dashboard(p: z.infer<typeof dashboardInput>): Promise<ReviewDashboard>
+    /** Per-modality evidence for one utterance (model probabilities, face expressions, audio measures). */
+    evidence(p: z.infer<typeof evidenceInput>): Promise<UtteranceEvidence>
   }
   utterances: {
     list(p: z.infer<typeof utterancesListInput>): Promise<UtteranceRow[]>
@@ -331,6 +437,8 @@ export interface FwsApi {
   onMenu(listener: (command: MenuCommand) => void): () => void
   /** A URL the <video> element can play for a media item of the open project. */
   mediaUrl(mediaId: string): string
+  /** A URL of the playable proxy of a media item (once media.playback says `proxy`). */
+  proxyUrl(mediaId: string): string
   /** Native file dialogs and dropped-file paths: Electron only, absent in browser mode (paths are typed there). */
   native?: NativeDialogs
 }

@@ -149,7 +149,33 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
       close: async () => {},
       current: async () => null,
     },
-    media: { add: async () => [], list: async () => [] },
+    media: {
+      add: async () => [],
+      list: async () => [],
+      playback: async (p) => ({
+        mediaId: p.mediaId,
+        mode: 'original',
+        reason: null,
+        jobId: null,
+        timeOffset: 0,
+        path: `/media/${p.mediaId}`,
+        frameRate: 25,
+      }),
+      relink: async () => {
+        throw new Error('not in fake')
+      },
+      peaks: async () => {
+        throw new Error('not in fake')
+      },
+    },
+    review: {
+      dashboard: async () => {
+        throw new Error('not in fake')
+      },
+      evidence: async () => {
+        throw new Error('not in fake')
+      },
+    },
     utterances: {
       list: async (p) => [...rows.values()].filter((r) => !p.mediaId || r.mediaId === p.mediaId),
     },
@@ -197,6 +223,7 @@ export function createFakeApi(initial: UtteranceRow[]): FakeApi {
     },
     onMenu: () => () => {},
     mediaUrl: (id) => `/media/${id}`,
+    proxyUrl: (id) => `/proxy/${id}`,
   }
   return api
 }

@@ -327,6 +327,9 @@ export interface RunToolOptions {
   what?: string
   /** Give up (kill, FFMPEG_FAILED) after this many ms. */
   timeoutMs?: number
+  /** With `progressDurationSec` (the output's length): fraction done from ffmpeg's stats lines, below 1. */
+  onProgress?: (fraction: number) => void
+  progressDurationSec?: number
 }
 
 export interface RunToolResult {
@@ -360,10 +363,16 @@ export function runTool(
     const err: Buffer[] = []
     let errBytes = 0
     child.stdout.on('data', (b: Buffer) => out.push(b))
+    let best = 0
     child.stderr.on('data', (b: Buffer) => {
       // Keep the head and a bounded amount: stderr of a long run can be large.
       if (errBytes < 1 << 20) err.push(b)
       errBytes += b.length
+      if (opts.onProgress && opts.progressDurationSec)
+        for (const line of b.toString('utf8').split(/\r|\n/)) {
+          const f = parseProgress(line, opts.progressDurationSec)
+          if (f !== null && f > best && f < 1) opts.onProgress((best = f))
+        }
     })
     let why: 'cancel' | 'timeout' | null = null
     const onAbort = () => {

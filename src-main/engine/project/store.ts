@@ -171,6 +171,14 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
+/** A request that needs an open project came while none is open. */
+export class NoProjectError extends Error {
+  override name = 'NoProjectError'
+  constructor() {
+    super('no project is open: create or open a project first')
+  }
+}
+
 export class ProjectStore {
   readonly path: string
   readonly annotator: string
@@ -412,6 +420,20 @@ export class ProjectStore {
   mediaDetails(mediaId: string): { sha256: string; probe: unknown; path: string } | null {
     const m = this.db.prepare('SELECT * FROM media WHERE id = ?').get(mediaId) as MediaRecord | undefined
     return m ? { sha256: m.sha256, probe: JSON.parse(m.probe_json), path: this.resolveMediaPath(m) } : null
+  }
+
+  /**
+   * Records a new location of a media file (the caller has checked that its content hash is the
+   * stored one). Relative to the project when it can be, like addMedia.
+   */
+  relinkMedia(mediaId: string, absPath: string): MediaInfo {
+    const relRaw = path.relative(this.dir, absPath)
+    const rel = path.isAbsolute(relRaw) ? null : relRaw.split(path.sep).join('/')
+    const r = this.db
+      .prepare('UPDATE media SET abs_path = ?, rel_path = ? WHERE id = ?')
+      .run(absPath, rel, mediaId)
+    if (r.changes === 0) throw new Error(`media "${mediaId}" is not in this project`)
+    return this.getMedia(mediaId)!
   }
 
   // ------------------------------------------------------------------ utterances

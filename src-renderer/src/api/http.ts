@@ -98,7 +98,7 @@ export function createHttpApi(opts: HttpApiOptions = {}): FwsApi {
     api[domain][fn] = (payload?: unknown) => request(name, payload)
   }
   return {
-    ...(api as unknown as Omit<FwsApi, 'on' | 'onMenu' | 'mediaUrl'>),
+    ...(api as unknown as Omit<FwsApi, 'on' | 'onMenu' | 'mediaUrl' | 'proxyUrl'>),
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
       if (!EVENT_NAMES.includes(event)) throw new Error(`unknown event ${event}`)
       let set = listeners.get(event)
@@ -112,5 +112,6 @@ export function createHttpApi(opts: HttpApiOptions = {}): FwsApi {
     },
     onMenu: () => () => {},
     mediaUrl: (mediaId: string) => `${origin}/media/${encodeURIComponent(mediaId)}`,
+    proxyUrl: (mediaId: string) => `${origin}/proxy/${encodeURIComponent(mediaId)}`,
   }
 }

@@ -25,6 +25,8 @@ export const usePlayerStore = defineStore('player', () => {
   const autoPlay = ref(false)
   const padding = ref(false)
   const paddingSec = ref(0.3)
+  /** Playback rate of the video element (0.5× to 2×). */
+  const rate = ref(1)
   /** The range being played as "just this utterance", if any. */
   const range = ref<{ start: number; end: number } | null>(null)
   const request = ref<PlayerRequest | null>(null)
@@ -88,6 +90,7 @@ export const usePlayerStore = defineStore('player', () => {
     autoPlay,
     padding,
     paddingSec,
+    rate,
     range,
     request,
     playRange,

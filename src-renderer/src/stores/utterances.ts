@@ -9,7 +9,7 @@ import { defineStore, acceptHMRUpdate } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { Edit, EditResult, UtteranceRow } from '@shared/contract'
 import { useApi } from '../api'
-import { rowProvenance, uncertaintyOf, type UncertaintyMetric } from '../util/confidence'
+import { confidenceOf, rowProvenance, uncertaintyOf, type UncertaintyMetric } from '../util/confidence'
 
 export type SortKey = 'time' | 'confidence' | 'emotion' | 'provenance'
 export type ProvenanceFilter = 'all' | 'model' | 'corrected' | 'accepted' | 'unreviewed' | 'unlabelled'
@@ -32,6 +32,8 @@ export const useUtterancesStore = defineStore('utterances', () => {
   const filterText = ref('')
   const filterEmotion = ref<string>('all')
   const filterProvenance = ref<ProvenanceFilter>('all')
+  /** Only rows whose model confidence is below this (the dashboard's histogram threshold); null = all. */
+  const confidenceBelow = ref<number | null>(null)
   /** Review queue: unreviewed rows, least confident first. */
   const queueMode = ref(false)
   const metric = ref<UncertaintyMetric>('margin')
@@ -61,6 +63,8 @@ export const useUtterancesStore = defineStore('utterances', () => {
       )
         return false
       if (emo !== 'all' && (r.emotion ?? r.prediction?.label ?? '') !== emo) return false
+      if (confidenceBelow.value !== null && (!r.prediction || confidenceOf(r) >= confidenceBelow.value))
+        return false
       if (prov !== 'all') {
         const p = rowProvenance(r)
         if (prov === 'unreviewed' && (p === 'corrected' || p === 'accepted')) return false
@@ -290,6 +294,7 @@ export const useUtterancesStore = defineStore('utterances', () => {
     filterText,
     filterEmotion,
     filterProvenance,
+    confidenceBelow,
     queueMode,
     metric,
     view,

@@ -1,51 +1,44 @@
 /**
- * Waveform peaks for the timeline: the media's audio decoded by the browser (resampled to 8 kHz
- * mono to keep memory small) and reduced to min/max pairs per bucket. Long files are skipped
- * (decoding them whole would cost too much memory); the timeline then shows regions only.
+ * Waveform peaks as the timeline draws them: min/max pairs from the engine (media.peaks computes
+ * them once per media with ffmpeg and serves any range at the resolution asked for), so the page
+ * never downloads or decodes the media itself and a 3-hour file opens like a 3-minute one.
  */
+import type { PeaksResult } from '@shared/contract'
 
-/** Peaks as interleaved [min, max] pairs, `perSec` pairs per second. */
+/** Interleaved [min, max] pairs, `perSec` pairs per second from `start` seconds on. */
 export interface Peaks {
   data: Float32Array
   perSec: number
+  start: number
+  /** False while the engine's first decode of the file runs (the data stops where it got to). */
+  complete: boolean
+  /** How far that first decode is (0..1); 1 when complete. */
+  progress: number
 }
 
-export const PEAKS_PER_SEC = 100
-/** Longest media whose waveform is decoded (seconds). */
-export const MAX_WAVEFORM_SEC = 45 * 60
+/** Loads the peaks of [start, end) seconds in (at most) `buckets` pairs. */
+export type PeaksLoader = (start: number, end: number, buckets: number) => Promise<Peaks>
 
-export function computePeaks(samples: Float32Array, sampleRate: number, perSec = PEAKS_PER_SEC): Peaks {
-  const bucket = Math.max(1, Math.round(sampleRate / perSec))
-  const n = Math.ceil(samples.length / bucket)
-  const data = new Float32Array(n * 2)
-  for (let b = 0; b < n; b++) {
-    let lo = 0
-    let hi = 0
-    const end = Math.min(samples.length, (b + 1) * bucket)
-    for (let i = b * bucket; i < end; i++) {
-      const v = samples[i]!
-      if (v < lo) lo = v
-      if (v > hi) hi = v
-    }
-    data[2 * b] = lo
-    data[2 * b + 1] = hi
+export function toPeaks(r: PeaksResult): Peaks {
+  const data = new Float32Array(r.min.length * 2)
+  for (let i = 0; i < r.min.length; i++) {
+    data[2 * i] = r.min[i]!
+    data[2 * i + 1] = r.max[i]!
   }
-  return { data, perSec: sampleRate / bucket }
+  return { data, perSec: r.perSec, start: r.start, complete: r.complete, progress: r.progress }
 }
 
-export async function loadPeaks(
-  url: string,
-  durationSec: number,
-  signal?: AbortSignal,
-): Promise<Peaks | null> {
-  if (!(durationSec > 0) || durationSec > MAX_WAVEFORM_SEC) return null
-  if (typeof OfflineAudioContext === 'undefined') return null
-  const res = await fetch(url, { signal, credentials: 'same-origin' })
-  if (!res.ok) throw new Error(`could not load audio for the waveform (HTTP ${res.status})`)
-  const buf = await res.arrayBuffer()
-  const rate = 8000
-  const ctx = new OfflineAudioContext(1, 1, rate)
-  const audio = await ctx.decodeAudioData(buf)
-  signal?.throwIfAborted()
-  return computePeaks(audio.getChannelData(0), audio.sampleRate)
+/** Whether `p` covers [start, end) at `pxPerSec` or better (up to the engine's finest resolution). */
+export function peaksCover(
+  p: Peaks | null,
+  start: number,
+  end: number,
+  pxPerSec: number,
+  maxPerSec = 100,
+): boolean {
+  if (!p || !p.data.length || !p.complete) return false
+  const pEnd = p.start + p.data.length / 2 / p.perSec
+  return (
+    p.start <= start + 1e-6 && pEnd >= end - 1 / p.perSec && p.perSec >= Math.min(pxPerSec, maxPerSec) * 0.95
+  )
 }

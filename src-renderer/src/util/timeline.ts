@@ -78,3 +78,31 @@ export function tickStep(pxPerSec: number): number {
   const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600]
   return steps.find((s) => s * pxPerSec >= 80) ?? 3600
 }
+
+/** Which edge of `span` is within `tolPx` pixels of x (the nearer one), or null. */
+export function edgeAt(view: TimelineView, x: number, span: Span, tolPx = 5): 'start' | 'end' | null {
+  const ds = Math.abs(xAt(view, span.start) - x)
+  const de = Math.abs(xAt(view, span.end) - x)
+  if (Math.min(ds, de) > tolPx) return null
+  return ds <= de ? 'start' : 'end'
+}
+
+/** Shortest utterance a drag can leave (seconds). */
+export const MIN_SPAN_SEC = 0.05
+
+/**
+ * New bounds when `edge` of `span` is dragged to time t: kept inside [lower, upper] (the
+ * neighbours' edges or the media), at least MIN_SPAN_SEC long, rounded to the millisecond.
+ */
+export function dragBounds(
+  span: Span,
+  edge: 'start' | 'end',
+  t: number,
+  lower: number,
+  upper: number,
+): { start: number; end: number } {
+  const ms = (v: number) => Math.round(v * 1000) / 1000
+  if (edge === 'start')
+    return { start: ms(Math.max(lower, Math.min(t, span.end - MIN_SPAN_SEC))), end: span.end }
+  return { start: span.start, end: ms(Math.min(upper, Math.max(t, span.start + MIN_SPAN_SEC))) }
+}

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
+  dragBounds,
+  edgeAt,
   hitTest,
+  MIN_SPAN_SEC,
   scrollToShow,
   tickStep,
   timeAt,
@@ -41,5 +44,23 @@ describe('timeline geometry', () => {
   it('picks readable tick steps', () => {
     expect(tickStep(1000)).toBe(0.1)
     expect(tickStep(10)).toBe(10)
+  })
+})
+
+describe('edgeAt / dragBounds', () => {
+  const view = { start: 0, pxPerSec: 100, width: 800 }
+  const span = { id: 'a', start: 1, end: 2 }
+  it('finds the edge under the pointer within a few pixels', () => {
+    expect(edgeAt(view, 103, span)).toBe('start')
+    expect(edgeAt(view, 197, span)).toBe('end')
+    expect(edgeAt(view, 150, span)).toBeNull()
+    expect(edgeAt(view, 90, span)).toBeNull()
+  })
+  it('keeps a dragged edge between the neighbours, the region non-empty, to the millisecond', () => {
+    expect(dragBounds(span, 'start', 0.71234, 0.5, 3)).toEqual({ start: 0.712, end: 2 })
+    expect(dragBounds(span, 'start', 0.2, 0.5, 3)).toEqual({ start: 0.5, end: 2 })
+    expect(dragBounds(span, 'start', 2.5, 0.5, 3)).toEqual({ start: 2 - MIN_SPAN_SEC, end: 2 })
+    expect(dragBounds(span, 'end', 9, 0.5, 3)).toEqual({ start: 1, end: 3 })
+    expect(dragBounds(span, 'end', 0, 0.5, 3)).toEqual({ start: 1, end: 1 + MIN_SPAN_SEC })
   })
 })
