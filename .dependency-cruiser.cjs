@@ -5,13 +5,13 @@
  * engine each folder may import only the folders listed for it below (and itself); anything not
  * listed is not allowed. `engine/core/` and the top-level engine modules (backend, paths, datasets,
  * gpu-probe, onnx-device) are the engine's core: every folder may use them, they use no folder.
- * `service.ts`, `session.ts` and `doctor.ts` are the engine's faces for app/serve/cli: they
+ * `service.ts`, `session.ts`, `media-access.ts` and `doctor.ts` are the engine's faces for app/serve/cli: they
  * implement the contract and may use any folder.
  */
 const ENGINE = '^src-main/engine/'
 const CORE = `${ENGINE}(core/|(backend|paths|datasets|gpu-probe|onnx-device)\\.ts$)`
 /** The engine's faces for app, serve and cli: they implement the contract and may use any folder. */
-const FACES = `${ENGINE}(service|session|doctor)\\.ts$`
+const FACES = `${ENGINE}(service|session|media-access|doctor)\\.ts$`
 
 /** For each engine folder, the engine folders it may import besides itself and the core. */
 const ALLOWED = {
@@ -24,6 +24,7 @@ const ALLOWED = {
   project: ['segment', 'media'],
   exchange: ['project', 'models', 'features', 'segment', 'media'],
   pipeline: ['models', 'features', 'segment', 'project', 'media', 'fusion'],
+  review: ['project', 'features', 'media'],
   queue: ['pipeline', 'models', 'features', 'segment', 'media', 'fusion', 'jobs'],
   jobs: ['pipeline', 'exchange', 'project', 'models', 'features', 'segment', 'media', 'fusion'],
 }

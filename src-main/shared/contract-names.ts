@@ -5,11 +5,8 @@
  * names are exactly the keys of its schemas.
  */
 
-export const EMOTIONS = ['neutral', 'joy', 'surprise', 'anger', 'sadness', 'disgust', 'fear'] as const
-export type Emotion = (typeof EMOTIONS)[number]
-
-export const EXPORT_FORMATS = ['jsonl', 'csv', 'eaf', 'vtt', 'srt', 'corpus'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+export { EMOTIONS, type Emotion } from '../engine/core/labels'
+export { EXPORT_FORMATS, type ExportFormat } from '../engine/exchange/types'
 
 /** Every request the renderer can make, `<domain>.<function>`. */
 export const REQUEST_NAMES = [

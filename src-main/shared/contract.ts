@@ -6,18 +6,30 @@
  * Imported by main, preload, the browser-mode server and the renderer: keep it free of Node and DOM.
  */
 import { z } from 'zod'
-import { EVENT_NAMES, EXPORT_FORMATS, REQUEST_NAMES, type Emotion, type MenuCommand } from './contract-names'
+import { EVENT_NAMES, EXPORT_FORMATS, REQUEST_NAMES, type MenuCommand } from './contract-names'
 
 export * from './contract-names'
+// The domain records are the engine's; the contract carries them to every front end.
+import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from '../engine/project/types'
+import { editInput } from '../engine/project/types'
+import type { JobSnapshot } from '../engine/jobs/types'
+import type { ExportResult } from '../engine/exchange/types'
+import type { ModelInfo } from '../engine/models/types'
+import type { ReviewDashboard, UtteranceEvidence } from '../engine/review/types'
+export type {
+  Provenance,
+  ProjectInfo,
+  MediaInfo,
+  EmotionPrediction,
+  UtteranceRow,
+  Edit,
+  EditResult,
+} from '../engine/project/types'
+export { editInput }
+export type { JobKind, JobStatus, JobSnapshot } from '../engine/jobs/types'
+export type { ExportResult, ModelInfo, ReviewDashboard, UtteranceEvidence }
 
 // ---------------------------------------------------------------- shared value types
-
-/**
- * Where a value shown to the user came from: its review state, per field. 'model' and
- * 'imported' are unreviewed; only an explicit action on that field makes it 'accepted' or
- * 'corrected' (human data).
- */
-export type Provenance = 'model' | 'corrected' | 'accepted' | 'imported'
 
 const id = z.string().min(1).max(200)
 const absPath = z
@@ -79,65 +91,7 @@ export interface ModelDeviceInfo {
   reason: string
 }
 
-export interface ModelInfo {
-  name: string
-  dir: string
-  task: 'emotion' | 'translation'
-  fusion: string
-  version: string
-  present: boolean
-  /** Why a model folder is present but unusable (bad manifest), or null. */
-  problem: string | null
-}
-
 // ---------------------------------------------------------------- project, media, utterances
-
-export interface ProjectInfo {
-  path: string
-  name: string
-  schemaVersion: number
-  mediaCount: number
-  utteranceCount: number
-  canUndo: boolean
-  canRedo: boolean
-}
-
-export interface MediaInfo {
-  id: string
-  path: string
-  name: string
-  durationSec: number
-  hasAudio: boolean
-  hasVideo: boolean
-  utteranceCount: number
-}
-
-export interface EmotionPrediction {
-  label: Emotion | string
-  probabilities: Record<string, number>
-  /** 1 − (p1 − p2): 0 = sure, 1 = torn between two labels. */
-  uncertainty: number
-  modelVersion: string
-}
-
-export interface UtteranceRow {
-  id: string
-  mediaId: string
-  index: number
-  start: number
-  end: number
-  transcript: string
-  /** null: the transcript is empty and nobody wrote one (a VAD cut), not a model output. */
-  transcriptProvenance: Provenance | null
-  emotion: string | null
-  emotionProvenance: Provenance | null
-  prediction: EmotionPrediction | null
-  /** Why the latest emotion model run gave no label ("no evidence: …"), else null. */
-  emotionNoEvidence: string | null
-  translation: string | null
-  translationProvenance: Provenance | null
-  source: string
-}
 
 export const projectPathInput = z.object({ path: absPath })
 export const mediaAddInput = z.object({ paths: z.array(absPath).min(1).max(10_000) })
@@ -146,55 +100,7 @@ export const utterancesListInput = z.object({ mediaId: id.optional() })
 
 // ---------------------------------------------------------------- edits (corrections)
 
-export const editInput = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('label'), utteranceId: id, emotion: z.string().min(1).max(64) }),
-  /** Confirms ONE field's model prediction as human data (default: the emotion). */
-  z.object({
-    kind: z.literal('accept'),
-    utteranceId: id,
-    field: z.enum(['emotion', 'translation']).optional(),
-  }),
-  z.object({ kind: z.literal('transcript'), utteranceId: id, text: z.string().max(10_000) }),
-  z.object({ kind: z.literal('translation'), utteranceId: id, text: z.string().max(10_000) }),
-  z
-    .object({ kind: z.literal('bounds'), utteranceId: id, start: seconds, end: seconds })
-    .refine((e) => e.end > e.start, 'end must be after start'),
-  z.object({ kind: z.literal('split'), utteranceId: id, at: seconds }),
-  z.object({ kind: z.literal('merge'), utteranceId: id, withNextId: id }),
-])
-export type Edit = z.infer<typeof editInput>
-
-export interface EditResult {
-  /** Rows whose values changed (or were created); removed ids in `removed`. */
-  changed: UtteranceRow[]
-  removed: string[]
-  canUndo: boolean
-  canRedo: boolean
-  /** Monotonic id of the change in the project's history: proof the edit is durable. */
-  historyId: number
-}
-
 // ---------------------------------------------------------------- jobs
-
-export type JobKind = 'inference' | 'finetune' | 'export' | 'proxy'
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
-
-export interface JobSnapshot {
-  id: string
-  kind: JobKind
-  label: string
-  status: JobStatus
-  /** 0..1 over the whole job. */
-  progress: number
-  stage: string
-  /** Per-item progress (e.g. per media file) when the job has items. */
-  items: { name: string; status: JobStatus; progress: number; error: string | null }[]
-  startedAt: number | null
-  endedAt: number | null
-  etaSec: number | null
-  error: string | null
-  result: unknown
-}
 
 export const inferenceInput = z.object({
   mediaIds: z.array(id).min(1).max(10_000),
@@ -218,11 +124,6 @@ export const exportInput = z.object({
   text: z.enum(['transcript', 'translation']).optional(),
   mediaId: id.optional(),
 })
-export interface ExportResult {
-  files: string[]
-  records: number
-}
-
 export const importSegmentationInput = z.object({ mediaId: id, path: absPath })
 
 // ---------------------------------------------------------------- playback, waveform, review
@@ -275,39 +176,8 @@ export interface PeaksResult {
   progress: number
 }
 
-export interface ReviewDashboard {
-  media: { mediaId: string; name: string; reviewed: number; total: number }[]
-  /** Utterances per label: as the model predicted, and the labels humans set by correcting. */
-  labels: { label: string; model: number; corrected: number; accepted: number }[]
-  /** Rows: the model's label; columns: the human label, on reviewed utterances with a prediction. */
-  confusion: { labels: string[]; counts: number[][] }
-  /** Model confidence (top probability) in 10 bins of 0.1 over predicted utterances. */
-  confidence: { bins: number[]; reviewed: number[] }
-  reviewed: number
-  total: number
-}
 export const dashboardInput = z.object({ mediaId: id.optional() })
 
-/** What each modality says about one utterance, measured by the engine on request. */
-export interface UtteranceEvidence {
-  utteranceId: string
-  /** Class probabilities of the emotion model's latest prediction, or null before inference. */
-  model: { probabilities: Record<string, number>; modelVersion: string } | null
-  /** face-api expression probabilities averaged over the sampled frames with a face. */
-  face: { expressions: Record<string, number>; faceShare: number; frames: number } | null
-  audio: {
-    /** RMS energy in dBFS. */
-    energyDb: number
-    /** 5th and 95th percentile of the voiced pitch in Hz, or null when nothing is voiced. */
-    pitchHz: { low: number; high: number } | null
-    /** Share of 10 ms frames that are voiced. */
-    voicedShare: number
-    /** Words of the transcript per second of the utterance. */
-    wordsPerSec: number
-  } | null
-  /** What could not be measured, and why. */
-  notes: string[]
-}
 export const evidenceInput = z.object({ utteranceId: id })
 
 // ---------------------------------------------------------------- the API

@@ -5,7 +5,8 @@
  * {emotion, translation} and the provenance of each value.
  */
 import path from 'node:path'
-import { EMOTIONS, type ExportResult } from '../../shared/contract'
+import { EMOTIONS } from '../core/labels'
+import type { ExportResult } from './types'
 import { isHuman } from '../project/rows'
 import type { ExportRecord, ProjectStore } from '../project/store'
 import { checkOutputFolder, joinInside } from './safe-path'

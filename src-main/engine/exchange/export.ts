@@ -5,7 +5,7 @@
  * named from the media file name through safeFileName), and the atomic writes.
  */
 import path from 'node:path'
-import type { ExportFormat, ExportResult } from '../../shared/contract'
+import type { ExportFormat, ExportResult } from './types'
 import type { ExportRecord, ProjectStore } from '../project/store'
 import { writeCorpus } from './corpus'
 import { toCsvText, toEaf, toJsonl, toSrt, toVtt, type TextChoice } from './formats'

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { EMOTIONS } from '../../shared/contract-names'
+import { EMOTIONS } from '../core/labels'
 import { isHuman } from '../project/rows'
 import type { ExportRecord } from '../project/store'
 import { toCsv, type CsvCell } from './csv'

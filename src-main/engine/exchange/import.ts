@@ -5,7 +5,7 @@
  * clamp to the media, and undoing the CSV formula neutralisation of our own exports.
  */
 import path from 'node:path'
-import type { UtteranceRow } from '../../shared/contract'
+import type { UtteranceRow } from '../project/types'
 import {
   readSubtitleFile,
   type DroppedCues,

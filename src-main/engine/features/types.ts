@@ -10,6 +10,9 @@
 /** Bumped whenever any extractor's numbers or layout change; part of every cache key and manifest. */
 export const EXTRACTOR_VERSION = 'fws-features-1'
 
+/** Frames per second sampled for the visual features by default (batch, app, evidence). */
+export const DEFAULT_FPS = 2
+
 /** The face detector runs on every Nth sampled frame by default; the face is tracked in between. */
 export const DEFAULT_DETECT_EVERY = 4
 

@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { JobSnapshot } from '../../shared/contract'
+import type { JobSnapshot } from './types'
 import { projectMediaRoots } from '../exchange/corpus'
 import { exportProject } from '../exchange/export'
 import type { FinetuneFromCorpusOptions, FinetuneSummary } from '../exchange/finetune'

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import type { JobSnapshot } from '../../shared/contract'
+import type { JobSnapshot } from './types'
 import { cacheDir } from '../paths'
 import { runBatch } from '../pipeline/batch'
 import { storeSink } from '../pipeline/project-sink'

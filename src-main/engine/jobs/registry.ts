@@ -9,23 +9,11 @@
  * full state from one message, and a snapshot is plain JSON that crosses IPC/WebSocket unchanged.
  */
 import { randomUUID } from 'node:crypto'
-import type { JobKind, JobSnapshot, JobStatus } from '../../shared/contract'
+import type { JobControl } from '../core/job-control'
+import type { JobKind, JobSnapshot, JobStatus } from './types'
 import { abortError, isAbortError } from '../core/abort'
 
 /** What a running job can do to its own snapshot. */
-export interface JobControl {
-  readonly id: string
-  /** Aborted when the job is cancelled; pass it to every ffmpeg process and model loop. */
-  readonly signal: AbortSignal
-  /** Overall progress 0..1 (clamped, never goes backwards) and optionally the current stage. */
-  progress(fraction: number, stage?: string): void
-  stage(stage: string): void
-  /** Per-item state (e.g. one media file of a batch). */
-  item(index: number, patch: Partial<JobSnapshot['items'][number]>): void
-  /** Replaces the item list (when the items are only known after the job started, e.g. discovery). */
-  setItems(names: string[]): void
-}
-
 export interface JobSpec {
   kind: JobKind
   label: string

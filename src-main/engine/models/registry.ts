@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import type { ModelInfo } from '../../shared/contract'
+import type { ModelInfo } from './types'
 import { defaultModelsDir } from '../paths'
 
 export function listModels(dir = defaultModelsDir()): ModelInfo[] {

@@ -11,11 +11,11 @@
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { JobControl } from '../jobs/registry'
+import type { JobControl } from '../core/job-control'
 import { abortError, isAbortError } from '../core/abort'
 import { WorkerPool } from '../jobs/pool'
 import type { WorkerName } from '../jobs/worker-entry'
-import { DEFAULT_DETECT_EVERY, EXTRACTOR_VERSION } from '../features/types'
+import { DEFAULT_DETECT_EVERY, DEFAULT_FPS, EXTRACTOR_VERSION } from '../features/types'
 import { probe } from '../media/probe'
 import { discoverMedia, outputNames, type SkippedEntry } from './discover'
 import { assembleResult } from './assemble'
@@ -181,8 +181,6 @@ export interface BatchSummary {
    */
   notMedia: SkippedEntry[]
 }
-
-export const DEFAULT_FPS = 2
 
 /** Runs the batch under `job` (its signal cancels everything) and writes `summary.json`. */
 export async function runBatch(opts: BatchOptions, job: JobControl): Promise<BatchSummary> {

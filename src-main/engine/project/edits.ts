@@ -4,7 +4,8 @@
  * persists the plan in one transaction and keeps before/after for undo/redo, so every edit kind
  * (label, accept, transcript, translation, bounds, split, merge) is undone by the same mechanism.
  */
-import { EMOTIONS, type Edit } from '../../shared/contract'
+import { EMOTIONS } from '../core/labels'
+import type { Edit } from './types'
 import { isHuman, toMs, type LatestPredictions, type UttRecord } from './rows'
 
 /** Shortest utterance a split or a bounds edit may leave, in ms. */

@@ -5,7 +5,7 @@
  * same media identity (content + segmentation source, see media-identity.ts) is never added twice.
  */
 import path from 'node:path'
-import type { MediaInfo } from '../../shared/contract'
+import type { MediaInfo } from './types'
 import { cancelledError, MediaError } from '../media/errors'
 import { probe } from '../media/probe'
 import { segmentMediaDetailed, type SegmentOptions } from '../segment'

@@ -3,7 +3,7 @@
  * mapping between stored integer milliseconds and the contract's seconds, and how the "effective"
  * value of a field is chosen (human-confirmed value over the latest model prediction).
  */
-import type { EmotionPrediction, MediaInfo, Provenance, UtteranceRow } from '../../shared/contract'
+import type { EmotionPrediction, MediaInfo, Provenance, UtteranceRow } from './types'
 
 /** One utterances-table row exactly as stored; history snapshots hold these verbatim. */
 export interface UttRecord {

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from '../../shared/contract'
+import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from './types'
 import { EditError, planEdit, type CorrectionDraft, type EditContext, type EditPlan } from './edits'
 import {
   isHuman,

@@ -4,7 +4,8 @@
  * utterances, and the confidence histogram. One function over the utterance rows, so the day
  * review state becomes per field it is the only place that changes what "reviewed" means.
  */
-import type { MediaInfo, ReviewDashboard, UtteranceRow } from '../../shared/contract'
+import type { MediaInfo, UtteranceRow } from '../project/types'
+import type { ReviewDashboard } from './types'
 
 export const CONFIDENCE_BINS = 10
 

@@ -6,13 +6,14 @@
  * measures of the utterance's own samples (RMS energy, voiced pitch range from the features'
  * pitch tracker, speaking rate from the transcript).
  */
-import type { UtteranceEvidence, UtteranceRow } from '../../shared/contract'
+import type { UtteranceRow } from '../project/types'
+import type { UtteranceEvidence } from './types'
 import { extractFeatures } from '../features/extract'
 import { pitchTrack } from '../features/audio/pitch'
 import { EXPRESSION_LABELS, VIS_EXPRESSIONS, VIS_FACE_MISSING, VISUAL_DIM } from '../features/types'
 import { readAudio } from '../media/audio'
 import type { MediaProbe } from '../media/probe'
-import { DEFAULT_FPS } from '../pipeline/batch'
+import { DEFAULT_FPS } from '../features/types'
 
 /** NCCF at or above this counts a 10 ms frame as voiced. */
 export const VOICED_NCCF = 0.6

@@ -4,12 +4,12 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ffmpegTools } from '../../../src-main/engine/media/ffmpeg-locate'
-import { JobRegistry } from '../../../src-main/engine/jobs/registry'
-import { addMediaFiles } from '../../../src-main/engine/project/media-add'
-import { ProjectStore } from '../../../src-main/engine/project/store'
-import { createMediaAccess, type MediaAccess } from '../../../src-main/engine/review/media-access'
-import { makeSpeechVideo, type SpeechVideo } from '../../helpers/media-fixtures'
+import { ffmpegTools } from '../../src-main/engine/media/ffmpeg-locate'
+import { JobRegistry } from '../../src-main/engine/jobs/registry'
+import { addMediaFiles } from '../../src-main/engine/project/media-add'
+import { ProjectStore } from '../../src-main/engine/project/store'
+import { createMediaAccess, type MediaAccess } from '../../src-main/engine/media-access'
+import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 
 let dir: string
 let store: ProjectStore

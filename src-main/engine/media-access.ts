@@ -6,13 +6,13 @@
  */
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { PlaybackInfo, RequestHandlers } from '../../shared/contract'
-import type { JobRegistry } from '../jobs/registry'
-import { basePeaks, partialPeaks, viewPeaks } from '../media/peaks'
-import { cachedProxy, decidePlayback, makeProxy } from '../media/playback'
-import type { MediaProbe } from '../media/probe'
-import { sha256File } from '../project/media-identity'
-import { NoProjectError, type ProjectStore } from '../project/store'
+import type { PlaybackInfo, RequestHandlers } from '../shared/contract'
+import type { JobRegistry } from './jobs/registry'
+import { basePeaks, partialPeaks, viewPeaks } from './media/peaks'
+import { cachedProxy, decidePlayback, makeProxy } from './media/playback'
+import type { MediaProbe } from './media/probe'
+import { sha256File } from './project/media-identity'
+import { NoProjectError, type ProjectStore } from './project/store'
 
 /** How long a peaks request waits for a first decode before answering with what it has so far. */
 const PARTIAL_AFTER_MS = 1000
