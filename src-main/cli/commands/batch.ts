@@ -4,6 +4,7 @@
  * 0 when every file finished (or was already complete), 1 when some file failed (or its results
  * could not be stored in --project), 130 / 143 / 129 when cancelled by SIGINT / SIGTERM / SIGHUP.
  * The work itself is engine/pipeline/batch.ts, run as a job of the same registry the app uses.
+ * With --queue the run goes on Redis for `fws worker` processes instead (cli/commands/batch-queue.ts).
  */
 import os from 'node:os'
 import path from 'node:path'
@@ -15,8 +16,9 @@ import { projectWriter } from '../../engine/pipeline/project-sink'
 import { ModelSelectionError, selectModels, TASKS, type Task } from '../../engine/pipeline/select-models'
 import { createProgressDisplay, type ProgressMode } from '../batch-progress'
 import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
+import { queueBatchCommand } from './batch-queue'
 
-interface BatchCliOptions {
+export interface BatchCliOptions {
   out: string
   subsDir?: string
   fps: string
@@ -31,6 +33,10 @@ interface BatchCliOptions {
   json?: boolean
   project?: string
   cache: boolean
+  queue?: string
+  run?: string
+  watch?: boolean
+  cancel?: boolean
 }
 
 export function registerBatch(program: Command): void {
@@ -40,8 +46,8 @@ export function registerBatch(program: Command): void {
       'segment, extract features and predict emotion + translation for every media file given (folders recursively); ' +
         'writes <name>.utterances.jsonl, <name>.vtt and summary.json into --out',
     )
-    .argument('<inputs...>', 'media files and/or folders')
-    .requiredOption('-o, --out <dir>', 'output folder')
+    .argument('[inputs...]', 'media files and/or folders')
+    .option('-o, --out <dir>', 'output folder (required, except to --watch or --cancel a queued run)')
     .option(
       '--subs-dir <dir>',
       'folder with sidecar subtitles (<name>.srt/.vtt/.eaf/.csv) for the media files',
@@ -68,8 +74,20 @@ export function registerBatch(program: Command): void {
     .option('--json', 'progress and the final summary as JSON lines on stdout')
     .option('--project <file>', 'also write the results into this project (.fwsproj; created when missing)')
     .addOption(new Option('--no-cache', 'do not read or write the feature cache'))
+    .option(
+      '--queue <url>',
+      'put the files on a Redis queue (redis://HOST:PORT[/DB]) for `fws worker` processes on any machine; resumes like --resume',
+    )
+    .option('--run <name>', 'with --queue: the run name (default: a new one, printed)')
+    .option(
+      '--watch',
+      'with --queue: follow the run to its end (default; with --run and no files: attach to it)',
+    )
+    .option('--no-watch', 'with --queue: enqueue and return')
+    .option('--cancel', 'with --queue and --run: cancel the run')
     .action(async (inputs: string[], opts: BatchCliOptions) => {
-      process.exitCode = await batchCommand(inputs, opts)
+      if (opts.queue) process.exitCode = await queueBatchCommand(inputs, opts)
+      else process.exitCode = await batchCommand(inputs, opts)
     })
 }
 
@@ -81,7 +99,8 @@ function parsePositive(name: string, v: string | undefined, int: boolean): numbe
   return n
 }
 
-async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
+/** The options a run's numbers depend on, checked (exit code 2 on a bad value). */
+export function parseRunOptions(o: BatchCliOptions) {
   const fps = parsePositive('fps', o.fps, false)!
   if (fps > 30) throw new CliError(`--fps must be at most 30 (got ${fps})`, 2)
   const detectEvery = parsePositive('detect-every', o.detectEvery, true)!
@@ -105,6 +124,13 @@ async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<numbe
     if (err instanceof ModelSelectionError) throw new CliError(err.message, 2)
     throw err
   }
+  return { fps, detectEvery, jobs, models }
+}
+
+async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
+  if (!inputs.length) throw new CliError('no media files or folders given', 2)
+  if (!o.out) throw new CliError("required option '-o, --out <dir>' not specified", 2)
+  const { fps, detectEvery, jobs, models } = parseRunOptions(o)
 
   const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'
   const display = createProgressDisplay(mode, (s) => process.stdout.write(s))
