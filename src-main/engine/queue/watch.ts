@@ -148,7 +148,14 @@ export async function watchRun(
     }),
     queue: { url: describeQueueUrl(q.url), run, generation: rec.gen, workers: [...workers.keys()].sort() },
   }
-  await writeAtomic(path.join(rec.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  const summaryPath = path.join(rec.outDir, 'summary.json')
+  try {
+    await writeAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n')
+  } catch (err) {
+    throw new Error(`the run ended but ${summaryPath} could not be written: ${(err as Error).message}`, {
+      cause: err,
+    })
+  }
   job.progress(1, summary.status)
   return summary
 }
