@@ -9,7 +9,17 @@
 //    and the watcher reconnect and the run completes; a worker that cannot see the output folder
 //    fails the job naming the path.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Queue } from 'bullmq'
@@ -307,6 +317,36 @@ describe('fws batch --queue with fws worker', () => {
     expect(failed.error).toMatch(/storage every worker reaches/)
     expect(existsSync(path.join(out, 'summary.json'))).toBe(false) // nowhere to write it: the watcher says so
     expect(watch.stderr).toMatch(new RegExp(`summary.json`))
+    expect(await w.exited).toBe(143)
+  }, 60_000)
+
+  it('a worker refuses a run whose model differs on its machine, and takes it once the model matches', async () => {
+    const url = `${redis.url}/2`
+    const copy = path.join(tmp, 'models', 'emotion-copy')
+    cpSync(model, copy, { recursive: true })
+    const out = path.join(tmp, 'out-refuse')
+    const enq = await fws([
+      ...['batch', files[2]!, '--out', out, '--queue', url, '--run', 'r4', '--no-watch'],
+      ...['--emotion-model', copy, ...batchArgs],
+    ])
+    expect(enq.code).toBe(0)
+    // The worker's machine has other bytes at the model's path.
+    const manifest = path.join(copy, 'manifest.json')
+    const original = readFileSync(manifest)
+    writeFileSync(manifest, Buffer.concat([original, Buffer.from('\n')]))
+    const w = await startWorker(url)
+    const restore = setInterval(() => {
+      if (/refuses run r4/.test(w.stderr())) {
+        writeFileSync(manifest, original)
+        clearInterval(restore)
+      }
+    }, 100)
+    const watch = await fws(['batch', '--queue', url, '--run', 'r4', '--watch', '--json'])
+    clearInterval(restore)
+    w.child.kill('SIGTERM')
+    expect(watch.stderr).toContain(`refuses run r4: its emotion model ${copy} differs here`)
+    expect(watch.code).toBe(0)
+    expect(summaryOf(out).totals).toMatchObject({ files: 1, done: 1 })
     expect(await w.exited).toBe(143)
   }, 60_000)
 })

@@ -59,7 +59,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const who = `${identity.host}:${identity.pid}`
   const q = await openQueue(o.url, log)
   const pool = createPipelinePool(o.jobs)
-  const runs = new Map<string, { rec: RunRecord; inputs: Set<string>; refused: Promise<string | null> }>()
+  // Models are checked once per run when they match; a refusal is checked again at the next job
+  // (the folder may have been fixed meanwhile).
+  const runs = new Map<string, { rec: RunRecord; inputs: Set<string>; modelsMatch: boolean }>()
 
   const runFor = async (run: string, gen: number) => {
     const k = `${run}.${gen}`
@@ -70,7 +72,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       r = {
         rec,
         inputs: new Set(rec.files.map((f) => f.file)),
-        refused: modelMismatch(rec.models, rec.modelChecksums),
+        modelsMatch: false,
       }
       runs.set(k, r)
     }
@@ -92,7 +94,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       await store({ summary: cancelledSummary(f.file, f.name), backend: null, work: null })
       return 'cancelled'
     }
-    const refused = await r.refused
+    const refused = r.modelsMatch ? null : await modelMismatch(rec.models, rec.modelChecksums)
+    r.modelsMatch = !refused
     if (refused) {
       const why = `worker ${who} refuses run ${run}: ${refused}. Every worker needs the run's model folders at the same paths with the same content.`
       log(why)
