@@ -7,7 +7,8 @@
 //    interval, and no partial or duplicate output is left;
 //  - the same command again skips everything (as --resume); Redis restarted mid-run: the worker
 //    and the watcher reconnect and the run completes; a worker that cannot see the output folder
-//    fails the job naming the path.
+//    fails the job naming the path; a worker whose model differs refuses the run; SIGTERM lets a
+//    worker finish its file.
 import { spawn, type ChildProcess } from 'node:child_process'
 import {
   copyFileSync,
@@ -35,6 +36,7 @@ const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let model: string
 let files: string[]
+let longFile: string
 let redis: TestRedis
 let queue: Queue
 const children = new Set<ChildProcess>()
@@ -45,10 +47,12 @@ interface Run {
   stderr: string
 }
 
+/** Each process has its own feature cache, as separate machines would: nothing computed is shared. */
+let caches = 0
 const env = () => ({
   ...process.env,
   FWS_FROM_SOURCE: '1',
-  FWS_CACHE_DIR: path.join(tmp, 'cache'),
+  FWS_CACHE_DIR: path.join(tmp, `cache-${++caches}`),
   HOME: tmp,
 })
 
@@ -147,7 +151,8 @@ beforeAll(async () => {
   const input = path.join(tmp, 'footage')
   mkdirSync(input, { recursive: true })
   const made = await Promise.all([
-    makeSpeechVideo(input, { name: 'interview.mp4', sidecar: 'srt' }),
+    // Long enough (≈ 70 s) to be caught in the middle; one part for a local --jobs 2 run too.
+    makeSpeechVideo(input, { name: 'interview.mp4', sidecar: 'srt', durationSec: 70 }),
     makeSpeechVideo(input, {
       name: 'street.mp4',
       sidecar: 'vtt',
@@ -174,7 +179,10 @@ beforeAll(async () => {
   const bad = await makeBadFiles(path.join(tmp, 'bad'))
   const broken = path.join(input, 'broken.mp4')
   copyFileSync(bad.truncatedMp4, broken)
-  files = [...made.map((m) => m.file), broken]
+  // The long file third: a lone worker finishes two files before it.
+  const [long, ...short] = made.map((m) => m.file)
+  files = [short[0]!, short[1]!, long!, ...short.slice(2), broken]
+  longFile = long!
   model = path.join(tmp, 'models', 'emotion-tiny')
   await trainTinyEmotionModel(model)
   queue = new Queue('fws-batch', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'fws' })
@@ -197,17 +205,19 @@ describe('fws batch --queue with fws worker', () => {
     const localRun = await batch([...files, '--out', local, '--jobs', '2'])
     expect(localRun.code).toBe(1)
 
-    const [a, b] = await Promise.all([startWorker(redis.url), startWorker(redis.url)])
-    workerB = b
-    // Kill worker A with SIGKILL once it is inside a file (past segmentation).
+    // Worker A alone takes the first files; in the middle of the long one it is killed with
+    // SIGKILL and worker B starts: B takes the rest, and the long file again once A's lock expires.
+    const a = await startWorker(redis.url)
     let killed: string | null = null
+    let startB: Promise<WorkerProc> | null = null
     const watchKill = setInterval(() => {
       void queue.getJobs(['active']).then((jobs) => {
         for (const j of jobs) {
           const p = j.progress as { worker?: string; fileFraction?: number }
-          if (!killed && p.worker === a.id && (p.fileFraction ?? 0) > 0.05) {
+          if (!killed && j.name === 'interview' && p.worker === a.id && (p.fileFraction ?? 0) > 0.05) {
             killed = j.id!
             a.child.kill('SIGKILL')
+            startB = startWorker(redis.url)
           }
         }
       })
@@ -219,6 +229,8 @@ describe('fws batch --queue with fws worker', () => {
     expect(run.lines[0]).toMatchObject({ type: 'queued', run: 'r1', files: 6 })
     expect(killed).not.toBeNull()
     expect(await a.exited).toBeNull() // killed by the signal
+    const b = await startB!
+    workerB = b
 
     // Same files, statuses, counts and predictions as the local run.
     const ls = summaryOf(local)
@@ -241,7 +253,7 @@ describe('fws batch --queue with fws worker', () => {
     expect(qs.notMedia).toEqual(ls.notMedia)
     expect(qs.models).toEqual(ls.models)
     expect(qs.queue).toMatchObject({ run: 'r1', generation: 1 })
-    expect(qs.queue.workers).toContain(b.id)
+    expect(qs.queue.workers).toEqual([a.id, b.id].sort()) // both did files
     expect(finalFiles(queued)).toEqual(finalFiles(local))
     for (const f of finalFiles(local).filter((n) => n.endsWith('.utterances.jsonl')))
       expect(readFileSync(path.join(queued, f), 'utf8')).toBe(readFileSync(path.join(local, f), 'utf8'))
@@ -348,6 +360,29 @@ describe('fws batch --queue with fws worker', () => {
     expect(watch.code).toBe(0)
     expect(summaryOf(out).totals).toMatchObject({ files: 1, done: 1 })
     expect(await w.exited).toBe(143)
+  }, 60_000)
+
+  it('SIGTERM on a worker in the middle of a file: it finishes the file, then exits 143', async () => {
+    const url = `${redis.url}/3`
+    const w = await startWorker(url)
+    const out = path.join(tmp, 'out-sigterm')
+    let signalled = false
+    const run = await batch([longFile, '--out', out, '--queue', url, '--run', 'r5'], (l) => {
+      if (!signalled && l.type === 'file-progress' && (l.fileFraction as number) > 0.05) {
+        signalled = true
+        w.child.kill('SIGTERM')
+      }
+    })
+    expect(signalled).toBe(true)
+    expect(run.code).toBe(0)
+    expect(summaryOf<QueueSummary>(out)).toMatchObject({
+      totals: { files: 1, done: 1 },
+      queue: { workers: [w.id] },
+    })
+    expect(await w.exited).toBe(143)
+    const log = w.stderr()
+    expect(log.indexOf('SIGTERM: finishing the current files')).toBeGreaterThanOrEqual(0)
+    expect(log.indexOf('r5 interview: done')).toBeGreaterThan(log.indexOf('SIGTERM'))
   }, 60_000)
 })
 

@@ -209,7 +209,7 @@ async function recordFailedJobs(
 ): Promise<void> {
   if (results.size >= rec.files.length) return
   const prefix = `${rec.name}.${rec.gen}.`
-  for (const j of await q.queue.getJobs(['failed'])) {
+  for (const j of await q.queue.getJobs(['failed'], 0, 499)) {
     if (!j.id?.startsWith(prefix)) continue
     const i = Number(j.id.slice(prefix.length))
     const f = rec.files[i]

@@ -82,7 +82,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const processor = async (job: Job<RunJobData>, token?: string) => {
     const { run, gen, index } = job.data
     const r = await runFor(run, gen)
-    if (!r) throw new UnrecoverableError(`run ${run} (generation ${gen}) is no longer on the queue`)
+    // Enqueued again since (a newer generation has its own jobs) or deleted: nothing to do.
+    if (!r) return 'superseded'
     const { rec } = r
     const f = rec.files[index]
     if (!f) throw new UnrecoverableError(`run ${run} has no file #${index}`)
