@@ -56,7 +56,9 @@ const env = () => ({
   HOME: tmp,
 })
 
-function fws(args: string[], onLine?: (l: Record<string, unknown>) => void): Promise<Run> {
+type OnLine = (l: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void
+
+function fws(args: string[], onLine?: OnLine): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
       cwd: root,
@@ -75,7 +77,7 @@ function fws(args: string[], onLine?: (l: Record<string, unknown>) => void): Pro
         const obj = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>
         buf = buf.slice(nl + 1)
         lines.push(obj)
-        onLine?.(obj)
+        onLine?.(obj, (sig) => child.kill(sig))
       }
     })
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -89,7 +91,7 @@ function fws(args: string[], onLine?: (l: Record<string, unknown>) => void): Pro
 }
 
 const batchArgs = ['--tasks', 'emotion', '--fps', '1', '--json']
-const batch = (args: string[], onLine?: (l: Record<string, unknown>) => void) =>
+const batch = (args: string[], onLine?: OnLine) =>
   fws(['batch', ...args, '--emotion-model', model, ...batchArgs], onLine)
 
 interface WorkerProc {
@@ -383,6 +385,44 @@ describe('fws batch --queue with fws worker', () => {
     const log = w.stderr()
     expect(log.indexOf('SIGTERM: finishing the current files')).toBeGreaterThanOrEqual(0)
     expect(log.indexOf('r5 interview: done')).toBeGreaterThan(log.indexOf('SIGTERM'))
+  }, 60_000)
+
+  it('Ctrl-C on the watching fws batch cancels the run on its workers (exit 130); --cancel cancels a run nobody watches', async () => {
+    const url = `${redis.url}/4`
+    const w = await startWorker(url)
+    const out = path.join(tmp, 'out-cancel')
+    let sent = false
+    const run = await batch([longFile, files[0]!, '--out', out, '--queue', url, '--run', 'r6'], (l, kill) => {
+      if (!sent && l.type === 'file-progress' && (l.fileFraction as number) > 0.05) {
+        sent = true
+        kill('SIGINT')
+      }
+    })
+    expect(sent).toBe(true)
+    expect(run.code).toBe(130)
+    expect(run.stderr).toContain('SIGINT: cancelling run r6')
+    const s = summaryOf(out)
+    expect(s).toMatchObject({ status: 'cancelled', totals: { files: 2, cancelled: 2, done: 0 } })
+    expect(finalFiles(out)).toEqual([]) // nothing half-done passes for an output
+    expect(w.stderr()).toContain('r6 interview: cancelled')
+    expect(w.child.exitCode).toBeNull() // the worker goes on with other runs
+
+    const url2 = `${redis.url}/5` // no worker here: the run waits
+    const out2 = path.join(tmp, 'out-cancel-2')
+    expect((await batch([files[0]!, '--out', out2, '--queue', url2, '--run', 'r7', '--no-watch'])).code).toBe(
+      0,
+    )
+    const cancel = await fws(['batch', '--queue', url2, '--run', 'r7', '--cancel', '--json'])
+    expect(cancel.code).toBe(0)
+    expect(cancel.lines).toEqual([{ type: 'cancelled', run: 'r7' }])
+    const attach = await fws(['batch', '--queue', url2, '--run', 'r7', '--watch', '--json'])
+    expect(attach.code).toBe(130)
+    expect(summaryOf(out2)).toMatchObject({ status: 'cancelled', totals: { files: 1, cancelled: 1 } })
+    const unknown = await fws(['batch', '--queue', url2, '--run', 'nope', '--watch'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain(`no run "nope" on ${url2}`)
+    w.child.kill('SIGTERM')
+    expect(await w.exited).toBe(143)
   }, 60_000)
 })
 

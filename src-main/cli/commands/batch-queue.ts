@@ -8,9 +8,10 @@
  */
 import path from 'node:path'
 import { JobRegistry } from '../../engine/jobs/registry'
-import { openQueue } from '../../engine/queue/client'
+import { openQueue, QueueUnreachableError, type QueueClients } from '../../engine/queue/client'
 import { describeQueueUrl, QueueUrlError, parseQueueUrl } from '../../engine/queue/connection'
 import { enqueueRun, RunNameError } from '../../engine/queue/enqueue'
+import { loadRun } from '../../engine/queue/run-record'
 import { cancelRun, UnknownRunError, watchRun, type QueueSummary } from '../../engine/queue/watch'
 import { createProgressDisplay, type ProgressMode } from '../batch-progress'
 import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
@@ -38,7 +39,17 @@ export async function queueBatchCommand(inputs: string[], o: BatchCliOptions): P
   const json = !!o.json
   const say = (text: string, obj: object) =>
     process.stdout.write(json ? JSON.stringify(obj) + '\n' : text + '\n')
-  const q = await openQueue(url, (msg) => process.stderr.write(`fws: ${msg}\n`))
+  if (!attach && o.jobs !== undefined)
+    throw new CliError('--jobs has no effect with --queue: give it to each `fws worker` instead', 2)
+  // Options and models are checked before Redis is asked anything.
+  const run0 = attach ? null : parseRunOptions(o)
+  let q: QueueClients
+  try {
+    q = await openQueue(url, (msg) => process.stderr.write(`fws: ${msg}\n`), { connectTimeoutMs: 10_000 })
+  } catch (err) {
+    if (err instanceof QueueUnreachableError) throw new CliError(err.message, 1)
+    throw err
+  }
   try {
     if (o.cancel) {
       const rec = await cancelRun(q, o.run!)
@@ -47,7 +58,7 @@ export async function queueBatchCommand(inputs: string[], o: BatchCliOptions): P
     }
     let run = o.run!
     if (!attach) {
-      const { fps, detectEvery, models } = parseRunOptions(o)
+      const { fps, detectEvery, models } = run0!
       const rec = await enqueueRun(q, {
         run: o.run,
         inputs,
@@ -83,6 +94,7 @@ async function watch(
   run: string,
   o: BatchCliOptions,
 ): Promise<number> {
+  if (!(await loadRun(q.redis, run))) throw new CliError(`no run "${run}" on ${describeQueueUrl(q.url)}`, 2)
   const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'
   const display = createProgressDisplay(mode, (s) => process.stdout.write(s))
   const registry = new JobRegistry({ throttleMs: 100 })

@@ -45,6 +45,8 @@ export interface RunResult {
   gen: number
   outcome: FileOutcome
   worker: WorkerIdentity
+  /** Wall seconds the worker spent on the file. */
+  seconds: number
 }
 
 export interface WorkerIdentity {

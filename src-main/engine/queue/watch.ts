@@ -90,7 +90,7 @@ export async function watchRun(
         if (seen.has(i)) continue
         seen.set(i, r)
         fraction[i] = 1
-        reportResult(i, r.outcome, job, emit, started)
+        reportResult(i, r, job, emit, started)
       }
       for (const j of await q.queue.getJobs(['active'])) {
         if (!j.id?.startsWith(prefix)) continue
@@ -162,12 +162,12 @@ export async function watchRun(
 
 function reportResult(
   i: number,
-  outcome: FileOutcome,
+  r: RunResult,
   job: JobControl,
   emit: (e: BatchEvent) => void,
   started: Set<number>,
 ): void {
-  const s = outcome.summary
+  const s = r.outcome.summary
   if (!started.has(i) && s.status !== 'cancelled') {
     started.add(i)
     emit({ type: 'file-start', index: i, name: s.name, file: s.file })
@@ -180,7 +180,7 @@ function reportResult(
       name: s.name,
       utterances: s.utterances,
       skipped: s.status === 'skipped',
-      seconds: s.status === 'done' ? Object.values(s.stageSec).reduce((a, b) => a + b, 0) : 0,
+      seconds: s.status === 'done' ? r.seconds : 0,
     })
   } else if (s.status === 'failed') {
     job.item(i, { status: 'failed', progress: 1, error: s.error })
@@ -224,7 +224,7 @@ async function recordFailedJobs(
       backend: null,
       work: null,
     }
-    const r = { gen: rec.gen, outcome, worker: { host: 'queue', pid: 0, jobs: 0 } }
+    const r = { gen: rec.gen, outcome, worker: { host: 'queue', pid: 0, jobs: 0 }, seconds: 0 }
     if (await saveResult(q.redis, rec.name, i, r)) results.set(i, r)
   }
 }
@@ -245,6 +245,7 @@ export async function cancelRun(q: QueueClients, run: string): Promise<RunRecord
       gen: rec.gen,
       outcome: { summary: cancelledSummary(f.file, f.name), backend: null, work: null },
       worker: { host: 'cancel', pid: process.pid, jobs: 0 },
+      seconds: 0,
     })
   }
   return rec

@@ -87,8 +87,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     const { rec } = r
     const f = rec.files[index]
     if (!f) throw new UnrecoverableError(`run ${run} has no file #${index}`)
+    const t0 = Date.now()
     const store = (outcome: FileOutcome) =>
-      saveResult(q.redis, run, index, { gen, outcome, worker: identity })
+      saveResult(q.redis, run, index, { gen, outcome, worker: identity, seconds: (Date.now() - t0) / 1000 })
     // A worker that died after storing the result: nothing left to do.
     if (await loadResult(q.redis, run, gen, index)) return 'already done'
     if (await isCancelled(q.redis, run, gen)) {
