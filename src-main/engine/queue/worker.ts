@@ -127,7 +127,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         (c) => c && ac.abort(),
         () => {},
       )
-    }, 1000)
+    }, 300)
     let lastProgress = 0
     const ctx: FileContext = {
       outDir: rec.outDir,
@@ -159,9 +159,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     } finally {
       clearInterval(cancelPoll)
     }
-    await store(outcome)
     const s = outcome.summary
     log(`${run} ${f.name}: ${s.status}${s.error ? ` (${s.error})` : ''}`)
+    await store(outcome)
     // A bad media file fails once with its own error: another try would fail the same way.
     if (s.status === 'failed') throw new UnrecoverableError(s.error ?? 'failed')
     return s.status
