@@ -28,6 +28,9 @@ export interface EnqueueOptions {
   attempts?: number
 }
 
+/** A temp file is written in one go; one this old was left by a killed worker. */
+const STALE_TEMP_MS = 15 * 60_000
+
 export class RunNameError extends Error {
   override name = 'RunNameError'
 }
@@ -44,7 +47,8 @@ export async function enqueueRun(q: QueueClients, o: EnqueueOptions): Promise<Ru
     throw new RunNameError(`--run must be letters, digits, "-" or "_" (at most 100; got "${name}")`)
   const outDir = path.resolve(o.outDir)
   await mkdir(outDir, { recursive: true })
-  await removeStaleTemps(outDir)
+  // Temps of workers killed mid-write (on any machine: their process ids mean nothing here, so by age).
+  await removeStaleTemps(outDir, { olderThanMs: STALE_TEMP_MS })
   const found = await discoverRun(o.inputs, outDir)
   const prev = await loadRun(q.redis, name)
   const rec: RunRecord = {

@@ -112,6 +112,17 @@ export async function watchRun(
         }
       }
       updateTotal()
+      if (tick % 5 === 1) {
+        const now = await loadRun(q.redis, run)
+        if (!now)
+          throw new Error(
+            `run ${run} is gone from Redis at ${describeQueueUrl(q.url)} (restarted without persistence, or flushed): enqueue it again — completed files are kept`,
+          )
+        if (now.gen !== rec.gen)
+          throw new Error(
+            `run ${run} was enqueued again (generation ${now.gen}): follow that one with --watch`,
+          )
+      }
       if (tick % 5 === 1)
         for (const [who, why] of Object.entries(await loadRefusals(q.redis, run)))
           if (!warned.has(who)) {
