@@ -19,7 +19,7 @@ import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
 import { queueBatchCommand } from './batch-queue'
 
 export interface BatchCliOptions {
-  out: string
+  out?: string
   subsDir?: string
   fps: string
   detectEvery: string
@@ -130,6 +130,8 @@ export function parseRunOptions(o: BatchCliOptions) {
 async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
   if (!inputs.length) throw new CliError('no media files or folders given', 2)
   if (!o.out) throw new CliError("required option '-o, --out <dir>' not specified", 2)
+  if (o.run !== undefined || o.cancel || o.watch !== undefined)
+    throw new CliError('--run, --watch, --no-watch and --cancel go with --queue', 2)
   const { fps, detectEvery, jobs, models } = parseRunOptions(o)
 
   const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'

@@ -193,7 +193,7 @@ export async function discoverRun(
 }
 
 /** Options that change the numbers, as the completion records key them. */
-export function resultOptions(o: {
+function resultOptions(o: {
   fps: number
   detectEvery: number
   subsDir: string | null
@@ -247,8 +247,8 @@ export interface FileOutcome {
 /**
  * One file, start to finish: content hash, the resume decision, segmentation and inference on
  * `ctx.pool`, outputs with the completion record last (or a failure record), delivery to
- * `ctx.onFileResult`. A bad file ends as `failed` with its specific error; never throws except
- * for nothing (cancellation ends as `cancelled`).
+ * `ctx.onFileResult`. Never throws: a bad file ends as `failed` with its specific error, a
+ * cancelled one as `cancelled`.
  */
 export async function processFile(
   ctx: FileContext,
