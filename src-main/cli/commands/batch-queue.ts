@@ -27,7 +27,7 @@ export async function queueBatchCommand(inputs: string[], o: BatchCliOptions): P
   }
   if (o.project)
     throw new CliError(
-      '--project cannot be used with --queue (write the project from summary outputs with `fws import`)',
+      '--project cannot be used with --queue: when the run is done, the same `fws batch` without --queue, with --resume --project P, stores the finished results in the project without redoing them',
       2,
     )
   const attach = !inputs.length
