@@ -75,6 +75,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         modelsMatch: false,
       }
       runs.set(k, r)
+      if (runs.size > 50) runs.delete(runs.keys().next().value!) // a long-lived worker sees many runs
     }
     return r
   }
