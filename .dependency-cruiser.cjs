@@ -8,6 +8,8 @@
  * `service.ts`, `session.ts`, `media-access.ts` and `doctor.ts` are the engine's faces for app/serve/cli: they
  * implement the contract and may use any folder.
  */
+const path = require('node:path')
+
 const ENGINE = '^src-main/engine/'
 const CORE = `${ENGINE}(core/|(backend|paths|datasets|gpu-probe|onnx-device)\\.ts$)`
 /** The engine's faces for app, serve and cli: they implement the contract and may use any folder. */
@@ -94,7 +96,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^(out|node_modules)/' },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
+    // The renderer's @shared alias (the contract) resolves through the web tsconfig's paths.
+    tsConfig: { fileName: path.join(__dirname, 'tsconfig.web.json') },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],

@@ -13,6 +13,7 @@ import { registerProbe } from './commands/probe'
 import { registerSegment } from './commands/segment'
 import { registerFeatures } from './commands/features'
 import { registerServe } from './commands/serve'
+import { registerWorker } from './commands/worker'
 import { registerTrain } from './commands/train'
 import { registerEval } from './commands/eval'
 import { registerAverageCheckpoints, registerTranslate } from './commands/translation'
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSegment(program)
   registerFeatures(program)
   registerServe(program)
+  registerWorker(program)
   return program
 }
 

@@ -4,35 +4,20 @@
  * 0 when every file finished (or was already complete), 1 when some file failed (or its results
  * could not be stored in --project), 130 / 143 / 129 when cancelled by SIGINT / SIGTERM / SIGHUP.
  * The work itself is engine/pipeline/batch.ts, run as a job of the same registry the app uses.
+ * With --queue the run goes on Redis for `fws worker` processes instead (cli/commands/batch-queue.ts).
  */
 import os from 'node:os'
 import path from 'node:path'
 import { Option, type Command } from 'commander'
 import { JobRegistry } from '../../engine/jobs/registry'
-import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
-import { DEFAULT_FPS } from '../../engine/features/types'
+import { DEFAULT_DETECT_EVERY, DEFAULT_FPS } from '../../engine/features/types'
 import { runBatch, type BatchSummary } from '../../engine/pipeline/batch'
 import { projectWriter } from '../../engine/pipeline/project-sink'
-import { ModelSelectionError, selectModels, TASKS, type Task } from '../../engine/pipeline/select-models'
+import { TASKS } from '../../engine/pipeline/select-models'
 import { createProgressDisplay, type ProgressMode } from '../batch-progress'
 import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
-
-interface BatchCliOptions {
-  out: string
-  subsDir?: string
-  fps: string
-  detectEvery: string
-  models?: string
-  emotionModel?: string
-  translationModel?: string
-  tasks: string
-  jobs?: string
-  resume?: boolean
-  retryFailed?: boolean
-  json?: boolean
-  project?: string
-  cache: boolean
-}
+import { parseRunOptions, type BatchCliOptions } from '../batch-options'
+import { queueBatchCommand } from './batch-queue'
 
 export function registerBatch(program: Command): void {
   program
@@ -41,8 +26,8 @@ export function registerBatch(program: Command): void {
       'segment, extract features and predict emotion + translation for every media file given (folders recursively); ' +
         'writes <name>.utterances.jsonl, <name>.vtt and summary.json into --out',
     )
-    .argument('<inputs...>', 'media files and/or folders')
-    .requiredOption('-o, --out <dir>', 'output folder')
+    .argument('[inputs...]', 'media files and/or folders')
+    .option('-o, --out <dir>', 'output folder (required, except to --watch or --cancel a queued run)')
     .option(
       '--subs-dir <dir>',
       'folder with sidecar subtitles (<name>.srt/.vtt/.eaf/.csv) for the media files',
@@ -69,43 +54,29 @@ export function registerBatch(program: Command): void {
     .option('--json', 'progress and the final summary as JSON lines on stdout')
     .option('--project <file>', 'also write the results into this project (.fwsproj; created when missing)')
     .addOption(new Option('--no-cache', 'do not read or write the feature cache'))
+    .option(
+      '--queue <url>',
+      'put the files on a Redis queue (redis://HOST:PORT[/DB]) for `fws worker` processes on any machine; resumes like --resume',
+    )
+    .option('--run <name>', 'with --queue: the run name (default: a new one, printed)')
+    .option(
+      '--watch',
+      'with --queue: follow the run to its end (default; with --run and no files: attach to it)',
+    )
+    .option('--no-watch', 'with --queue: enqueue and return')
+    .option('--cancel', 'with --queue and --run: cancel the run')
     .action(async (inputs: string[], opts: BatchCliOptions) => {
-      process.exitCode = await batchCommand(inputs, opts)
+      if (opts.queue) process.exitCode = await queueBatchCommand(inputs, opts)
+      else process.exitCode = await batchCommand(inputs, opts)
     })
-}
-
-function parsePositive(name: string, v: string | undefined, int: boolean): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
-    throw new CliError(`--${name} must be a positive ${int ? 'integer' : 'number'} (got "${v}")`, 2)
-  return n
 }
 
 async function batchCommand(inputs: string[], o: BatchCliOptions): Promise<number> {
-  const fps = parsePositive('fps', o.fps, false)!
-  if (fps > 30) throw new CliError(`--fps must be at most 30 (got ${fps})`, 2)
-  const detectEvery = parsePositive('detect-every', o.detectEvery, true)!
-  const jobs = parsePositive('jobs', o.jobs, true)
-  const tasks = o.tasks
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)
-  for (const t of tasks)
-    if (!TASKS.includes(t as Task))
-      throw new CliError(`--tasks: unknown task "${t}" (use ${TASKS.join(', ')})`, 2)
-  let models
-  try {
-    models = selectModels({
-      modelsDir: o.models,
-      emotion: o.emotionModel,
-      translation: o.translationModel,
-      tasks: tasks as Task[],
-    })
-  } catch (err) {
-    if (err instanceof ModelSelectionError) throw new CliError(err.message, 2)
-    throw err
-  }
+  if (!inputs.length) throw new CliError('no media files or folders given', 2)
+  if (!o.out) throw new CliError("required option '-o, --out <dir>' not specified", 2)
+  if (o.run !== undefined || o.cancel || o.watch !== undefined)
+    throw new CliError('--run, --watch, --no-watch and --cancel go with --queue', 2)
+  const { fps, detectEvery, jobs, models } = parseRunOptions(o)
 
   const mode: ProgressMode = o.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain'
   const display = createProgressDisplay(mode, (s) => process.stdout.write(s))

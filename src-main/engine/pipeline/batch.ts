@@ -6,7 +6,9 @@
  * file by stage), cancellation, and `summary.json`.
  *
  * The CLI (`fws batch`) and the app's `jobs.startInference` both run this; the app passes
- * `onFileResult` to store predictions in the open project.
+ * `onFileResult` to store predictions in the open project. The per-file work (`processFile`),
+ * discovery (`discoverRun`) and `buildSummary` are also what the Redis queue (engine/queue) runs,
+ * so a queued run produces what a local one does.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import os from 'node:os'
@@ -182,10 +184,280 @@ export interface BatchSummary {
   notMedia: SkippedEntry[]
 }
 
+/** Media files of a run, found and named once (by the local batch and by `fws batch --queue`). */
+export interface DiscoveredRun {
+  files: string[]
+  /** Output base name per file (unique per input path). */
+  names: string[]
+  /** Bytes per file (at least 1), the weight of each file in the overall progress. */
+  sizes: number[]
+  skipped: SkippedEntry[]
+}
+
+export async function discoverRun(
+  inputs: string[],
+  outDir: string,
+  signal?: AbortSignal,
+): Promise<DiscoveredRun> {
+  const found = await discoverMedia(inputs, { signal, isMedia: probesAsMedia, exclude: [outDir] })
+  const files = found.files.map((f) => f.file)
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => Math.max(s.size, 1),
+        () => 1,
+      ),
+    ),
+  )
+  return { files, names: outputNames(files), sizes, skipped: found.skipped }
+}
+
+/** Options that change the numbers, as the completion records key them. */
+function resultOptions(o: {
+  fps: number
+  detectEvery: number
+  subsDir: string | null
+}): ResultKey['options'] {
+  return { fps: o.fps, detectEvery: o.detectEvery, subsDir: o.subsDir, extractorVersion: EXTRACTOR_VERSION }
+}
+
+/** The worker-thread pool one process runs files on (`size` threads; a long file is split between them). */
+export function createPipelinePool(size: number, worker?: WorkerName | { file: string }): PipelinePool {
+  return new WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>({
+    worker: worker ?? 'pipeline-worker',
+    size,
+  })
+}
+export type PipelinePool = WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>
+
+/** What one file's processing needs besides the file itself. */
+export interface FileContext {
+  outDir: string
+  fps: number
+  detectEvery: number
+  subsDir: string | null
+  models: ModelSelection
+  cache: boolean
+  resume: boolean
+  retryFailed: boolean
+  /** Every input of the run: a completion record of another input is never taken for this one. */
+  inputs: ReadonlySet<string>
+  pool: PipelinePool
+  signal: AbortSignal
+  onFileResult?: BatchOptions['onFileResult']
+  segmentsFor?: BatchOptions['segmentsFor']
+}
+
+/** One file's events, as `processFile` reports them (the batch adds the file's index and name). */
+export type FileEvent =
+  | { type: 'file-start' }
+  | { type: 'file-progress'; stage: Stage | 'hash' | 'write'; fraction: number; fileFraction: number }
+  | { type: 'file-done'; utterances: number; noEvidence: number; skipped: boolean; seconds: number }
+  | { type: 'file-failed'; error: string; code: string | null; previous: boolean }
+  | { type: 'file-cancelled' }
+
+export interface FileOutcome {
+  summary: FileSummary
+  /** The tfjs backend the file ran on (null when it was not processed). */
+  backend: string | null
+  /** How the file counts in `summary.work` (null when cancelled or failed before any work). */
+  work: keyof BatchSummary['work'] | null
+}
+
+/**
+ * One file, start to finish: content hash, the resume decision, segmentation and inference on
+ * `ctx.pool`, outputs with the completion record last (or a failure record), delivery to
+ * `ctx.onFileResult`. Never throws: a bad file ends as `failed` with its specific error, a
+ * cancelled one as `cancelled`.
+ */
+export async function processFile(
+  ctx: FileContext,
+  file: string,
+  name: string,
+  emit: (e: FileEvent) => void,
+): Promise<FileOutcome> {
+  const { outDir, signal } = ctx
+  const options = resultOptions(ctx)
+  const s = cancelledSummary(file, name)
+  const out: FileOutcome = { summary: s, backend: null, work: null }
+  const tFile = Date.now()
+  let fileFrac = 0
+  const progress = (stage: Stage | 'hash' | 'write', fraction: number, f: number) => {
+    fileFrac = Math.max(fileFrac, f)
+    emit({ type: 'file-progress', stage, fraction, fileFraction: fileFrac })
+  }
+  /** Records the file as failed (with a failure record, so --resume reports it) and goes on. */
+  const fail = async (err: Error & { code?: string }, key: ResultKey) => {
+    s.status = 'failed'
+    s.error = err.message
+    s.errorCode = err.code ?? null
+    await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
+    emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: false })
+  }
+  /** Stores the results where this run also sends them; a failure there never un-does the outputs. */
+  const deliver = async (result: () => Promise<FileResult>, hash: string) => {
+    if (!ctx.onFileResult) return
+    try {
+      await ctx.onFileResult(file, await result(), hash)
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) throw err
+      s.projectError = (err as Error).message
+    }
+  }
+  try {
+    if (signal.aborted) throw abortError()
+    emit({ type: 'file-start' })
+    let hash: string
+    try {
+      hash = await contentHash(file, { signal })
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) throw err
+      // Unreadable (permission), replaced by a pipe, vanished: the file failed, with its reason.
+      await fail(readError(file, err as NodeJS.ErrnoException), {
+        contentHash: '',
+        models: ctx.models,
+        options,
+      })
+      return out
+    }
+    const key: ResultKey = { contentHash: hash, models: ctx.models, options }
+    if (ctx.resume) {
+      const rec = await findReusableRecord(outDir, name, key, { file, inputs: ctx.inputs })
+      if (rec && (rec.status === 'done' || !ctx.retryFailed)) {
+        s.durationSec = rec.durationSec
+        s.utterances = rec.utterances
+        s.noEvidence = noEvidenceOf(rec.noEvidence)
+        s.droppedCues = rec.droppedCues ?? {}
+        s.stageSec = rec.stageSec
+        s.outputs = rec.outputs.map((o) => o.file)
+        if (rec.status === 'done') {
+          // The results still go where this run sends them (e.g. a project given this time).
+          await deliver(() => reloadResult(outDir, name, file, ctx.models, signal), hash)
+          s.status = 'skipped'
+          out.work = 'reusedComplete'
+          emit({
+            type: 'file-done',
+            utterances: rec.utterances,
+            noEvidence: rec.noEvidence,
+            skipped: true,
+            seconds: 0,
+          })
+        } else {
+          s.status = 'failed'
+          s.previous = true
+          s.error = rec.error?.message ?? 'failed in an earlier run'
+          s.errorCode = rec.error?.code ?? null
+          out.work = 'reusedFailed'
+          emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: true })
+        }
+        return out
+      }
+    }
+    out.work = 'processed'
+    const segments = ctx.segmentsFor ? await ctx.segmentsFor(file, hash) : null
+    let result: FileResult
+    try {
+      const task: FileTask = {
+        file,
+        fps: ctx.fps,
+        detectEvery: ctx.detectEvery,
+        subsDir: ctx.subsDir,
+        models: ctx.models,
+        cache: ctx.cache,
+        contentHash: hash,
+        segments,
+      }
+      const pool = ctx.pool
+      const seg = (await pool.run(
+        { kind: 'segment', task },
+        {
+          signal,
+          onProgress: (p) =>
+            progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
+        },
+      )) as SegmentOutcome
+      // A long file is shared between the workers: contiguous runs of utterances, one per worker.
+      const parts = splitParts(seg.utterances, pool.size)
+      const segEnd = stageOffset('features')
+      const partFrac = parts.map(() => 0)
+      const shares = partShares(parts)
+      const outcomes = await Promise.all(
+        parts.map(
+          (p, k) =>
+            pool.run(
+              {
+                kind: 'infer',
+                task,
+                part: {
+                  probe: seg.probe,
+                  utterances: p.utterances,
+                  textSource: seg.textSource,
+                  context: seg.utterances.slice(Math.max(0, p.offset - 8), p.offset).map((u) => u.text),
+                  offset: p.offset,
+                },
+              },
+              {
+                signal,
+                onProgress: (pr) => {
+                  partFrac[k] = Math.max(
+                    partFrac[k]!,
+                    (stageOffset(pr.stage) - segEnd + STAGE_WEIGHTS[pr.stage] * pr.fraction) / (1 - segEnd),
+                  )
+                  const f = partFrac.reduce((a, x, j) => a + x * shares[j]!, 0)
+                  progress(pr.stage, pr.fraction, segEnd + (1 - segEnd) * f)
+                },
+              },
+            ) as Promise<PartOutcome>,
+        ),
+      )
+      result = assembleResult(task, seg, outcomes)
+    } catch (err) {
+      if (isAbortError(err) || signal.aborted) throw err
+      await fail(err as Error & { code?: string }, key)
+      return out
+    }
+    if (signal.aborted) throw abortError()
+    out.backend = result.backend
+    progress('write', 0, 0.99)
+    const rec = await writeFileOutputs(outDir, name, file, key, result)
+    s.status = 'done'
+    s.utterances = result.utterances.length
+    s.noEvidence = noEvidenceOf(rec.noEvidence)
+    s.droppedCues = result.droppedCues
+    s.durationSec = result.durationSec
+    s.stageSec = result.stageSec
+    s.outputs = rec.outputs.map((o) => o.file)
+    await deliver(async () => result, hash)
+    emit({
+      type: 'file-done',
+      utterances: s.utterances,
+      noEvidence: rec.noEvidence,
+      skipped: false,
+      seconds: (Date.now() - tFile) / 1000,
+    })
+  } catch (err) {
+    if (s.status === 'done' || s.status === 'skipped') return out // outputs saved: stays done
+    if (isAbortError(err) || signal.aborted) {
+      s.status = 'cancelled'
+      emit({ type: 'file-cancelled' })
+      return out
+    }
+    // Anything else here is our own failure to write outputs: the file failed, the batch goes on.
+    const msg = (err as Error).message
+    if (s.status === 'failed') s.error = `${s.error} (its failure record could not be written: ${msg})`
+    else {
+      s.status = 'failed'
+      s.error = `could not write outputs: ${msg}`
+      s.errorCode = (err as NodeJS.ErrnoException).code ?? null
+    }
+    emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: false })
+  }
+  return out
+}
+
 /** Runs the batch under `job` (its signal cancels everything) and writes `summary.json`. */
 export async function runBatch(opts: BatchOptions, job: JobControl): Promise<BatchSummary> {
   const t0 = Date.now()
-  const startedAt = new Date(t0).toISOString()
   const outDir = path.resolve(opts.outDir)
   const fps = opts.fps ?? DEFAULT_FPS
   const detectEvery = opts.detectEvery ?? DEFAULT_DETECT_EVERY
@@ -197,9 +469,8 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   await mkdir(outDir, { recursive: true })
   await removeStaleTemps(outDir)
   job.progress(0, 'discovering files')
-  const found = await discoverMedia(opts.inputs, { signal, isMedia: probesAsMedia, exclude: [outDir] })
-  const files = found.files.map((f) => f.file)
-  const names = outputNames(files)
+  const found = await discoverRun(opts.inputs, outDir, signal)
+  const { files, names, sizes } = found
   job.setItems(names)
   emit({
     type: 'discovered',
@@ -207,23 +478,96 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     skipped: found.skipped,
   })
 
-  const sizes = await Promise.all(
-    files.map((f) =>
-      stat(f).then(
-        (s) => Math.max(s.size, 1),
-        () => 1,
-      ),
-    ),
-  )
   const totalWeight = sizes.reduce((a, b) => a + b, 0) || 1
   const fileFraction = new Array<number>(files.length).fill(0)
   const updateTotal = (stage?: string) =>
     job.progress(fileFraction.reduce((acc, f, i) => acc + f * sizes[i]!, 0) / totalWeight, stage)
 
-  const options: ResultKey['options'] = { fps, detectEvery, subsDir, extractorVersion: EXTRACTOR_VERSION }
-  const summaries: FileSummary[] = files.map((file, i) => ({
+  // Not capped by the number of files: a long file is split between the workers (splitParts),
+  // and workers are spawned only when there is work for them.
+  const pool = createPipelinePool(jobs, opts.worker)
+  const ctx: FileContext = {
+    outDir,
+    fps,
+    detectEvery,
+    subsDir,
+    models: opts.models,
+    cache: opts.cache !== false,
+    resume: !!opts.resume,
+    retryFailed: !!opts.retryFailed,
+    inputs: new Set(files),
+    pool,
+    signal,
+    onFileResult: opts.onFileResult,
+    segmentsFor: opts.segmentsFor,
+  }
+  const outcomes: FileOutcome[] = new Array<FileOutcome>(files.length)
+
+  const handle = async (i: number): Promise<void> => {
+    const file = files[i]!
+    const name = names[i]!
+    outcomes[i] = await processFile(ctx, file, name, (e) => {
+      if (e.type === 'file-start') {
+        job.item(i, { status: 'running' })
+        emit({ ...e, index: i, name, file })
+        return
+      }
+      if (e.type === 'file-progress') {
+        fileFraction[i] = e.fileFraction
+        job.item(i, { progress: e.fileFraction })
+        emit({ ...e, index: i, name })
+        updateTotal(`${e.stage} · ${name}`)
+        return
+      }
+      if (e.type === 'file-done' || e.type === 'file-failed') {
+        fileFraction[i] = 1
+        updateTotal()
+        job.item(
+          i,
+          e.type === 'file-done'
+            ? { status: 'done', progress: 1 }
+            : { status: 'failed', progress: 1, error: e.error },
+        )
+      } else job.item(i, { status: 'cancelled' })
+      emit({ ...e, index: i, name })
+    })
+  }
+
+  try {
+    // Files are started in order; one more than the pool size is in flight so the next file's
+    // hashing overlaps the current inference instead of leaving a worker idle.
+    await runLimited(files.length, pool.size + 1, handle)
+  } finally {
+    await pool.close()
+  }
+
+  const summary = buildSummary({
+    t0,
+    endedAt: Date.now(),
+    outDir,
+    cancelled: signal.aborted,
+    options: { fps, detectEvery, subsDir, jobs, resume: !!opts.resume },
+    models: opts.models,
+    outcomes: files.map(
+      (file, i) =>
+        outcomes[i] ?? {
+          summary: cancelledSummary(file, names[i]!),
+          backend: null,
+          work: null,
+        },
+    ),
+    notMedia: found.skipped,
+  })
+  await writeAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  job.progress(1, signal.aborted ? 'cancelled' : 'done')
+  return summary
+}
+
+/** A file that never started (the run was cancelled first). */
+export function cancelledSummary(file: string, name: string): FileSummary {
+  return {
     file,
-    name: names[i]!,
+    name,
     status: 'cancelled',
     error: null,
     errorCode: null,
@@ -235,252 +579,51 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     stageSec: {},
     outputs: [],
     projectError: null,
-  }))
-  const inputSet = new Set(files)
-  const backends = new Set<string>()
+  }
+}
+
+/** `summary.json` of a run from its files' outcomes (in input order). */
+export function buildSummary(a: {
+  t0: number
+  endedAt: number
+  outDir: string
+  cancelled: boolean
+  options: { fps: number; detectEvery: number; subsDir: string | null; jobs: number; resume: boolean }
+  models: ModelSelection
+  outcomes: FileOutcome[]
+  notMedia: SkippedEntry[]
+}): BatchSummary {
+  const summaries = a.outcomes.map((o) => o.summary)
   const work = { processed: 0, reusedComplete: 0, reusedFailed: 0 }
-  const pool = new WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>({
-    worker: opts.worker ?? 'pipeline-worker',
-    // Not capped by the number of files: a long file is split between the workers (splitParts),
-    // and workers are spawned only when there is work for them.
-    size: jobs,
-  })
-
-  const handle = async (i: number): Promise<void> => {
-    const file = files[i]!
-    const name = names[i]!
-    const s = summaries[i]!
-    const tFile = Date.now()
-    const progress = (stage: Stage | 'hash' | 'write', fraction: number, fileFrac: number) => {
-      fileFraction[i] = Math.max(fileFraction[i]!, fileFrac)
-      job.item(i, { progress: fileFraction[i] })
-      emit({ type: 'file-progress', index: i, name, stage, fraction, fileFraction: fileFraction[i]! })
-      updateTotal(`${stage} · ${name}`)
-    }
-    /** Records the file as failed (with a failure record, so --resume reports it) and goes on. */
-    const fail = async (err: Error & { code?: string }, key: ResultKey) => {
-      s.status = 'failed'
-      s.error = err.message
-      s.errorCode = err.code ?? null
-      await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
-      job.item(i, { status: 'failed', progress: 1, error: s.error })
-      fileFraction[i] = 1
-      updateTotal()
-      emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
-    }
-    /** Stores the results where this run also sends them; a failure there never un-does the outputs. */
-    const deliver = async (result: () => Promise<FileResult>, hash: string) => {
-      if (!opts.onFileResult) return
-      try {
-        await opts.onFileResult(file, await result(), hash)
-      } catch (err) {
-        if (isAbortError(err) || signal.aborted) throw err
-        s.projectError = (err as Error).message
-      }
-    }
-    try {
-      if (signal.aborted) throw abortError()
-      job.item(i, { status: 'running' })
-      emit({ type: 'file-start', index: i, name, file })
-      let hash: string
-      try {
-        hash = await contentHash(file, { signal })
-      } catch (err) {
-        if (isAbortError(err) || signal.aborted) throw err
-        // Unreadable (permission), replaced by a pipe, vanished: the file failed, with its reason.
-        await fail(readError(file, err as NodeJS.ErrnoException), {
-          contentHash: '',
-          models: opts.models,
-          options,
-        })
-        return
-      }
-      const key: ResultKey = { contentHash: hash, models: opts.models, options }
-      if (opts.resume) {
-        const rec = await findReusableRecord(outDir, name, key, { file, inputs: inputSet })
-        if (rec && (rec.status === 'done' || !opts.retryFailed)) {
-          fileFraction[i] = 1
-          updateTotal()
-          s.durationSec = rec.durationSec
-          s.utterances = rec.utterances
-          s.noEvidence = noEvidenceOf(rec.noEvidence)
-          s.droppedCues = rec.droppedCues ?? {}
-          s.stageSec = rec.stageSec
-          s.outputs = rec.outputs.map((o) => o.file)
-          if (rec.status === 'done') {
-            // The results still go where this run sends them (e.g. a project given this time).
-            await deliver(() => reloadResult(outDir, name, file, opts.models, signal), hash)
-            s.status = 'skipped'
-            work.reusedComplete++
-            job.item(i, { status: 'done', progress: 1 })
-            emit({
-              type: 'file-done',
-              index: i,
-              name,
-              utterances: rec.utterances,
-              noEvidence: rec.noEvidence,
-              skipped: true,
-              seconds: 0,
-            })
-          } else {
-            s.status = 'failed'
-            s.previous = true
-            s.error = rec.error?.message ?? 'failed in an earlier run'
-            s.errorCode = rec.error?.code ?? null
-            work.reusedFailed++
-            job.item(i, { status: 'failed', progress: 1, error: s.error })
-            emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: true })
-          }
-          return
-        }
-      }
-      work.processed++
-      const segments = opts.segmentsFor ? await opts.segmentsFor(file, hash) : null
-      let result: FileResult
-      try {
-        const task: FileTask = {
-          file,
-          fps,
-          detectEvery,
-          subsDir,
-          models: opts.models,
-          cache: opts.cache !== false,
-          contentHash: hash,
-          segments,
-        }
-        const seg = (await pool.run(
-          { kind: 'segment', task },
-          {
-            signal,
-            onProgress: (p) =>
-              progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
-          },
-        )) as SegmentOutcome
-        // A long file is shared between the workers: contiguous runs of utterances, one per worker.
-        const parts = splitParts(seg.utterances, pool.size)
-        const segEnd = stageOffset('features')
-        const partFrac = parts.map(() => 0)
-        const shares = partShares(parts)
-        const outcomes = await Promise.all(
-          parts.map(
-            (p, k) =>
-              pool.run(
-                {
-                  kind: 'infer',
-                  task,
-                  part: {
-                    probe: seg.probe,
-                    utterances: p.utterances,
-                    textSource: seg.textSource,
-                    context: seg.utterances.slice(Math.max(0, p.offset - 8), p.offset).map((u) => u.text),
-                    offset: p.offset,
-                  },
-                },
-                {
-                  signal,
-                  onProgress: (pr) => {
-                    partFrac[k] = Math.max(
-                      partFrac[k]!,
-                      (stageOffset(pr.stage) - segEnd + STAGE_WEIGHTS[pr.stage] * pr.fraction) / (1 - segEnd),
-                    )
-                    const f = partFrac.reduce((a, x, j) => a + x * shares[j]!, 0)
-                    progress(pr.stage, pr.fraction, segEnd + (1 - segEnd) * f)
-                  },
-                },
-              ) as Promise<PartOutcome>,
-          ),
-        )
-        result = assembleResult(task, seg, outcomes)
-      } catch (err) {
-        if (isAbortError(err) || signal.aborted) throw err
-        await fail(err as Error & { code?: string }, key)
-        return
-      }
-      if (signal.aborted) throw abortError()
-      backends.add(result.backend)
-      progress('write', 0, 0.99)
-      const rec = await writeFileOutputs(outDir, name, file, key, result)
-      s.status = 'done'
-      s.utterances = result.utterances.length
-      s.noEvidence = noEvidenceOf(rec.noEvidence)
-      s.droppedCues = result.droppedCues
-      s.durationSec = result.durationSec
-      s.stageSec = result.stageSec
-      s.outputs = rec.outputs.map((o) => o.file)
-      await deliver(async () => result, hash)
-      fileFraction[i] = 1
-      updateTotal()
-      job.item(i, { status: 'done', progress: 1 })
-      emit({
-        type: 'file-done',
-        index: i,
-        name,
-        utterances: s.utterances,
-        noEvidence: rec.noEvidence,
-        skipped: false,
-        seconds: (Date.now() - tFile) / 1000,
-      })
-    } catch (err) {
-      if (s.status === 'done' || s.status === 'skipped') {
-        // The outputs are saved (only delivering them was interrupted): the file stays done.
-        job.item(i, { status: 'done', progress: 1 })
-        return
-      }
-      if (isAbortError(err) || signal.aborted) {
-        s.status = 'cancelled'
-        job.item(i, { status: 'cancelled' })
-        emit({ type: 'file-cancelled', index: i, name })
-        return
-      }
-      // Anything else here is our own failure to write outputs: the file failed, the batch goes on.
-      const msg = (err as Error).message
-      if (s.status === 'failed') s.error = `${s.error} (its failure record could not be written: ${msg})`
-      else {
-        s.status = 'failed'
-        s.error = `could not write outputs: ${msg}`
-        s.errorCode = (err as NodeJS.ErrnoException).code ?? null
-      }
-      job.item(i, { status: 'failed', error: s.error })
-      emit({ type: 'file-failed', index: i, name, error: s.error, code: s.errorCode, previous: false })
-    }
-  }
-
-  try {
-    // Files are started in order; one more than the pool size is in flight so the next file's
-    // hashing overlaps the current inference instead of leaving a worker idle.
-    await runLimited(files.length, pool.size + 1, handle)
-  } finally {
-    await pool.close()
-  }
-
-  const endedAt = Date.now()
+  for (const o of a.outcomes) if (o.work) work[o.work]++
+  const backends = new Set(a.outcomes.flatMap((o) => (o.backend ? [o.backend] : [])))
   const count = (st: FileStatus) => summaries.filter((s) => s.status === st).length
   const processed = summaries.filter((s) => s.status === 'done')
-  const mediaSec = processed.reduce((a, s) => a + s.durationSec, 0)
-  const wallSec = (endedAt - t0) / 1000
+  const mediaSec = processed.reduce((acc, s) => acc + s.durationSec, 0)
+  const wallSec = (a.endedAt - a.t0) / 1000
   const stageSec: Record<string, number> = {}
   for (const s of processed)
     for (const [k, v] of Object.entries(s.stageSec)) stageSec[k] = round3((stageSec[k] ?? 0) + v)
-  const summary: BatchSummary = {
+  return {
     version: 1,
-    startedAt,
-    endedAt: new Date(endedAt).toISOString(),
+    startedAt: new Date(a.t0).toISOString(),
+    endedAt: new Date(a.endedAt).toISOString(),
     wallSec: round3(wallSec),
-    outDir,
-    status: signal.aborted ? 'cancelled' : 'done',
-    options: { fps, detectEvery, subsDir, jobs, resume: !!opts.resume, extractorVersion: EXTRACTOR_VERSION },
-    models: opts.models,
+    outDir: a.outDir,
+    status: a.cancelled ? 'cancelled' : 'done',
+    options: { ...a.options, extractorVersion: EXTRACTOR_VERSION },
+    models: a.models,
     backend: [...backends],
     totals: {
-      files: files.length,
+      files: summaries.length,
       done: count('done'),
       skipped: count('skipped'),
       failed: count('failed'),
       cancelled: count('cancelled'),
-      noEvidence: summaries.reduce((a, s) => a + (s.noEvidence?.utterances ?? 0), 0),
-      droppedCues: summaries.reduce((a, s) => a + droppedTotal(s.droppedCues), 0),
+      noEvidence: summaries.reduce((acc, s) => acc + (s.noEvidence?.utterances ?? 0), 0),
+      droppedCues: summaries.reduce((acc, s) => acc + droppedTotal(s.droppedCues), 0),
       utterances: summaries.reduce(
-        (a, s) => a + (s.status === 'done' || s.status === 'skipped' ? s.utterances : 0),
+        (acc, s) => acc + (s.status === 'done' || s.status === 'skipped' ? s.utterances : 0),
         0,
       ),
       mediaSec: round3(mediaSec),
@@ -489,11 +632,8 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
     work,
     stageSec,
     files: summaries,
-    notMedia: found.skipped,
+    notMedia: a.notMedia,
   }
-  await writeAtomic(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
-  job.progress(1, signal.aborted ? 'cancelled' : 'done')
-  return summary
 }
 
 function noEvidenceOf(n: number): FileSummary['noEvidence'] {

@@ -90,8 +90,10 @@ const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
 /**
  * Removes temp files that a killed run left in `dir` (their writer process is gone). They were
  * never renamed into place, so they hold nothing anyone relies on. Returns how many were removed.
+ * With `olderThanMs` (a folder shared by processes on other machines, whose process ids mean
+ * nothing here), a temp is stale when it was last written longer ago than that instead.
  */
-export async function removeStaleTemps(dir: string): Promise<number> {
+export async function removeStaleTemps(dir: string, opts: { olderThanMs?: number } = {}): Promise<number> {
   let n = 0
   let names: string[]
   try {
@@ -102,9 +104,17 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   for (const name of names) {
     const m = TEMP_NAME.exec(name)
     if (!m) continue
-    const pid = Number(m[1])
-    if (pid !== process.pid && processAlive(pid)) continue
-    if (pid === process.pid) continue
+    if (opts.olderThanMs !== undefined) {
+      const age = await stat(path.join(dir, name)).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      )
+      if (age <= opts.olderThanMs) continue
+    } else {
+      const pid = Number(m[1])
+      if (pid !== process.pid && processAlive(pid)) continue
+      if (pid === process.pid) continue
+    }
     await unlink(path.join(dir, name)).then(
       () => n++,
       () => {},

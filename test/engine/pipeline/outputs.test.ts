@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -6,6 +6,7 @@ import {
   findReusableRecord,
   formatVtt,
   outputPaths,
+  removeStaleTemps,
   vttTime,
   writeAtomic,
   writeFailureRecord,
@@ -143,6 +144,21 @@ describe('batch outputs', () => {
     await writeAtomic(f, 'old')
     await writeAtomic(f, 'new content')
     expect(readFileSync(f, 'utf8')).toBe('new content')
+  })
+
+  it('removeStaleTemps by age (a folder shared across machines): only temps older than the limit, only temps', async () => {
+    const d = path.join(dir, 'shared')
+    mkdirSync(d)
+    // Written by a live process (this one) on "another machine": its pid proves nothing.
+    const old = path.join(d, `.a.utterances.jsonl.${process.pid}.0123abcd.tmp`)
+    const fresh = path.join(d, `.b.utterances.jsonl.${process.pid}.4567abcd.tmp`)
+    const keep = path.join(d, 'a.utterances.jsonl')
+    for (const f of [old, fresh, keep]) writeFileSync(f, 'x')
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    utimesSync(old, hourAgo, hourAgo)
+    utimesSync(keep, hourAgo, hourAgo)
+    expect(await removeStaleTemps(d, { olderThanMs: 15 * 60_000 })).toBe(1)
+    expect(readdirSync(d).sort()).toEqual([path.basename(fresh), path.basename(keep)].sort())
   })
 
   it('formats WebVTT times and escapes cue text', () => {
