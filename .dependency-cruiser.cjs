@@ -1,15 +1,13 @@
 /**
  * The layering of the source, written down once and enforced by `npm run lint`.
  *
- * Arrows point down: renderer → shared/contract ← app, preload, serve, cli → engine. Inside the
+ * Arrows point down: renderer → contract/contract ← app, preload, serve, cli → engine. Inside the
  * engine each folder may import only the folders listed for it below (and itself); anything not
  * listed is not allowed. `engine/core/` and the top-level engine modules (backend, paths, datasets,
  * gpu-probe, onnx-device) are the engine's core: every folder may use them, they use no folder.
  * `service.ts`, `session.ts`, `media-access.ts` and `doctor.ts` are the engine's faces for app/serve/cli: they
  * implement the contract and may use any folder.
  */
-const path = require('node:path')
-
 const ENGINE = '^src-main/engine/'
 const CORE = `${ENGINE}(core/|(backend|paths|datasets|gpu-probe|onnx-device)\\.ts$)`
 /** The engine's faces for app, serve and cli: they implement the contract and may use any folder. */
@@ -75,13 +73,13 @@ module.exports = {
       comment: 'the renderer reaches src-main only through the contract',
       severity: 'error',
       from: { path: '^src-renderer/' },
-      to: { path: '^src-main/', pathNot: '^src-main/shared/' },
+      to: { path: '^src-main/', pathNot: '^src-main/contract/' },
     },
     {
       name: 'contract-imports-no-face',
       comment: 'the contract is imported by every face; it imports none of them',
       severity: 'error',
-      from: { path: '^src-main/shared/' },
+      from: { path: '^src-main/contract/' },
       to: { path: '^src-main/(cli|serve|app|preload)/|^src-renderer/' },
     },
     {
@@ -97,7 +95,7 @@ module.exports = {
     exclude: { path: '^(out|node_modules)/' },
     tsPreCompilationDeps: true,
     // The renderer's @shared alias (the contract) resolves through the web tsconfig's paths.
-    tsConfig: { fileName: path.join(__dirname, 'tsconfig.web.json') },
+    tsConfig: { fileName: `${__dirname}/tsconfig.web.json` },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],

@@ -33,7 +33,7 @@ export default defineConfig({
     // Relative asset URLs: the page is served from app://renderer/ in Electron and from a per-run
     // session path (/s/<id>/, where the token cookie is scoped) by `fws serve`.
     base: './',
-    resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src-main/shared') } },
+    resolve: { alias: { '@contract': resolve(import.meta.dirname, 'src-main/contract') } },
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') } },

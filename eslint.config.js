@@ -38,7 +38,7 @@ export default tseslint.config(
   },
   {
     // The engine must stay usable without Electron (CLI, tests, browser mode).
-    files: ['src-main/engine/**', 'src-main/cli/**', 'src-main/shared/**'],
+    files: ['src-main/engine/**', 'src-main/cli/**', 'src-main/contract/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
   prettier,

@@ -4,7 +4,7 @@ import vue from '@vitejs/plugin-vue'
 
 export default defineConfig({
   plugins: [vue()],
-  resolve: { alias: { '@shared': resolve(import.meta.dirname, 'src-main/shared') } },
+  resolve: { alias: { '@contract': resolve(import.meta.dirname, 'src-main/contract') } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

@@ -33,7 +33,7 @@ import {
   loadEmotionModel,
   trainEmotion,
 } from '../src-main/engine/models/emotion'
-import { EMOTIONS } from '../src-main/shared/contract'
+import { EMOTIONS } from '../src-main/contract/contract'
 
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d)
 const BASE_N = env('FWS_BENCH_BASE', 800)

@@ -31,7 +31,7 @@ import {
   type GpuProbe,
 } from '../src-main/engine/gpu-probe'
 import { ORT_CUDA_PROVIDER_FILES } from '../src-main/engine/onnx-device'
-import type { DoctorReport } from '../src-main/shared/contract'
+import type { DoctorReport } from '../src-main/contract/contract'
 
 const require = createRequire(import.meta.url)
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

@@ -8,7 +8,7 @@
  */
 import { TaskError, toWireError, type WireError } from '../engine/jobs/protocol'
 import type { EngineService } from '../engine/service'
-import { EVENT_NAMES, type EventMap, type EventName, type RequestName } from '../shared/contract'
+import { EVENT_NAMES, type EventMap, type EventName, type RequestName } from '../contract/contract'
 
 /** The two ends of a message channel, as both Electron's and Node's ports can provide. */
 export interface RpcPort {

@@ -23,7 +23,7 @@ import {
 } from 'electron'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { EVENT_NAMES, REQUEST_NAMES, validateRequest } from '../shared/contract'
+import { EVENT_NAMES, REQUEST_NAMES, validateRequest } from '../contract/contract'
 import { buildMenu } from './menu'
 import { wireDialogs } from './dialogs'
 import { CONTENT_SECURITY_POLICY } from './csp'

@@ -4,7 +4,7 @@
  * state (undo/redo go through the same store action as the keyboard shortcut).
  */
 import type { MenuItemConstructorOptions } from 'electron'
-import type { MenuCommand } from '../shared/contract'
+import type { MenuCommand } from '../contract/contract'
 
 export function menuTemplate(
   send: (command: MenuCommand) => () => void,

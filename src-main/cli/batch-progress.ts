@@ -4,7 +4,7 @@
  * `--json` (one object per event, progress throttled), and plain lines when stdout is a pipe or
  * a file (one line per finished file), so logs stay readable.
  */
-import type { JobSnapshot } from '../shared/contract'
+import type { JobSnapshot } from '../contract/contract'
 import type { BatchEvent, BatchSummary } from '../engine/pipeline/batch'
 import { NO_EVIDENCE_HINT } from '../engine/pipeline/types'
 

@@ -3,7 +3,7 @@
  * reasons, ffmpeg/ffprobe locations and versions, default models present, the GPU stack found and
  * the device (GPU/CPU) each model runs on with the reason.
  */
-import type { DoctorReport, ModelDeviceInfo } from '../shared/contract'
+import type { DoctorReport, ModelDeviceInfo } from '../contract/contract'
 import { getTf, type BackendChoice } from './backend'
 import { describeGpuProbe, probeGpuOnce } from './gpu-probe'
 import { locateTool } from './media/ffmpeg-locate'

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { PlaybackInfo, RequestHandlers } from '../shared/contract'
+import type { PlaybackInfo, RequestHandlers } from '../contract/contract'
 import type { JobRegistry } from './jobs/registry'
 import { basePeaks, partialPeaks, viewPeaks } from './media/peaks'
 import { cachedProxy, decidePlayback, makeProxy } from './media/playback'

@@ -1,10 +1,10 @@
 /**
- * The engine behind the contract: one handler per request in shared/contract.ts, and the events
+ * The engine behind the contract: one handler per request in contract/contract.ts, and the events
  * every front end mirrors. Electron's IPC layer and the browser-mode server both validate the
  * payload and then call these handlers; neither holds any state of its own.
  */
 import { EventEmitter } from 'node:events'
-import type { EventMap, EventName, RequestHandlers } from '../shared/contract'
+import type { EventMap, EventName, RequestHandlers } from '../contract/contract'
 import { doctor } from './doctor'
 import { NoProjectError } from './project/store'
 import { createProjectSession, type ProjectSession } from './session'

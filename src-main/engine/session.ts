@@ -5,7 +5,7 @@
  * front ends mirror the same state.
  */
 import path from 'node:path'
-import type { EventMap, ProjectInfo, RequestHandlers } from '../shared/contract'
+import type { EventMap, ProjectInfo, RequestHandlers } from '../contract/contract'
 import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
 import { ensureFolder, ExchangePathError, isInside } from './exchange/safe-path'

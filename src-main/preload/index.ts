@@ -4,8 +4,8 @@
  * (`fws:<domain>.<fn>`); the renderer never sees ipcRenderer itself.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
-import { EVENT_NAMES, MENU_COMMANDS, REQUEST_NAMES, type MenuCommand } from '../shared/contract-names'
-import type { EventMap, EventName, FwsApi } from '../shared/contract'
+import { EVENT_NAMES, MENU_COMMANDS, REQUEST_NAMES, type MenuCommand } from '../contract/contract-names'
+import type { EventMap, EventName, FwsApi } from '../contract/contract'
 
 function buildApi(): FwsApi {
   const api: Record<string, Record<string, (payload?: unknown) => Promise<unknown>>> = {}

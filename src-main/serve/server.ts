@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import { createReadStream, existsSync, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { EVENT_NAMES, isRequestName, validateRequest } from '../shared/contract'
+import { EVENT_NAMES, isRequestName, validateRequest } from '../contract/contract'
 import type { EngineService } from '../engine/service'
 import { httpStatusFor } from './errors'
 import {

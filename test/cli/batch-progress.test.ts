@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bar, createProgressDisplay, formatDuration } from '../../src-main/cli/batch-progress'
-import type { JobSnapshot } from '../../src-main/shared/contract'
+import type { JobSnapshot } from '../../src-main/contract/contract'
 
 const snap = (over: Partial<JobSnapshot>): JobSnapshot => ({
   id: 'j',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatDoctor } from '../../src-main/cli/commands/doctor'
-import type { DoctorReport } from '../../src-main/shared/contract'
+import type { DoctorReport } from '../../src-main/contract/contract'
 import { cudaProviderInstalled } from '../../src-main/engine/onnx-device'
 import { doctorJson } from '../helpers/fws-doctor'
 

@@ -33,12 +33,21 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-/** Builds out/renderer with electron-vite when it is missing or older than src-renderer / shared. */
+/**
+ * Builds out/renderer with electron-vite when it is missing or older than what it is built from:
+ * src-renderer, the contract, and the engine's core and domain-type modules the contract re-exports.
+ */
 export function ensureRendererBuilt(): void {
   const index = path.join(RENDERER_DIR, 'index.html')
+  const engine = path.join(ROOT, 'src-main', 'engine')
+  const domainTypes = readdirSync(engine, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(engine, e.name, 'types.ts')))
+    .map((e) => statSync(path.join(engine, e.name, 'types.ts')).mtimeMs)
   const sources = Math.max(
     newestMtime(path.join(ROOT, 'src-renderer')),
-    newestMtime(path.join(ROOT, 'src-main', 'shared')),
+    newestMtime(path.join(ROOT, 'src-main', 'contract')),
+    newestMtime(path.join(engine, 'core')),
+    ...domainTypes,
   )
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return
   execFileSync(

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import type { UtteranceRow } from '../../src-main/shared/contract'
+import type { UtteranceRow } from '../../src-main/contract/contract'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 import {
   availableModels,

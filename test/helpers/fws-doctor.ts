@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import type { DoctorReport } from '../../src-main/shared/contract'
+import type { DoctorReport } from '../../src-main/contract/contract'
 
 const run = promisify(execFile)
 const fws = path.resolve(__dirname, '../../bin/fws.mjs')

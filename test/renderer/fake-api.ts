@@ -11,7 +11,7 @@ import type {
   FwsApi,
   JobSnapshot,
   UtteranceRow,
-} from '@shared/contract'
+} from '@contract/contract'
 
 export function row(i: number, over: Partial<UtteranceRow> = {}): UtteranceRow {
   return {

@@ -3,7 +3,7 @@ import { MediaError } from '../../src-main/engine/media/errors'
 import { EditError } from '../../src-main/engine/project/edits'
 import { ProjectFileError } from '../../src-main/engine/project/schema'
 import { NoProjectError } from '../../src-main/engine/project/store'
-import { ContractError } from '../../src-main/shared/contract'
+import { ContractError } from '../../src-main/contract/contract'
 import { TaskError, toWireError } from '../../src-main/engine/jobs/protocol'
 import { httpStatusFor } from '../../src-main/serve/errors'
 

@@ -1,7 +1,7 @@
 /** `fws doctor [--json]`: what the engine will run on, and why. */
 import type { Command } from 'commander'
 import { doctor } from '../../engine/doctor'
-import type { DoctorReport } from '../../shared/contract'
+import type { DoctorReport } from '../../contract/contract'
 import { printJson } from '../output'
 
 export function registerDoctor(program: Command): void {

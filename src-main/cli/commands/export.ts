@@ -1,6 +1,6 @@
 /** `fws export PROJECT --format jsonl|csv|eaf|vtt|srt|corpus --out PATH [--only-corrected]`. */
 import type { Command } from 'commander'
-import { EXPORT_FORMATS, type ExportFormat } from '../../shared/contract'
+import { EXPORT_FORMATS, type ExportFormat } from '../../contract/contract'
 import { exportProject } from '../../engine/exchange/export'
 import { ExchangePathError } from '../../engine/exchange/safe-path'
 import { CliError, printJson } from '../output'

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { EMOTIONS, editInput, type UtteranceRow } from '../../shared/contract'
+import { EMOTIONS, editInput, type UtteranceRow } from '../../contract/contract'
 import { addMediaFiles } from '../../engine/project/media-add'
 import { ProjectStore } from '../../engine/project/store'
 import { CliError, printJson } from '../output'

@@ -30,7 +30,7 @@ import {
 } from '../../engine/models/emotion'
 import type { EmotionExample } from '../../engine/models/emotion-model'
 import { Rng } from '../../engine/fusion/nn'
-import { EMOTIONS } from '../../shared/contract'
+import { EMOTIONS } from '../../contract/contract'
 import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
 import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'

@@ -1,7 +1,7 @@
 /**
  * The project's domain records as every face shows them: projects, media, utterances with their
  * per-field review state, model predictions, and the corrections (edits) a reviewer makes. The
- * engine owns these shapes; the contract (src-main/shared) re-exports them for the front ends.
+ * engine owns these shapes; the contract (src-main/contract) re-exports them for the front ends.
  * Free of Node and DOM: the renderer's type check reads this file too.
  */
 import { z } from 'zod'

@@ -5,8 +5,8 @@
  * That cookie is bound to the page's per-run path (/s/<id>/), so every URL here is built from the
  * page's own folder, not from the bare origin.
  */
-import { EVENT_NAMES, REQUEST_NAMES } from '@shared/contract-names'
-import type { EventMap, EventName, FwsApi, RequestName } from '@shared/contract'
+import { EVENT_NAMES, REQUEST_NAMES } from '@contract/contract-names'
+import type { EventMap, EventName, FwsApi, RequestName } from '@contract/contract'
 
 /** An error the engine (or the server's validation) answered with. */
 export class ApiError extends Error {

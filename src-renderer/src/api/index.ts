@@ -3,7 +3,7 @@
  * otherwise the browser-mode HTTP/WebSocket client. Stores import `useApi()` from here only, and
  * tests swap in their own implementation with `setApi()`.
  */
-import type { FwsApi } from '@shared/contract'
+import type { FwsApi } from '@contract/contract'
 import { createHttpApi } from './http'
 
 declare global {

@@ -5,7 +5,7 @@
  */
 import { defineStore, acceptHMRUpdate } from 'pinia'
 import { computed, ref } from 'vue'
-import type { JobSnapshot, JobStatus } from '@shared/contract'
+import type { JobSnapshot, JobStatus } from '@contract/contract'
 import { useApi } from '../api'
 
 const FINAL: JobStatus[] = ['done', 'failed', 'cancelled']

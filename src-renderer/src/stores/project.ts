@@ -4,7 +4,7 @@
  */
 import { defineStore, acceptHMRUpdate } from 'pinia'
 import { computed, ref } from 'vue'
-import type { MediaInfo, ProjectInfo } from '@shared/contract'
+import type { MediaInfo, ProjectInfo } from '@contract/contract'
 import { useApi } from '../api'
 
 const RECENT_KEY = 'fws.recentProjects'

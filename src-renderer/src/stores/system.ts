@@ -1,7 +1,7 @@
 /** System status for the status bar: what `fws doctor` reports (backend and why, ffmpeg, models). */
 import { defineStore, acceptHMRUpdate } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DoctorReport } from '@shared/contract'
+import type { DoctorReport } from '@contract/contract'
 import { useApi } from '../api'
 
 export const useSystemStore = defineStore('system', () => {

@@ -7,7 +7,7 @@
  */
 import { defineStore, acceptHMRUpdate } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import type { Edit, EditResult, UtteranceRow } from '@shared/contract'
+import type { Edit, EditResult, UtteranceRow } from '@contract/contract'
 import { useApi } from '../api'
 import { confidenceOf, rowProvenance, uncertaintyOf, type UncertaintyMetric } from '../util/confidence'
 

@@ -2,7 +2,7 @@
  * Confidence measures for the review queue: the top-label probability shown as a bar, and two
  * uncertainty scores to order the "least confident first" queue by (margin or normalised entropy).
  */
-import type { UtteranceRow } from '@shared/contract'
+import type { UtteranceRow } from '@contract/contract'
 
 export type UncertaintyMetric = 'margin' | 'entropy'
 

@@ -3,7 +3,7 @@
  * utterances and fields ("#3 emotion joy → neutral", "#4 split", "#2 bounds 0:01.00–0:03.84 →
  * 0:01.20–0:03.84"), so the notice says what was undone rather than only that something was.
  */
-import type { UtteranceRow } from '@shared/contract'
+import type { UtteranceRow } from '@contract/contract'
 import { formatTime } from './format'
 
 const MAX_PARTS = 3

@@ -3,7 +3,7 @@
  * them once per media with ffmpeg and serves any range at the resolution asked for), so the page
  * never downloads or decodes the media itself and a 3-hour file opens like a 3-minute one.
  */
-import type { PeaksResult } from '@shared/contract'
+import type { PeaksResult } from '@contract/contract'
 
 /** Interleaved [min, max] pairs, `perSec` pairs per second from `start` seconds on. */
 export interface Peaks {

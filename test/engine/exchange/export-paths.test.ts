@@ -13,7 +13,7 @@ import { exportProject } from '../../../src-main/engine/exchange/export'
 import { ExchangePathError } from '../../../src-main/engine/exchange/safe-path'
 import { createEngineService } from '../../../src-main/engine/service'
 import { ProjectStore } from '../../../src-main/engine/project/store'
-import { validateRequest } from '../../../src-main/shared/contract'
+import { validateRequest } from '../../../src-main/contract/contract'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-export-paths-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

@@ -19,7 +19,7 @@ import {
   trainEmotion,
 } from '../../../src-main/engine/models/emotion'
 import { ProjectStore } from '../../../src-main/engine/project/store'
-import { EMOTIONS } from '../../../src-main/shared/contract'
+import { EMOTIONS } from '../../../src-main/contract/contract'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-ft-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

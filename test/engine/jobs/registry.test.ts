@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { JobSnapshot } from '../../../src-main/shared/contract'
+import type { JobSnapshot } from '../../../src-main/contract/contract'
 import { abortError } from '../../../src-main/engine/core/abort'
 import { JobRegistry } from '../../../src-main/engine/jobs/registry'
 

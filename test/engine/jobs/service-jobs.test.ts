@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineService, type EngineService } from '../../../src-main/engine/service'
-import { validateRequest, type JobSnapshot } from '../../../src-main/shared/contract'
+import { validateRequest, type JobSnapshot } from '../../../src-main/contract/contract'
 import { makeSpeechVideo, type SpeechVideo } from '../../helpers/media-fixtures'
 import { trainTinyEmotionModel } from '../pipeline/helpers/tiny-models'
 

@@ -4,7 +4,7 @@
  * of edit, undo and redo), deterministic in the random source.
  */
 import { createHash } from 'node:crypto'
-import type { Edit, UtteranceRow } from '../../../src-main/shared/contract'
+import type { Edit, UtteranceRow } from '../../../src-main/contract/contract'
 import type { ProjectStore } from '../../../src-main/engine/project/store'
 
 /** Short digest of every utterance's id, bounds and values. */

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngineService, type EngineService } from '../../../src-main/engine/service'
-import { validateRequest, type ProjectInfo } from '../../../src-main/shared/contract'
+import { validateRequest, type ProjectInfo } from '../../../src-main/contract/contract'
 import { makeSpeechVideo, type SpeechVideo } from '../../helpers/media-fixtures'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-service-'))

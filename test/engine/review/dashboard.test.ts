@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { MediaInfo, UtteranceRow } from '../../../src-main/shared/contract'
+import type { MediaInfo, UtteranceRow } from '../../../src-main/contract/contract'
 import { computeDashboard } from '../../../src-main/engine/review/dashboard'
 
 const media = (id: string): MediaInfo => ({

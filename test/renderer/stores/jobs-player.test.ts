@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import type { JobSnapshot } from '@shared/contract'
+import type { JobSnapshot } from '@contract/contract'
 import { setApi } from '../../../src-renderer/src/api'
 import { useJobsStore } from '../../../src-renderer/src/stores/jobs'
 import { usePlayerStore } from '../../../src-renderer/src/stores/player'

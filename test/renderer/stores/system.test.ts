@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { setApi } from '../../../src-renderer/src/api'
 import { useSystemStore } from '../../../src-renderer/src/stores/system'
-import type { DoctorReport, ModelDeviceInfo } from '../../../src-main/shared/contract'
+import type { DoctorReport, ModelDeviceInfo } from '../../../src-main/contract/contract'
 import { createFakeApi } from '../fake-api'
 
 function withDevices(devices: ModelDeviceInfo[]) {

@@ -5,7 +5,7 @@ import {
   isRequestName,
   requestSchemas,
   validateRequest,
-} from '../../src-main/shared/contract'
+} from '../../src-main/contract/contract'
 
 describe('contract validation', () => {
   it('accepts well-formed payloads', () => {
