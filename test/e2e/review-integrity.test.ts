@@ -4,10 +4,11 @@
  * emotion and leaves its translation 'model' (Shift+Enter is the separate translation accept),
  * an --only-corrected export holds no unreviewed machine translation, the export dialog's default
  * for "all media" is a folder, and an export to /proc/nope/x.srt shows a specific error in under
- * 2 s while the server keeps answering.
+ * 2 s while the server keeps answering. A third file has the same bytes as the first but its own
+ * subtitles: both are in the project and each is reviewed with its own transcripts.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -58,7 +59,7 @@ beforeAll(async () => {
   ensureRendererBuilt()
   dir = mkdtempSync(path.join(os.tmpdir(), 'fws-e2e-integrity-'))
   const footage = path.join(dir, 'footage')
-  await makeSpeechVideo(footage, {
+  const first = await makeSpeechVideo(footage, {
     sidecar: 'srt',
     name: 'first.mp4',
     phrases: ['I am so happy to see you!', 'Where is the station?', 'That is terrible news.'],
@@ -68,6 +69,12 @@ beforeAll(async () => {
     name: 'second.mp4',
     phrases: ['Good morning, my friends.', 'Please close the door.'],
   })
+  // The same bytes under another name, with subtitles of its own (same cue times, other words).
+  copyFileSync(first.file, path.join(footage, 'duplicate.mp4'))
+  writeFileSync(
+    path.join(footage, 'duplicate.srt'),
+    first.srt.replace('I am so happy to see you!', 'This copy has words of its own.'),
+  )
   const env = { FWS_CACHE_DIR: path.join(dir, 'cache') }
   const batch = await fwsBatch(
     [
@@ -108,6 +115,17 @@ describe.skipIf(!withModels)('review integrity in the browser', () => {
     expect(await state('emotion')).toBe('model')
     expect(await state('translation')).toBe('model')
     expect(await state('transcript')).toBe('imported')
+  })
+
+  it('two files with the same bytes but their own subtitles are both reviewable', async () => {
+    await poll(() => page.locator('[data-testid="media-item"]').count()).toBe(3)
+    const firstRow = () => page.locator('.tr[data-index="0"]').textContent()
+    await page.locator('[data-testid="media-item"]', { hasText: 'duplicate' }).click()
+    await poll(() => page.locator('.tr').count()).toBe(3)
+    await poll(firstRow).toContain('This copy has words of its own.')
+    await page.locator('[data-testid="media-item"]', { hasText: 'first' }).click()
+    await poll(firstRow).toContain('I am so happy to see you!')
+    await poll(() => page.locator('.tr').count()).toBe(3)
   })
 
   it('Enter accepts the emotion only; Shift+Enter accepts the translation', async () => {
@@ -168,7 +186,7 @@ describe.skipIf(!withModels)('review integrity in the browser', () => {
       return { status: r.status, body: (await r.json()) as { result: unknown[] } }
     })
     expect(listed.status).toBe(200)
-    expect(listed.body.result).toHaveLength(2)
+    expect(listed.body.result).toHaveLength(3)
     const error = page.locator('[data-testid="export-error"]')
     await error.waitFor({ timeout: 5_000 })
     expect(Date.now() - t0).toBeLessThan(2_000)
