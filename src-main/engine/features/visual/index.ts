@@ -71,11 +71,8 @@ export function faceStep(s: FaceScheduleState, detectEvery: number, faceEvery: n
 /** Mean |Δluma| (0..1) between consecutive frames above which the shot is taken to have changed. */
 const SCENE_CHANGE_MOTION = 0.06
 
-/**
- * True when the landmarks found in a carried box no longer sit in it: their centre is off the
- * box centre by over 20% of the box, or their extent is far from the face size the box was made for.
- */
-export function faceLeftBox(face: FaceResult): boolean {
+/** Centre and extent of a face's landmarks, in box-normalised coordinates. */
+function landmarkBounds(face: FaceResult): { cx: number; cy: number; extent: number } {
   let minX = Infinity
   let maxX = -Infinity
   let minY = Infinity
@@ -88,25 +85,16 @@ export function faceLeftBox(face: FaceResult): boolean {
     minY = Math.min(minY, y)
     maxY = Math.max(maxY, y)
   }
-  const cx = (minX + maxX) / 2
-  const cy = (minY + maxY) / 2
-  const extent = Math.max(maxX - minX, maxY - minY)
-  return Math.abs(cx - 0.5) > 0.2 || Math.abs(cy - 0.5) > 0.2 || extent < 0.5 || extent > 1.3
+  return { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, extent: Math.max(maxX - minX, maxY - minY) }
 }
 
-/** Centre of a face's landmarks, in box-normalised coordinates. */
-function landmarkCentre(face: FaceResult): [number, number] {
-  let minX = Infinity
-  let maxX = -Infinity
-  let minY = Infinity
-  let maxY = -Infinity
-  for (let i = 0; i < face.landmarks.length; i += 2) {
-    minX = Math.min(minX, face.landmarks[i]!)
-    maxX = Math.max(maxX, face.landmarks[i]!)
-    minY = Math.min(minY, face.landmarks[i + 1]!)
-    maxY = Math.max(maxY, face.landmarks[i + 1]!)
-  }
-  return [(minX + maxX) / 2, (minY + maxY) / 2]
+/**
+ * True when the landmarks found in a carried box no longer sit in it: their centre is off the
+ * box centre by over 20% of the box, or their extent is far from the face size the box was made for.
+ */
+export function faceLeftBox(face: FaceResult): boolean {
+  const { cx, cy, extent } = landmarkBounds(face)
+  return Math.abs(cx - 0.5) > 0.2 || Math.abs(cy - 0.5) > 0.2 || extent < 0.5 || extent > 1.3
 }
 
 /**
@@ -116,10 +104,8 @@ function landmarkCentre(face: FaceResult): [number, number] {
  * box would, and the next frame's crop is taken where the face now is. Size and score are kept.
  */
 export function recentreOnLandmarks(followed: FaceResult, detected: FaceResult): FaceResult {
-  const [cx0, cy0] = landmarkCentre(detected)
-  const [cx, cy] = landmarkCentre(followed)
-  const dx = cx - cx0
-  const dy = cy - cy0
+  const dx = landmarkBounds(followed).cx - landmarkBounds(detected).cx
+  const dy = landmarkBounds(followed).cy - landmarkBounds(detected).cy
   const [x, y, w, h] = followed.box
   const landmarks = new Float32Array(followed.landmarks.length)
   for (let i = 0; i < landmarks.length; i += 2) {
