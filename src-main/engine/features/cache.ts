@@ -92,6 +92,7 @@ export interface FeatureKeyParts {
   detector: string
   inputSize: number
   detectEvery: number
+  faceEvery: number
 }
 
 export function featureKey(p: FeatureKeyParts): string {
@@ -106,6 +107,7 @@ export function featureKey(p: FeatureKeyParts): string {
     d: p.detector,
     is: p.inputSize,
     de: p.detectEvery,
+    fe: p.faceEvery,
   })
   return createHash('sha256').update(canon).digest('hex')
 }

@@ -5,7 +5,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../src-main/engine/backend'
 import { detectFace, followFace, writeFaceColumns } from '../../../src-main/engine/features/visual/faces'
 import { globalDescriptors, type RgbFrame } from '../../../src-main/engine/features/visual/global'
-import { faceLeftBox, VisualFrameExtractor, visualSequence } from '../../../src-main/engine/features/visual'
+import {
+  faceLeftBox,
+  faceStep,
+  recentreOnLandmarks,
+  VisualFrameExtractor,
+  visualSequence,
+  type FaceScheduleState,
+} from '../../../src-main/engine/features/visual'
+import { loadFaceApi } from '../../../src-main/engine/features/visual/faces'
 import {
   VIS_EXPRESSIONS,
   VIS_FACE_MISSING,
@@ -231,5 +239,97 @@ describe('face tracking between detections', () => {
     const before = tf.memory().numTensors
     for (let i = 0; i < 3; i++) await followFace(face, found)
     expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe('face schedule: detector, analysis and held frames', () => {
+  const st = (o: Partial<FaceScheduleState>): FaceScheduleState => ({
+    sinceDetection: 0,
+    sinceAnalysis: 0,
+    sameShot: true,
+    tracking: true,
+    ...o,
+  })
+
+  it('detects on the first frame, on a new shot and every detectEvery frames', () => {
+    expect(faceStep(st({ sinceDetection: Infinity, sinceAnalysis: Infinity, sameShot: false }), 8, 2)).toBe(
+      'detect',
+    )
+    expect(faceStep(st({ sameShot: false }), 8, 2)).toBe('detect')
+    expect(faceStep(st({ sinceDetection: 7, sinceAnalysis: 1 }), 8, 2)).toBe('detect')
+    expect(faceStep(st({ sinceDetection: 6, sinceAnalysis: 0 }), 8, 2)).toBe('hold')
+  })
+
+  it('holds between analyses and follows on analysis frames; none when nothing is tracked', () => {
+    expect(faceStep(st({ sinceDetection: 0, sinceAnalysis: 0 }), 8, 2)).toBe('hold')
+    expect(faceStep(st({ sinceDetection: 1, sinceAnalysis: 1 }), 8, 2)).toBe('follow')
+    expect(faceStep(st({ sinceDetection: 1, sinceAnalysis: 1, tracking: false }), 8, 2)).toBe('none')
+    // faceEvery 1 and detectEvery 4 is the previous extractor: never a held frame.
+    for (let k = 0; k < 3; k++)
+      expect(faceStep(st({ sinceDetection: k, sinceAnalysis: 0 }), 4, 1)).not.toBe('hold')
+  })
+
+  it('runs 1 detection, 4 analyses and 4 held frames in 8 frames of one shot at the defaults', async () => {
+    const ex = new VisualFrameExtractor({ detectEvery: 8, faceEvery: 2 })
+    const rows = []
+    for (let i = 0; i < 8; i++) rows.push(await ex.process({ ...face, time: i / 2 }))
+    expect([ex.detections, ex.analyses, ex.faces]).toEqual([1, 4, 8])
+    // A held frame carries the face columns of the analysed frame before it; its time is its own.
+    expect(Array.from(rows[1]!.row.subarray(0, VIS_FACE_MISSING + 1))).toEqual(
+      Array.from(rows[0]!.row.subarray(0, VIS_FACE_MISSING + 1)),
+    )
+    expect(rows[1]!.time).toBe(0.5)
+  })
+})
+
+describe('tracked box', () => {
+  const faceAt = (box: [number, number, number, number], shift: number) => {
+    const landmarks = new Float32Array(136)
+    for (let i = 0; i < 68; i++) {
+      landmarks[2 * i] = 0.2 + shift + 0.6 * ((i % 9) / 8)
+      landmarks[2 * i + 1] = 0.3 + 0.6 * (Math.floor(i / 9) / 7)
+    }
+    return { box, score: 0.9, landmarks, expressions: new Float32Array(7), detector: 'tiny' as const }
+  }
+
+  it('moves with the landmarks and keeps them where the detector placed them in its box', () => {
+    const detected = faceAt([0.4, 0.2, 0.2, 0.4], 0)
+    // The face moved right by 10% of the box: landmarks sit 0.1 further right in the carried box.
+    const moved = recentreOnLandmarks(faceAt([0.4, 0.2, 0.2, 0.4], 0.1), detected)
+    expect(moved.box[0]).toBeCloseTo(0.42, 6)
+    expect(moved.box.slice(1)).toEqual([0.2, 0.2, 0.4])
+    for (let i = 0; i < 136; i++) expect(moved.landmarks[i]).toBeCloseTo(detected.landmarks[i]!, 6)
+    // A face that did not move keeps its box.
+    expect(recentreOnLandmarks(detected, detected).box).toEqual(detected.box)
+  })
+})
+
+describe('detectFace describes the largest face only', () => {
+  it('gives what face-api gives for every face, choosing the largest afterwards', async () => {
+    // Two faces: the photo twice, side by side.
+    const w = 640
+    const h = 320
+    const data = new Uint8Array(w * h * 3)
+    for (let y = 0; y < 320; y++)
+      for (const x0 of [0, 320])
+        data.set(face.data.subarray(y * 320 * 3, (y + 1) * 320 * 3), (y * w + x0) * 3)
+    const frame: RgbFrame = { time: 0, width: w, height: h, data }
+    const faceapi = await loadFaceApi()
+    const { tf } = await getTf()
+    const input = tf.tensor3d(data, [h, w, 3], 'int32')
+    const all = await faceapi
+      .detectAllFaces(input, new faceapi.TinyFaceDetectorOptions({ inputSize: 320, scoreThreshold: 0.5 }))
+      .withFaceLandmarks(true)
+      .withFaceExpressions()
+    input.dispose()
+    expect(all.length).toBeGreaterThanOrEqual(2)
+    let best = all[0]!
+    for (const f of all) if (f.detection.box.area > best.detection.box.area) best = f
+    const got = (await detectFace(frame))!
+    expect(got.score).toBeCloseTo(best.detection.score, 6)
+    expect(got.box[0] * w).toBeCloseTo(Math.max(0, best.detection.box.x), 3)
+    const ex = best.expressions as unknown as Record<string, number>
+    expect(got.expressions[1]).toBeCloseTo(ex.happy!, 5)
+    expect(got.landmarks[0]! * got.box[2] * w + got.box[0] * w).toBeCloseTo(best.landmarks.positions[0]!.x, 3)
   })
 })

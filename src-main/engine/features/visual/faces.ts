@@ -122,7 +122,9 @@ function toFaceResult(r: FaceApiResult, frame: RgbFrame, detector: 'tiny' | 'ssd
 
 /**
  * Detects faces in one RGB24 frame and returns the largest one (the likeliest speaker in a
- * talking-head shot) with its landmarks and expressions, or null when there is none.
+ * talking-head shot) with its landmarks and expressions, or null when there is none. The largest
+ * box is chosen from the detections alone, so landmarks and expressions run on that one face only
+ * (the same result as running them on every face and choosing afterwards, at the cost of one).
  */
 export async function detectFace(frame: RgbFrame, opts: FaceOptions = {}): Promise<FaceResult | null> {
   const faceapi = await loadFaceApi()
@@ -131,28 +133,41 @@ export async function detectFace(frame: RgbFrame, opts: FaceOptions = {}): Promi
   if (frame.width < 8 || frame.height < 8) return null
   const input = frameTensor(tf, frame)
   try {
-    let found: FaceApiResult[] = []
+    let found: FaceApi.FaceDetection[] = []
     let used: 'tiny' | 'ssd' = 'tiny'
     if (detector !== 'ssd') {
       const o = new faceapi.TinyFaceDetectorOptions({
         inputSize: opts.inputSize ?? 320,
         scoreThreshold: opts.scoreThreshold ?? 0.5,
       })
-      found = await faceapi.detectAllFaces(input, o).withFaceLandmarks(true).withFaceExpressions()
+      found = await faceapi.detectAllFaces(input, o)
     }
     if (found.length === 0 && detector !== 'tiny') {
       await loadSsd(faceapi)
       const o = new faceapi.SsdMobilenetv1Options({ minConfidence: opts.scoreThreshold ?? 0.5 })
-      found = await faceapi.detectAllFaces(input, o).withFaceLandmarks(true).withFaceExpressions()
+      found = await faceapi.detectAllFaces(input, o)
       used = 'ssd'
     }
     if (found.length === 0) return null
     let best = found[0]!
-    for (const f of found) if (f.detection.box.area > best.detection.box.area) best = f
-    return toFaceResult(best, frame, used)
+    for (const f of found) if (f.box.area > best.box.area) best = f
+    return await describeFace(faceapi, input, best, frame, used)
   } finally {
     input.dispose()
   }
+}
+
+/** Landmarks and expressions of the face in `detection` (a box in `input`'s pixels). */
+async function describeFace(
+  faceapi: FaceApiModule,
+  input: ReturnType<typeof frameTensor>,
+  detection: FaceApi.FaceDetection,
+  frame: RgbFrame,
+  detector: 'tiny' | 'ssd',
+): Promise<FaceResult | null> {
+  const parent = Promise.resolve(faceapi.extendWithFaceDetection({}, detection))
+  const r = await new faceapi.DetectSingleFaceLandmarksTask(parent, input, true).withFaceExpressions()
+  return r ? toFaceResult(r, frame, detector) : null
 }
 
 /**
@@ -170,9 +185,7 @@ export async function followFace(frame: RgbFrame, from: FaceResult): Promise<Fac
   })
   const input = frameTensor(tf, frame)
   try {
-    const parent = Promise.resolve(faceapi.extendWithFaceDetection({}, detection))
-    const r = await new faceapi.DetectSingleFaceLandmarksTask(parent, input, true).withFaceExpressions()
-    return r ? toFaceResult(r, frame, from.detector) : null
+    return await describeFace(faceapi, input, detection, frame, from.detector)
   } finally {
     input.dispose()
   }

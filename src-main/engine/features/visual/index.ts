@@ -4,7 +4,14 @@
  * and masks. Owns the frame-to-row step (including the motion state carried between frames) and the
  * assembly of rows into a VisualSequence.
  */
-import { DEFAULT_DETECT_EVERY, VIS_FACE_MISSING, VIS_MOTION, VISUAL_DIM, type VisualSequence } from '../types'
+import {
+  DEFAULT_DETECT_EVERY,
+  DEFAULT_FACE_EVERY,
+  VIS_FACE_MISSING,
+  VIS_MOTION,
+  VISUAL_DIM,
+  type VisualSequence,
+} from '../types'
 import { poolMeanStd } from '../pool'
 import { detectFace, followFace, writeFaceColumns, type FaceOptions, type FaceResult } from './faces'
 import { globalDescriptors, type LumaGrid, type RgbFrame } from './global'
@@ -27,16 +34,45 @@ export interface TrackingOptions extends FaceOptions {
    * between detections is found at the next one.
    */
   detectEvery?: number
+  /**
+   * Analyse the face (landmarks and expressions) on every Nth sampled frame of a shot; the frames
+   * in between carry the last analysed face columns (their global columns are their own). 1 =
+   * every frame. Default 2: at 2 fps a face analysis per second, which is what a talking head
+   * changes at, for half the per-frame cost. A scene change analyses at once.
+   */
+  faceEvery?: number
+}
+
+/** What the extractor does for a frame's face columns. */
+export type FaceStep = 'detect' | 'follow' | 'hold' | 'none'
+
+export interface FaceScheduleState {
+  /** Sampled frames since the last detection (Infinity before the first). */
+  sinceDetection: number
+  /** Sampled frames since the last face analysis, detection or follow (Infinity before the first). */
+  sinceAnalysis: number
+  /** The frame continues the shot of the last detection (no scene change, same size). */
+  sameShot: boolean
+  /** The last detection found a face to follow. */
+  tracking: boolean
+}
+
+/**
+ * The face step for the next frame: detect on a new shot or every `detectEvery` frames; hold the
+ * last analysed face on the frames between analyses; otherwise follow the tracked face, or report
+ * none when the last detection found nothing (a face that appears is found at the next detection).
+ */
+export function faceStep(s: FaceScheduleState, detectEvery: number, faceEvery: number): FaceStep {
+  if (!s.sameShot || s.sinceDetection + 1 >= detectEvery) return 'detect'
+  if (s.sinceAnalysis + 1 < faceEvery) return 'hold'
+  return s.tracking ? 'follow' : 'none'
 }
 
 /** Mean |Δluma| (0..1) between consecutive frames above which the shot is taken to have changed. */
 const SCENE_CHANGE_MOTION = 0.06
 
-/**
- * True when the landmarks found in a carried box no longer sit in it: their centre is off the
- * box centre by over 20% of the box, or their extent is far from the face size the box was made for.
- */
-export function faceLeftBox(face: FaceResult): boolean {
+/** Centre and extent of a face's landmarks, in box-normalised coordinates. */
+function landmarkBounds(face: FaceResult): { cx: number; cy: number; extent: number } {
   let minX = Infinity
   let maxX = -Infinity
   let minY = Infinity
@@ -49,10 +85,34 @@ export function faceLeftBox(face: FaceResult): boolean {
     minY = Math.min(minY, y)
     maxY = Math.max(maxY, y)
   }
-  const cx = (minX + maxX) / 2
-  const cy = (minY + maxY) / 2
-  const extent = Math.max(maxX - minX, maxY - minY)
+  return { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, extent: Math.max(maxX - minX, maxY - minY) }
+}
+
+/**
+ * True when the landmarks found in a carried box no longer sit in it: their centre is off the
+ * box centre by over 20% of the box, or their extent is far from the face size the box was made for.
+ */
+export function faceLeftBox(face: FaceResult): boolean {
+  const { cx, cy, extent } = landmarkBounds(face)
   return Math.abs(cx - 0.5) > 0.2 || Math.abs(cy - 0.5) > 0.2 || extent < 0.5 || extent > 1.3
+}
+
+/**
+ * Moves the box of a followed face with its landmarks: the box is shifted so the landmarks sit in
+ * it where they sat in the detector's box (`detected`), and the landmarks are re-expressed in the
+ * shifted box. Between detections the box columns then follow a moving face, as the detector's
+ * box would, and the next frame's crop is taken where the face now is. Size and score are kept.
+ */
+export function recentreOnLandmarks(followed: FaceResult, detected: FaceResult): FaceResult {
+  const dx = landmarkBounds(followed).cx - landmarkBounds(detected).cx
+  const dy = landmarkBounds(followed).cy - landmarkBounds(detected).cy
+  const [x, y, w, h] = followed.box
+  const landmarks = new Float32Array(followed.landmarks.length)
+  for (let i = 0; i < landmarks.length; i += 2) {
+    landmarks[i] = followed.landmarks[i]! - dx
+    landmarks[i + 1] = followed.landmarks[i + 1]! - dy
+  }
+  return { ...followed, box: [Math.max(0, x + dx * w), Math.max(0, y + dy * h), w, h], landmarks }
 }
 
 /**
@@ -63,14 +123,24 @@ export function faceLeftBox(face: FaceResult): boolean {
 export class VisualFrameExtractor {
   private prev: LumaGrid | null = null
   private detected: FaceResult | null = null
+  /** The tracked face: the last detection, its box moved with the landmarks of each follow. */
+  private tracked: FaceResult | null = null
+  private last: FaceResult | null = null
   private detectedSize = { width: 0, height: 0 }
   private sinceDetection = Infinity
-  /** Frames processed / with a face / on which the detector ran, for progress and reports. */
+  private sinceAnalysis = Infinity
+  private readonly detectEvery: number
+  private readonly faceEvery: number
+  /** Frames processed / with a face / on which the detector ran / whose face was analysed, for reports. */
   frames = 0
   faces = 0
   detections = 0
+  analyses = 0
 
-  constructor(private readonly options: TrackingOptions = {}) {}
+  constructor(private readonly options: TrackingOptions = {}) {
+    this.detectEvery = Math.max(1, Math.floor(options.detectEvery ?? DEFAULT_DETECT_EVERY))
+    this.faceEvery = Math.max(1, Math.floor(options.faceEvery ?? DEFAULT_FACE_EVERY))
+  }
 
   async process(frame: RgbFrame): Promise<VisualRow> {
     const row = new Float32Array(VISUAL_DIM)
@@ -83,21 +153,37 @@ export class VisualFrameExtractor {
   }
 
   private async face(frame: RgbFrame, motion: number): Promise<FaceResult | null> {
-    const every = Math.max(1, Math.floor(this.options.detectEvery ?? DEFAULT_DETECT_EVERY))
     const sameShot =
       motion <= SCENE_CHANGE_MOTION &&
       frame.width === this.detectedSize.width &&
       frame.height === this.detectedSize.height
-    if (this.sinceDetection + 1 < every && sameShot) {
-      this.sinceDetection++
-      if (!this.detected) return null
-      const followed = await followFace(frame, this.detected)
-      if (followed && !faceLeftBox(followed)) return followed
+    const step = faceStep(
+      {
+        sinceDetection: this.sinceDetection,
+        sinceAnalysis: this.sinceAnalysis,
+        sameShot,
+        tracking: this.detected !== null,
+      },
+      this.detectEvery,
+      this.faceEvery,
+    )
+    this.sinceDetection++
+    this.sinceAnalysis++
+    if (step === 'hold') return this.last
+    this.sinceAnalysis = 0
+    if (step === 'none') return (this.last = null)
+    if (step === 'follow') {
+      this.analyses++
+      const followed = await followFace(frame, this.tracked!)
+      if (followed && !faceLeftBox(followed))
+        return (this.last = this.tracked = recentreOnLandmarks(followed, this.detected!))
     }
     this.sinceDetection = 0
     this.detections++
+    this.analyses++
     this.detectedSize = { width: frame.width, height: frame.height }
-    return (this.detected = await detectFace(frame, this.options))
+    this.detected = this.tracked = await detectFace(frame, this.options)
+    return (this.last = this.detected)
   }
 }
 
