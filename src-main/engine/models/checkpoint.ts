@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { tfm, type ParamStore } from '../fusion/nn'
+import { packFloat32 } from './training/tensor-file'
 
 export const CHECKPOINT_FORMAT = 'fws-checkpoint'
 export const CHECKPOINT_FORMAT_VERSION = 2
@@ -201,16 +202,12 @@ export function saveCheckpoint(
   },
 ): CheckpointManifest {
   mkdirSync(dir, { recursive: true })
-  const total = opts.tensors.reduce((s, t) => s + t.data.length, 0)
-  const buf = Buffer.alloc(total * 4)
-  let off = 0
   for (const t of opts.tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1)
     if (n !== t.data.length)
       throw new Error(`saveCheckpoint: ${t.name} has ${t.data.length} values for shape [${t.shape}]`)
-    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(buf, off)
-    off += t.data.byteLength
   }
+  const buf = packFloat32(opts.tensors)
   const files: Record<string, string> = { ...(opts.manifest.files ?? {}) }
   for (const [key, f] of Object.entries(opts.extraFiles ?? {})) {
     writeAtomic(path.join(dir, f.file), f.content)
