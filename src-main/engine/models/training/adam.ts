@@ -108,19 +108,30 @@ export class Adam {
     return clipped.norm
   }
 
-  private update(tf: typeof TF, variable: TF.Variable, g: TF.Tensor, lr: number): void {
-    const key = variable.name
-    if (!this.m.has(key)) {
+  /**
+   * Creates zero moments for these variables now (in this order) rather than at their first
+   * update, so the saved state covers them even if they never get a gradient.
+   */
+  track(vars: TF.Variable[]): void {
+    const tf = tfm()
+    for (const variable of vars) {
+      if (this.m.has(variable.name)) continue
       // The zerosLike tensors are intermediates: tidy disposes them, the variables stay.
       this.m.set(
-        key,
+        variable.name,
         tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
       )
       this.v.set(
-        key,
+        variable.name,
         tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
       )
+      this.steps.set(variable.name, 0)
     }
+  }
+
+  private update(tf: typeof TF, variable: TF.Variable, g: TF.Tensor, lr: number): void {
+    const key = variable.name
+    if (!this.m.has(key)) this.track([variable])
     const t = (this.steps.get(key) ?? 0) + 1
     this.steps.set(key, t)
     const m = this.m.get(key)!
@@ -147,16 +158,17 @@ export class Adam {
 
   /** The state under logical names; `nameOf` maps a tfjs variable name to its logical name. */
   exportState(nameOf: (tfName: string) => string | undefined): AdamState {
-    const tensors: NamedTensor[] = []
+    const ms: NamedTensor[] = []
+    const vs: NamedTensor[] = []
     const steps: Record<string, number> = {}
     for (const [key, m] of this.m) {
       const name = nameOf(key)
       if (!name) continue
       steps[name] = this.steps.get(key)!
-      tensors.push({ name: `m/${name}`, shape: m.shape, data: m.dataSync() as Float32Array })
-      tensors.push({ name: `v/${name}`, shape: m.shape, data: this.v.get(key)!.dataSync() as Float32Array })
+      ms.push({ name: `m/${name}`, shape: m.shape, data: m.dataSync() as Float32Array })
+      vs.push({ name: `v/${name}`, shape: m.shape, data: this.v.get(key)!.dataSync() as Float32Array })
     }
-    return { step: this.step, steps, tensors }
+    return { step: this.step, steps, tensors: [...ms, ...vs] }
   }
 
   /**

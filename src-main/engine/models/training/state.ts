@@ -154,3 +154,12 @@ function existsGan(old: TrainingStateMeta): boolean {
   const hyper = old.hyper as { fusion?: string } | undefined
   return hyper?.fusion === 'ganfusion'
 }
+
+/**
+ * Default folder of a run's training files (`state/`, `snapshots/`, the `STOP` file) for the model
+ * folder `out`: beside it, never inside it, so a model folder holds only what ships (weights,
+ * vocabulary, manifest, card).
+ */
+export function defaultTrainingDir(out: string): string {
+  return out.replace(/[\\/]+$/, '') + '.training'
+}

@@ -175,11 +175,11 @@ async function translationRun(
     workers,
   })
   expect(r.steps).toBe(26)
-  const w = readWeights(tf, join(dir, out, 'state'), 'model')
-  const o = readWeights(tf, join(dir, out, 'state'), 'optimizer')
+  const w = readWeights(tf, join(dir, `${out}.training`, 'state'), 'model')
+  const o = readWeights(tf, join(dir, `${out}.training`, 'state'), 'optimizer')
   try {
     const { readFileSync } = await import('node:fs')
-    const st = JSON.parse(readFileSync(join(dir, out, 'state', 'trainer.json'), 'utf8'))
+    const st = JSON.parse(readFileSync(join(dir, `${out}.training`, 'state', 'trainer.json'), 'utf8'))
     return {
       losses: (st.losses as { loss: number }[]).map((l) => l.loss),
       weights: sha([...w.values(), ...o.values()].map((t) => t.dataSync() as Float32Array)),

@@ -2,7 +2,7 @@
 // with a reordering rule), small enough to train in seconds on wasm: the trainer (BPE, batches,
 // Adam, checkpoints, resume, best-model selection), loading with validation, greedy and beam
 // search, BLEU, the audio/visual inputs, corrupt checkpoints and tensor hygiene.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,8 @@ import { getTf } from '../../../../src-main/engine/backend'
 import { evaluateTranslation, loadTranslationModel } from '../../../../src-main/engine/models/translation'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
 import { averageTranslationSnapshots } from '../../../../src-main/engine/models/translation/average'
-import { listSnapshots, readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { listSnapshots } from '../../../../src-main/engine/models/training/snapshots'
 import {
   TranslationModel,
   DEFAULT_TRANSLATION_CONFIG,
@@ -94,7 +95,7 @@ describe('trainTranslation → loadTranslationModel', () => {
     })
     expect(first.steps).toBe(60)
     expect(lines.some((l) => l.includes('val BLEU'))).toBe(true)
-    const state = JSON.parse(readFileSync(join(dir, 'model', 'state', 'trainer.json'), 'utf8'))
+    const state = JSON.parse(readFileSync(join(dir, 'model.training', 'state', 'trainer.json'), 'utf8'))
     expect(state.step).toBe(60)
     await expect(trainTranslation({ ...common(), maxSteps: 80 })).rejects.toThrow(/--resume/)
     // Decoding settings tuned for the run survive the trainer writing a new best model.
@@ -144,7 +145,7 @@ describe('trainTranslation → loadTranslationModel', () => {
   }, 240_000)
 
   it('keeps the newest snapshots and averages them into a loadable model', async () => {
-    const snaps = listSnapshots(join(dir, 'model', 'snapshots'))
+    const snaps = listSnapshots(join(dir, 'model.training', 'snapshots'))
     expect(snaps.map((s) => s.step)).toEqual([120, 180, 240])
     const out = join(dir, 'averaged')
     const r = await averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out })
@@ -174,8 +175,10 @@ describe('trainTranslation → loadTranslationModel', () => {
     await expect(averageTranslationSnapshots({ model: join(dir, 'model'), last: 4, out })).rejects.toThrow(
       /holds 3 snapshot\(s\); 4 asked for/,
     )
+    // A folder holding a training run of the layout before the one training core is never replaced.
+    mkdirSync(join(dir, 'old-run', 'state'), { recursive: true })
     await expect(
-      averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out: join(dir, 'model') }),
+      averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out: join(dir, 'old-run') }),
     ).rejects.toThrow(/holds a training run \(state\/\)/)
     expect(
       (await averageTranslationSnapshots({ model: join(dir, 'model'), last: 1, upToStep: 200, out })).steps,
