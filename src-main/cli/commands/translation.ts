@@ -30,6 +30,7 @@ interface TrainTranslationCli extends GanCliOptions {
   valSrc: string
   valTgt: string
   out: string
+  trainDir?: string
   fusion: string
   resume?: boolean
   vocabSize: string
@@ -66,13 +67,17 @@ export function registerTrainTranslation(train: Command): void {
     .option('--train-tgt <file>', 'training target sentences', 'train.de')
     .option('--val-src <file>', 'validation source sentences (model selection)', 'val.en')
     .option('--val-tgt <file>', 'validation target sentences', 'val.de')
-    .requiredOption('--out <dir>', 'model folder (best model) with its resumable state in <dir>/state')
+    .requiredOption('--out <dir>', 'model folder: the best model (model files only)')
+    .option(
+      '--train-dir <dir>',
+      "the run's training folder: resumable state (state/), snapshots, STOP file (default <out>.training)",
+    )
     .option(
       '--fusion <method>',
       'fusion of the text/audio/visual latents: concat | tfn | lmf | attention | autofusion | ganfusion',
       'autofusion',
     )
-    .option('--resume', 'continue the training state in <out>/state')
+    .option('--resume', 'continue the training state in <train-dir>/state')
     .option('--vocab-size <n>', 'joint BPE vocabulary size', '8000')
     .option('--batch-tokens <n>', 'max rows × padded length per batch', '1200')
     .option('--lr <x>', 'peak learning rate (Adam, warmup then inverse square root)', '0.001')
@@ -91,7 +96,7 @@ export function registerTrainTranslation(train: Command): void {
     .option('--workers <n>', 'extra gradient worker threads (data parallel)', '0')
     .option('--seed <n>', 'random seed', '1')
     .option('--patience <n>', 'stop after N validations without a new best', '8')
-    .option('--snapshot-every <n>', 'also keep the weights every N steps in <out>/snapshots (0 = never)', '0')
+    .option('--snapshot-every <n>', 'also keep the weights every N steps in <train-dir>/snapshots (0 = never)', '0')
     .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {
@@ -121,6 +126,7 @@ export function registerTrainTranslation(train: Command): void {
           valSrc: o.valSrc,
           valTgt: o.valTgt,
           out: o.out,
+          ...(o.trainDir ? { trainDir: o.trainDir } : {}),
           resume: o.resume,
           vocabSize: num(o.vocabSize, 'vocab-size', true),
           batchTokens: num(o.batchTokens, 'batch-tokens', true),

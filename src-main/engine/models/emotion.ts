@@ -33,6 +33,7 @@ import {
   type TrainResult,
 } from './trainer'
 import { tokenizeWords, WordVocab } from './word-vocab'
+import { defaultTrainingDir } from './training/state'
 import type { UtteranceFeatures } from '../features/types'
 
 export const EMOTION_MODEL_KIND = 'fws-emotion'
@@ -423,6 +424,8 @@ export interface TrainEmotionOptions {
   train: EmotionExample[]
   dev: EmotionExample[]
   out: string
+  /** The run's training folder (resumable state in `<trainDir>/state`); default `<out>.training`. */
+  trainDir?: string
   name: string
   version: string
   data: DataFile[]
@@ -494,7 +497,8 @@ export async function trainEmotion(
     const result = await trainClassifier(model, o.train, o.dev, {
       ...o.training,
       seed: o.config.seed,
-      stateDir: path.join(o.out, 'train-state'),
+      // Beside the model folder, never in it: a model folder holds only what ships.
+      stateDir: path.join(o.trainDir ?? defaultTrainingDir(o.out), 'state'),
       resume: o.resume,
       log,
       onProgress: o.onProgress,

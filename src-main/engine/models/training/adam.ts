@@ -168,7 +168,8 @@ export class Adam {
       ms.push({ name: `m/${name}`, shape: m.shape, data: m.dataSync() as Float32Array })
       vs.push({ name: `v/${name}`, shape: m.shape, data: this.v.get(key)!.dataSync() as Float32Array })
     }
-    return { step: this.step, steps, tensors: [...ms, ...vs] }
+    // Per-variable counts only matter to the 'moments' form.
+    return { step: this.step, ...(this.form === 'moments' ? { steps } : {}), tensors: [...ms, ...vs] }
   }
 
   /**

@@ -47,6 +47,8 @@ export interface TranslationStateFields {
   hyper: Record<string, unknown> & { config?: Partial<TranslationConfig> }
   /** The command of the latest invocation (recorded for model cards). */
   command?: string
+  /** The model's random stream (GAN-Fusion's noise); absent in states made before the one core. */
+  rng?: number
 }
 
 export type Hyper = ReturnType<typeof hyperparameters>
@@ -193,6 +195,7 @@ export async function openRun(
   } else model = new TranslationModel(tf, config, { seed: hyper.seed })
   const opt = translationOptimisers(model, hyper.clipNorm)
   if (saved) {
+    if (savedFields?.rng !== undefined) model.rngState = savedFields.rng
     const byName = (n: string) => model.vars.get(n)
     opt.main.adam.importState(saved.optimizer('optimizer')!, byName)
     const g = saved.optimizer('optimizer-gan')
@@ -238,6 +241,7 @@ export async function openRun(
 export function saveRunState(run: TranslationRun): void {
   const { state, model, opt } = run
   state.seconds = run.elapsed()
+  state.rng = model.rngState
   const logical = new Map([...model.vars].map(([name, v]) => [v.name, name]))
   const nameOf = (n: string) => logical.get(n)
   const { step, ...fields } = state

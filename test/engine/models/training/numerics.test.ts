@@ -5,9 +5,9 @@
  * (values printed by this test on the commit before; weights compared by sha256 of their bytes).
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../../src-main/engine/backend'
@@ -140,12 +140,17 @@ async function emotionRun(fusion: FusionMethod): Promise<{ losses: number[]; wei
   }
 }
 
+/**
+ * A tiny translation run of 26 steps. `interrupt`: first train until an abort at step 10, then
+ * resume ('legacy': from that state rewritten in the layout before the one core, `<out>/state`).
+ */
 async function translationRun(
   fusion: FusionMethod,
   out: string,
   workers = 0,
+  interrupt?: 'abort' | 'legacy',
 ): Promise<{ losses: number[]; weights: string }> {
-  const r = await trainTranslation({
+  const base = {
     trainSrc: join(dir, 'train.en'),
     trainTgt: join(dir, 'train.de'),
     valSrc: join(dir, 'val.en'),
@@ -173,12 +178,25 @@ async function translationRun(
     validateOnStop: false,
     seed: 2,
     workers,
-  })
+  }
+  if (interrupt) {
+    const ac = new AbortController()
+    const first = await trainTranslation({
+      ...base,
+      checkpointEvery: 10,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.stage === 'checkpoint' && p.step === 10) ac.abort()
+      },
+    })
+    expect(first.steps).toBe(10)
+    if (interrupt === 'legacy') toLegacyState(join(dir, `${out}.training`, 'state'), join(dir, out, 'state'))
+  }
+  const r = await trainTranslation({ ...base, resume: !!interrupt })
   expect(r.steps).toBe(26)
   const w = readWeights(tf, join(dir, `${out}.training`, 'state'), 'model')
   const o = readWeights(tf, join(dir, `${out}.training`, 'state'), 'optimizer')
   try {
-    const { readFileSync } = await import('node:fs')
     const st = JSON.parse(readFileSync(join(dir, `${out}.training`, 'state', 'trainer.json'), 'utf8'))
     return {
       losses: (st.losses as { loss: number }[]).map((l) => l.loss),
@@ -187,6 +205,24 @@ async function translationRun(
   } finally {
     tf.dispose([...w.values(), ...o.values()])
   }
+}
+
+/** Rewrites a state folder as the translation trainer wrote it before the one core, at `to`. */
+function toLegacyState(from: string, to: string): void {
+  const meta = JSON.parse(readFileSync(join(from, 'trainer.json'), 'utf8'))
+  const { task: _t, optimizers, sha256: _s, ...fields } = meta
+  void [_t, _s]
+  const gan = optimizers['optimizer-gan'] as { step: number } | undefined
+  writeFileSync(
+    join(from, 'trainer.json'),
+    JSON.stringify({
+      ...fields,
+      format: 'fws-translation-state-1',
+      ...(gan ? { ganAdamStep: gan.step } : {}),
+    }),
+  )
+  mkdirSync(dirname(to), { recursive: true })
+  renameSync(from, to)
 }
 
 describe('training numerics', () => {
@@ -218,5 +254,15 @@ describe('training numerics', () => {
       r.losses.forEach((l, i) => expect(l).toBeCloseTo(recorded[run].losses[i]!, 6))
       expect(r.weights).toBe(recorded[run].weights)
     }
+  }, 180_000)
+
+  it('translation resumes after an abort to the same weights and moments as the uninterrupted run', async () => {
+    // The recorded results of the uninterrupted runs above.
+    const recorded = { autofusion: 'dbc6341af92df3e2', ganfusion: 'c1c031c50219d281' }
+    for (const fusion of ['autofusion', 'ganfusion'] as const)
+      expect((await translationRun(fusion, `${fusion}-resumed`, 0, 'abort')).weights).toBe(recorded[fusion])
+    // A state in the layout before the one core (inside the model folder) is moved out and resumes the same.
+    expect((await translationRun('ganfusion', 'legacy', 0, 'legacy')).weights).toBe(recorded.ganfusion)
+    expect(existsSync(join(dir, 'legacy', 'state'))).toBe(false)
   }, 180_000)
 })
