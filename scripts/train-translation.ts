@@ -4,6 +4,7 @@
  * (the resumable state is in `<train-dir>/state`, default `<out>.training/state`)
  * Options mirror TranslationTrainOptions; progress lines go to stdout with a UTC timestamp.
  */
+import { startGradientWorkers } from '../src-main/engine/jobs/gradient-workers'
 import { trainTranslation } from '../src-main/engine/models/translation/train'
 
 const args = process.argv.slice(2)
@@ -24,6 +25,7 @@ const r = await trainTranslation({
   valTgt: get('val-tgt') ?? 'val.de',
   out,
   trainDir: get('train-dir'),
+  gradientWorkers: startGradientWorkers,
   resume: args.includes('--resume'),
   vocabSize: num('vocab-size'),
   batchTokens: num('batch-tokens'),

@@ -11,6 +11,7 @@ import { evaluateTranslation, loadTranslationModel } from '../../engine/models/t
 import { readParallel, resolveTextPath } from '../../engine/models/translation/data'
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
+import { startGradientWorkers } from '../../engine/jobs/gradient-workers'
 import { DEFAULT_TRANSLATION_CONFIG } from '../../engine/models/translation/model'
 import { CliError, printJson, onStopSignals, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
@@ -127,6 +128,7 @@ export function registerTrainTranslation(train: Command): void {
           valTgt: o.valTgt,
           out: o.out,
           ...(o.trainDir ? { trainDir: o.trainDir } : {}),
+          gradientWorkers: startGradientWorkers,
           resume: o.resume,
           vocabSize: num(o.vocabSize, 'vocab-size', true),
           batchTokens: num(o.batchTokens, 'batch-tokens', true),

@@ -22,7 +22,7 @@ import { inverseSqrtAt } from '../training/schedule'
 import { defaultTrainingDir, hasTrainingState } from '../training/state'
 import { namedTensors } from './checkpoint'
 import { epochBatches } from './data'
-import { GradPool } from './grad-pool'
+import { GradPool, type StartGradientWorkers } from './grad-pool'
 import type { TranslationConfig } from './model'
 import { locateState, openRun, saveRunState, validate, type TranslationRun } from './train-run'
 import { disposeOptimisers, translationStep } from './train-step'
@@ -75,6 +75,8 @@ export interface TranslationTrainOptions {
    * thread only). Each holds a model replica (~1.5 GB of wasm heap at the default size).
    */
   workers?: number
+  /** Starts the gradient workers on the engine's worker pool (jobs/gradient-workers.ts startGradientWorkers). */
+  gradientWorkers?: StartGradientWorkers
   /** Validate (and keep the model if best) when stopping between validations. Default true. */
   validateOnStop?: boolean
   /** Stop gracefully (state saved) when this file appears; checked every step. Default `<trainDir>/STOP`. */
@@ -128,7 +130,8 @@ export async function trainTranslation(
   let pool: GradPool | null = null
   if ((opts.workers ?? 0) > 0) {
     try {
-      pool = await GradPool.start(opts.workers!, run.config)
+      if (!opts.gradientWorkers) throw new Error('no worker pool given (gradientWorkers)')
+      pool = new GradPool(opts.gradientWorkers(opts.workers!, { config: run.config }))
       report({ stage: 'prepare', message: `data parallel: main thread + ${pool.size} gradient worker(s)` })
     } catch (err) {
       report({

@@ -14,6 +14,7 @@ import { getTf } from '../../../../src-main/engine/backend'
 import { AUDIO_DIM, type UtteranceFeatures } from '../../../../src-main/engine/features/types'
 import { Rng } from '../../../../src-main/engine/fusion/nn'
 import type { FusionMethod } from '../../../../src-main/engine/fusion/types'
+import { startGradientWorkers } from '../../../../src-main/engine/jobs/gradient-workers'
 import { buildEmotionModel, DEFAULT_EMOTION_CONFIG } from '../../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
 import { trainClassifier } from '../../../../src-main/engine/models/trainer'
@@ -178,6 +179,7 @@ async function translationRun(
     validateOnStop: false,
     seed: 2,
     workers,
+    gradientWorkers: startGradientWorkers,
   }
   if (interrupt) {
     const ac = new AbortController()
