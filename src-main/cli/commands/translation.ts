@@ -31,7 +31,6 @@ interface TrainTranslationCli extends GanCliOptions {
   valSrc: string
   valTgt: string
   out: string
-  trainDir?: string
   fusion: string
   resume?: boolean
   vocabSize: string
@@ -55,6 +54,7 @@ interface TrainTranslationCli extends GanCliOptions {
   snapshotEvery: string
   keepSnapshots: string
   log?: string
+  trainDir?: string
 }
 
 export function registerTrainTranslation(train: Command): void {

@@ -15,16 +15,7 @@ export interface GradWorkerInit {
 }
 
 /** One gradient task: the weights (flattened in the model's variable order) and a batch share. */
-export interface GradRequest {
-  weights: Float32Array
-  src: Int32Array
-  srcLen: number
-  tgtIn: Int32Array
-  tgtOut: Int32Array
-  tgtLen: number
-  rows: number
-  labelSmoothing: number
-}
+export type GradRequest = Omit<Batch, 'tokens'> & { weights: Float32Array; labelSmoothing: number }
 
 export interface GradResponse {
   /** Gradients flattened in the model's variable order (zeros where a variable had none). */
