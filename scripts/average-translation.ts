@@ -42,15 +42,12 @@ const upToStep = opt['up-to-step'] !== undefined ? Number(opt['up-to-step']) : u
 const limit = Number(opt.limit)
 let { src, tgt } = readParallel(resolveTextPath(srcName), resolveTextPath(opt.ref))
 if (limit > 0) [src, tgt] = [src.slice(0, limit), tgt.slice(0, limit)]
-const available = listSnapshots(snapshots).filter(
-  (s) => upToStep === undefined || s.step <= upToStep,
-).length
+const available = listSnapshots(snapshots).filter((s) => upToStep === undefined || s.step <= upToStep).length
 const counts = opt.counts
   .split(',')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n >= 1 && n <= available)
-if (counts.length === 0)
-  throw new Error(`${snapshots} holds ${available} snapshot(s): nothing to average`)
+if (counts.length === 0) throw new Error(`${snapshots} holds ${available} snapshot(s): nothing to average`)
 
 const greedyBleu = async (modelDir: string): Promise<number> => {
   const m = await loadTranslationModel(modelDir)

@@ -97,7 +97,11 @@ export function registerTrainTranslation(train: Command): void {
     .option('--workers <n>', 'extra gradient worker threads (data parallel)', '0')
     .option('--seed <n>', 'random seed', '1')
     .option('--patience <n>', 'stop after N validations without a new best', '8')
-    .option('--snapshot-every <n>', 'also keep the weights every N steps in <train-dir>/snapshots (0 = never)', '0')
+    .option(
+      '--snapshot-every <n>',
+      'also keep the weights every N steps in <train-dir>/snapshots (0 = never)',
+      '0',
+    )
     .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {

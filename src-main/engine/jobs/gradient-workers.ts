@@ -9,7 +9,10 @@ import { WorkerPool } from './pool'
 import { locateWorker } from './worker-entry'
 
 /** Throws at once (not at the first step) when the worker entry is missing from a build. */
-export function startGradientWorkers(size: number, init: GradWorkerInit): WorkerPool<GradRequest, GradResponse> {
+export function startGradientWorkers(
+  size: number,
+  init: GradWorkerInit,
+): WorkerPool<GradRequest, GradResponse> {
   locateWorker('grad-worker')
   return new WorkerPool<GradRequest, GradResponse>({ worker: 'grad-worker', size, init })
 }

@@ -215,10 +215,6 @@ interface EmotionStateFields {
   history: EpochRecord[]
 }
 
-function sha(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex')
-}
-
 /** Hash of what must not change between a run and its resume (model config, data sizes, options that shape training). */
 function hashOptions(model: EmotionModel, opts: TrainOptions, nTrain: number, nVal: number): string {
   const o = {
@@ -232,7 +228,7 @@ function hashOptions(model: EmotionModel, opts: TrainOptions, nTrain: number, nV
     nTrain,
     nVal,
   }
-  return sha(Buffer.from(JSON.stringify(o))).slice(0, 16)
+  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 16)
 }
 
 // ---------------------------------------------------------------- the loop

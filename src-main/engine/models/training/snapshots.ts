@@ -24,7 +24,8 @@ export function listSnapshots(dir: string): Array<{ step: number; dir: string }>
 export function writeSnapshot(dir: string, step: number, weights: NamedTensor[], keep: number): void {
   writeDirAtomic(join(dir, `step-${String(step).padStart(7, '0')}`), (tmp) => writeTensorFile(tmp, weights))
   const all = listSnapshots(dir)
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(old.dir, { recursive: true, force: true })
+  for (const old of all.slice(0, Math.max(0, all.length - keep)))
+    rmSync(old.dir, { recursive: true, force: true })
 }
 
 /** Element-wise mean of the weights in snapshot folders `dirs`; all must hold the same names and shapes. */
@@ -38,7 +39,8 @@ export function averageSnapshots(dirs: string[]): NamedTensor[] {
     for (const t of w) {
       const acc = sum.get(t.name)
       if (!acc) sum.set(t.name, { name: t.name, shape: t.shape, data: Float32Array.from(t.data) })
-      else if (acc.data.length !== t.data.length) throw new Error(`${dir}: weight "${t.name}" has another shape`)
+      else if (acc.data.length !== t.data.length)
+        throw new Error(`${dir}: weight "${t.name}" has another shape`)
       else for (let i = 0; i < t.data.length; i++) acc.data[i]! += t.data[i]!
     }
   }

@@ -97,7 +97,11 @@ function hyperparameters(opts: TranslationTrainOptions, config: TranslationConfi
  * Finds the run's state: `<trainDir>/state`, or (one-shot migration) a state that an older version
  * kept inside the model folder (`<out>/state`, `<out>/snapshots`), moved to the training folder.
  */
-export function locateState(opts: TranslationTrainOptions, trainDir: string, report: (p: TrainProgress) => void): string {
+export function locateState(
+  opts: TranslationTrainOptions,
+  trainDir: string,
+  report: (p: TrainProgress) => void,
+): string {
   const stateDir = join(trainDir, 'state')
   const legacy = join(opts.out, 'state')
   if (!hasTrainingState(stateDir) && hasTrainingState(legacy)) {
@@ -105,7 +109,10 @@ export function locateState(opts: TranslationTrainOptions, trainDir: string, rep
     renameSync(legacy, stateDir)
     if (existsSync(join(opts.out, 'snapshots')) && !existsSync(join(trainDir, 'snapshots')))
       renameSync(join(opts.out, 'snapshots'), join(trainDir, 'snapshots'))
-    report({ stage: 'prepare', message: `moved the training state out of the model folder: ${legacy} → ${stateDir}` })
+    report({
+      stage: 'prepare',
+      message: `moved the training state out of the model folder: ${legacy} → ${stateDir}`,
+    })
   }
   return stateDir
 }
@@ -127,7 +134,11 @@ function runConfig(
     delete config.fusionOptions
   } else {
     config.fusion ??= 'autofusion'
-    config.fusionOptions = translationFusionOptions(config.fusion, config.fusionOptions ?? {}, config.latentDim)
+    config.fusionOptions = translationFusionOptions(
+      config.fusion,
+      config.fusionOptions ?? {},
+      config.latentDim,
+    )
   }
   if (saved)
     for (const k of Object.keys(config) as Array<keyof TranslationConfig>)
@@ -153,7 +164,8 @@ export async function openRun(
   stateDir: string,
   report: (p: TrainProgress) => void,
 ): Promise<TranslationRun> {
-  const saved: TrainingState | null = opts.resume && hasTrainingState(stateDir) ? openTrainingState(stateDir, 'translation') : null
+  const saved: TrainingState | null =
+    opts.resume && hasTrainingState(stateDir) ? openTrainingState(stateDir, 'translation') : null
   const paths = {
     trainSrc: resolveTextPath(opts.trainSrc),
     trainTgt: resolveTextPath(opts.trainTgt),
@@ -170,7 +182,10 @@ export async function openRun(
   let vocab: BpeVocab
   if (saved) vocab = new BpeVocab(JSON.parse(saved.file('vocab.json')) as BpeVocabJson)
   else {
-    report({ stage: 'prepare', message: `training a joint BPE vocabulary of ${opts.vocabSize ?? 8000} symbols` })
+    report({
+      stage: 'prepare',
+      message: `training a joint BPE vocabulary of ${opts.vocabSize ?? 8000} symbols`,
+    })
     vocab = trainBpe([...train.src, ...train.tgt], { vocabSize: opts.vocabSize ?? 8000, signal: opts.signal })
   }
   const savedFields = saved ? stateFields(saved) : null
@@ -180,7 +195,8 @@ export async function openRun(
   const trainPairs = train.src
     .map((s, i) => ({ src: [...vocab.encode(s), 3], tgt: vocab.encode(train.tgt[i]!) }))
     .filter((p) => p.src.length <= maxTokLen && p.tgt.length + 1 <= maxTokLen && p.tgt.length > 0)
-  const valLimit = opts.valLimit && opts.valLimit > 0 ? Math.min(opts.valLimit, val.src.length) : val.src.length
+  const valLimit =
+    opts.valLimit && opts.valLimit > 0 ? Math.min(opts.valLimit, val.src.length) : val.src.length
   const valSrcIds = val.src.slice(0, valLimit).map((s) => [...vocab.encode(s), 3].slice(0, maxTokLen))
   report({
     stage: 'prepare',
@@ -189,7 +205,9 @@ export async function openRun(
 
   let model: TranslationModel
   if (saved) {
-    const weights = new Map(saved.tensors('model').map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]))
+    const weights = new Map(
+      saved.tensors('model').map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]),
+    )
     model = new TranslationModel(tf, config, { seed: hyper.seed, weights })
     tf.dispose([...weights.values()])
   } else model = new TranslationModel(tf, config, { seed: hyper.seed })
@@ -256,7 +274,12 @@ export function saveRunState(run: TranslationRun): void {
     },
     files: { 'vocab.json': JSON.stringify(run.vocab.toJSON()) },
   })
-  run.report({ stage: 'checkpoint', message: `state saved at step ${state.step}`, step: state.step, epoch: state.epoch })
+  run.report({
+    stage: 'checkpoint',
+    message: `state saved at step ${state.step}`,
+    step: state.step,
+    epoch: state.epoch,
+  })
 }
 
 function manifestFor(run: TranslationRun, metrics: Record<string, unknown>): TranslationManifest {
@@ -349,7 +372,9 @@ export function validate(run: TranslationRun): boolean {
     state.bestValBleu = bleu
     state.bestStep = state.step
     state.sinceBest = 0
-    writeBestModel(run, { val: { bleu, chrf, decoding: 'greedy', sentences: valRefs.length, step: state.step } })
+    writeBestModel(run, {
+      val: { bleu, chrf, decoding: 'greedy', sentences: valRefs.length, step: state.step },
+    })
   } else state.sinceBest++
   run.report({
     stage: 'validate',

@@ -74,7 +74,10 @@ export function ganDiscriminatorStages(
   try {
     for (let k = 0; k < gan.settings.ganDSteps; k++)
       for (const which of ['real', 'fake'] as const) {
-        const { value, grads } = tf.variableGrads(() => gan.discriminatorLoss(inputs, which), stageVars[which])
+        const { value, grads } = tf.variableGrads(
+          () => gan.discriminatorLoss(inputs, which),
+          stageVars[which],
+        )
         opt.adam.apply(opt.vars, grads as Record<string, TF.Tensor>, lr)
         tf.dispose([value, ...Object.values(grads)])
       }

@@ -141,7 +141,7 @@ export async function trainTranslation(
     }
   }
   const { state, hyper } = run
-  let stop: string | null = null
+  let stop: string | null
   let failed = false
   try {
     stop = await trainEpochs(run, trainDir, pool)
@@ -170,7 +170,12 @@ export async function trainTranslation(
 }
 
 /** Why training should stop before the next step (null: go on). */
-function stopReason(opts: TranslationTrainOptions, stopFile: string, step: number, deadline: number): string | null {
+function stopReason(
+  opts: TranslationTrainOptions,
+  stopFile: string,
+  step: number,
+  deadline: number,
+): string | null {
   if (opts.signal?.aborted) return 'cancelled'
   if (existsSync(stopFile)) {
     rmSync(stopFile, { force: true })
@@ -218,7 +223,11 @@ class ProgressWindow {
  * The epochs from the saved position (an epoch's batch order is recomputed from the seed):
  * steps, progress, validation, snapshots and state saves. Returns why it stopped (null: all epochs done).
  */
-async function trainEpochs(run: TranslationRun, trainDir: string, pool: GradPool | null): Promise<string | null> {
+async function trainEpochs(
+  run: TranslationRun,
+  trainDir: string,
+  pool: GradPool | null,
+): Promise<string | null> {
   const { tf, opts, state, hyper } = run
   const stopFile = opts.stopFile ?? join(trainDir, 'STOP')
   const ckEvery = opts.checkpointEvery ?? 150
@@ -255,7 +264,12 @@ async function trainEpochs(run: TranslationRun, trainDir: string, pool: GradPool
       )
       if (valEvery > 0 && state.step % valEvery === 0 && validate(run)) stop = 'early stopping (patience)'
       if (snapEvery > 0 && state.step % snapEvery === 0)
-        writeSnapshot(join(trainDir, 'snapshots'), state.step, namedTensors(run.model.vars), opts.keepSnapshots ?? 10)
+        writeSnapshot(
+          join(trainDir, 'snapshots'),
+          state.step,
+          namedTensors(run.model.vars),
+          opts.keepSnapshots ?? 10,
+        )
       if (state.step % ckEvery === 0) saveRunState(run)
       if (stop) break
     }
