@@ -268,7 +268,7 @@ export function registerAverageCheckpoints(program: Command): void {
       'write a translation model whose weights are the mean of the last N training snapshots (checkpoint averaging)',
     )
     .requiredOption('--model <dir>', 'model folder of the run (manifest and vocabulary come from it)')
-    .option('--snapshots <dir>', 'snapshot folder (default: <model>/snapshots)')
+    .option('--snapshots <dir>', 'snapshot folder (default: <model>.training/snapshots)')
     .requiredOption('--last <n>', 'average the newest N snapshots')
     .option('--up-to-step <n>', 'ignore snapshots after this step')
     .requiredOption('--out <dir>', 'folder to write the averaged model to')

@@ -22,7 +22,7 @@ import {
   type ManifestInput,
   type NamedTensor,
 } from '../checkpoint'
-import { readTensorFile, writeDirAtomic, writeTensorFile } from '../training/tensor-file'
+import { writeDirAtomic } from '../training/tensor-file'
 import type { TranslationConfig } from './model'
 
 /** Tag of the training record below (what train.ts fills in); on disk every model is `fws-checkpoint`. */
@@ -151,16 +151,6 @@ export function namedTensors(tensors: Map<string, TF.Tensor>): NamedTensor[] {
     if (t.dtype !== 'float32') throw new Error(`weight "${name}" is ${t.dtype}; only float32 is stored`)
     return { name, shape: t.shape, data: t.dataSync() as Float32Array }
   })
-}
-
-/** Writes named tensors as a bare tensor file (../training/tensor-file.ts) into `dir`. */
-export function writeWeights(dir: string, tensors: Map<string, TF.Tensor>, base = 'model'): void {
-  writeTensorFile(dir, namedTensors(tensors), base)
-}
-
-/** Reads a bare tensor file as tfjs tensors (the caller disposes them). */
-export function readWeights(tf: typeof TF, dir: string, base = 'model'): Map<string, TF.Tensor> {
-  return new Map(readTensorFile(dir, base).map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]))
 }
 
 /** Reads and validates a translation model folder's manifest (CheckpointError naming the problem). */

@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../../src-main/engine/backend'
 import { AUDIO_DIM, type UtteranceFeatures } from '../../../../src-main/engine/features/types'
 import { Rng } from '../../../../src-main/engine/fusion/nn'
@@ -18,13 +17,12 @@ import { startGradientWorkers } from '../../../../src-main/engine/jobs/gradient-
 import { buildEmotionModel, DEFAULT_EMOTION_CONFIG } from '../../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
 import { trainClassifier } from '../../../../src-main/engine/models/trainer'
-import { readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { readTensorFile } from '../../../../src-main/engine/models/training/tensor-file'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
 
-let tf: typeof TF
 let dir: string
 beforeAll(async () => {
-  tf = (await getTf()).tf
+  await getTf()
   dir = mkdtempSync(join(tmpdir(), 'fws-numerics-'))
   const pairs = Array.from({ length: 60 }, (_, i) => {
     const a = ['red', 'blue', 'big'][i % 3]!
@@ -196,16 +194,12 @@ async function translationRun(
   }
   const r = await trainTranslation({ ...base, resume: !!interrupt })
   expect(r.steps).toBe(26)
-  const w = readWeights(tf, join(dir, `${out}.training`, 'state'), 'model')
-  const o = readWeights(tf, join(dir, `${out}.training`, 'state'), 'optimizer')
-  try {
-    const st = JSON.parse(readFileSync(join(dir, `${out}.training`, 'state', 'trainer.json'), 'utf8'))
-    return {
-      losses: (st.losses as { loss: number }[]).map((l) => l.loss),
-      weights: sha([...w.values(), ...o.values()].map((t) => t.dataSync() as Float32Array)),
-    }
-  } finally {
-    tf.dispose([...w.values(), ...o.values()])
+  const state = join(dir, `${out}.training`, 'state')
+  const tensors = [...readTensorFile(state, 'model'), ...readTensorFile(state, 'optimizer')]
+  const st = JSON.parse(readFileSync(join(state, 'trainer.json'), 'utf8'))
+  return {
+    losses: (st.losses as { loss: number }[]).map((l) => l.loss),
+    weights: sha(tensors.map((t) => t.data)),
   }
 }
 

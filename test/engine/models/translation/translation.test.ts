@@ -11,7 +11,8 @@ import { getTf } from '../../../../src-main/engine/backend'
 import { evaluateTranslation, loadTranslationModel } from '../../../../src-main/engine/models/translation'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
 import { averageTranslationSnapshots } from '../../../../src-main/engine/models/translation/average'
-import { readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { namedTensors } from '../../../../src-main/engine/models/translation/checkpoint'
+import { readTensorFile, writeTensorFile } from '../../../../src-main/engine/models/training/tensor-file'
 import { listSnapshots } from '../../../../src-main/engine/models/training/snapshots'
 import {
   TranslationModel,
@@ -49,6 +50,9 @@ function pair(i: number): [string, string] {
 
 let tf: typeof TF
 let dir: string
+/** A bare tensor file as tfjs tensors (the caller disposes them). */
+const readWeights = (d: string): Map<string, TF.Tensor> =>
+  new Map(readTensorFile(d).map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]))
 const tiny = { dModel: 32, heads: 2, ffDim: 64, encLayers: 1, decLayers: 1, dropout: 0 }
 
 beforeAll(async () => {
@@ -150,9 +154,9 @@ describe('trainTranslation → loadTranslationModel', () => {
     const out = join(dir, 'averaged')
     const r = await averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out })
     expect(r.steps).toEqual([180, 240])
-    const a = readWeights(tf, snaps[1]!.dir)
-    const b = readWeights(tf, snaps[2]!.dir)
-    const avg = readWeights(tf, out)
+    const a = readWeights(snaps[1]!.dir)
+    const b = readWeights(snaps[2]!.dir)
+    const avg = readWeights(out)
     try {
       for (const name of ['emb', [...avg.keys()].at(-1)!]) {
         const expected = tf.tidy(() => tf.div(tf.add(a.get(name)!, b.get(name)!), 2))
@@ -291,15 +295,12 @@ describe('TranslationModel and search', () => {
   })
 
   it('checkpoint weights round-trip to identical outputs', async () => {
-    const { writeWeights, readWeights } =
-      await import('../../../../src-main/engine/models/translation/checkpoint')
     const cfg = { ...DEFAULT_TRANSLATION_CONFIG, ...tiny, vocabSize: 40 }
     const a = new TranslationModel(tf, cfg, { seed: 4 })
     const d = join(dir, 'rt')
-    const { mkdirSync } = await import('node:fs')
     mkdirSync(d, { recursive: true })
-    writeWeights(d, new Map([...a.vars.entries()]))
-    const w = readWeights(tf, d)
+    writeTensorFile(d, namedTensors(a.vars))
+    const w = readWeights(d)
     const b = new TranslationModel(tf, cfg, { weights: w })
     tf.dispose([...w.values()])
     const src = tf.tensor2d([[5, 6, 7, 3]], [1, 4], 'int32')
