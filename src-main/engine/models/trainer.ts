@@ -15,6 +15,7 @@ import { assignTensors, storeTensors, type NamedTensor } from './checkpoint'
 import { chunk, packDialogues, type EmotionExample, type EmotionModel } from './emotion-model'
 import { argmaxRows, classificationReport, type ClassificationReport } from './metrics/classification'
 import { Adam } from './training/adam'
+import { selectOnValidation, throwIfAborted } from './training/control'
 import { warmupCosineAt, type WarmupCosine } from './training/schedule'
 import { hasTrainingState, openTrainingState, saveTrainingState } from './training/state'
 
@@ -88,12 +89,7 @@ export interface TrainResult {
   resumedFromEpoch: number
 }
 
-export class TrainingCancelled extends Error {
-  constructor() {
-    super('training cancelled')
-    this.name = 'TrainingCancelled'
-  }
-}
+export { TrainingCancelled } from './training/control'
 
 /** Per-class loss weights from label frequencies. */
 export function classWeights(
@@ -252,10 +248,6 @@ interface Run {
   epochTimes: number[]
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new TrainingCancelled()
-}
-
 /** Restores weights, best weights, optimiser, RNG and history from the run's state folder. */
 function restoreState(run: Run, optionsHash: string): void {
   const { model, opts } = run
@@ -380,8 +372,8 @@ async function endEpoch(run: Run, e: { loss: number; lr: number; steps: number }
     etaSec: null,
   })
   const rep = evaluateClassifier(run.model, run.val)
-  const value = rep[metric]
-  const improved = value > st.bestMetric + 1e-6
+  const sel = selectOnValidation({ best: st.bestMetric, since: st.badEpochs }, rep[metric], 1e-6)
+  const improved = sel.improved
   st.epoch++
   const rec: EpochRecord = {
     epoch: st.epoch,
@@ -393,13 +385,13 @@ async function endEpoch(run: Run, e: { loss: number; lr: number; steps: number }
   }
   st.history.push(rec)
   run.epochTimes.push(Date.now() - te)
+  st.bestMetric = sel.best
+  st.badEpochs = sel.since
   if (improved) {
-    st.bestMetric = value
     st.bestEpoch = st.epoch
-    st.badEpochs = 0
     run.best = storeTensors(run.model.store)
     await opts.onImproved?.(rec)
-  } else st.badEpochs++
+  }
   opts.log?.(
     `epoch ${st.epoch}/${opts.epochs} loss ${rec.trainLoss.toFixed(4)} lr ${e.lr.toExponential(2)} val acc ${rep.accuracy.toFixed(4)} macroF1 ${rep.macroF1.toFixed(4)} weightedF1 ${rep.weightedF1.toFixed(4)}${improved ? ' *' : ''} (${rec.sec.toFixed(1)} s, tensors ${tf.memory().numTensors})`,
   )

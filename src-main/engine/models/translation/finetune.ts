@@ -23,6 +23,7 @@ import { saveTranslationCheckpoint, translationConfig } from './checkpoint'
 import { epochBatches, type EncodedPair } from './data'
 import { evaluateTranslation, loadTranslationModel } from './index'
 import { TranslationModel } from './model'
+import { throwIfAborted } from '../training/control'
 import { disposeOptimisers, translationOptimisers, translationStep } from './train-step'
 
 export interface TranslationPair {
@@ -133,8 +134,7 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
       const batches = epochBatches(encoded, batchTokens, seed, epoch)
       let sum = 0
       for (const rows of batches) {
-        if (o.signal?.aborted)
-          throw Object.assign(new Error('fine-tuning cancelled'), { name: 'TrainingCancelled' })
+        throwIfAborted(o.signal, 'fine-tuning cancelled')
         const loss = await translationStep(tf, model, opt, { pairs: encoded, rows, lr, labelSmoothing })
         if (!Number.isFinite(loss)) throw new Error(`fine-tuning diverged (loss ${loss}); use a lower --lr`)
         sum += loss
