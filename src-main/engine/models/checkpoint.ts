@@ -20,7 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { tfm, type ParamStore } from '../fusion/nn'
-import { packFloat32 } from './training/tensor-file'
+import { packFloat32, unpackFloat32 } from './training/tensor-file'
 
 export const CHECKPOINT_FORMAT = 'fws-checkpoint'
 export const CHECKPOINT_FORMAT_VERSION = 2
@@ -340,14 +340,9 @@ export function loadCheckpoint(
   const { manifest, modelJson, weights: buf } = verifyCheckpoint(dir, expect)
   const specs = modelJson.weightsManifest[0]!.weights
   const tensors = new Map<string, NamedTensor>()
-  let off = 0
-  for (const w of specs) {
-    if (tensors.has(w.name)) throw new CheckpointError(dir, `weight ${w.name} appears twice`)
-    const n = w.shape.reduce((a, b) => a * b, 1)
-    const data = new Float32Array(n)
-    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n))
-    off += 4 * n
-    tensors.set(w.name, { name: w.name, shape: w.shape, data })
+  for (const t of unpackFloat32(buf, specs)) {
+    if (tensors.has(t.name)) throw new CheckpointError(dir, `weight ${t.name} appears twice`)
+    tensors.set(t.name, t)
   }
   return {
     dir,

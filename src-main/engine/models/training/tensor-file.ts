@@ -26,6 +26,18 @@ export function packFloat32(tensors: NamedTensor[]): Buffer {
   return Buffer.concat(tensors.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)))
 }
 
+/** Splits raw float32 data (as packFloat32 writes it) into the tensors `specs` declare, in order. */
+export function unpackFloat32(buf: Buffer, specs: Array<{ name: string; shape: number[] }>): NamedTensor[] {
+  let off = 0
+  return specs.map((w) => {
+    const n = w.shape.reduce((x, y) => x * y, 1)
+    const data = new Float32Array(n)
+    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n))
+    off += 4 * n
+    return { name: w.name, shape: w.shape, data }
+  })
+}
+
 /** Writes named float32 tensors as `<base>.json` + its data file into `dir` (which must exist). */
 export function writeTensorFile(dir: string, tensors: NamedTensor[], base = 'model'): void {
   const bin = tensorDataFile(base)
@@ -60,14 +72,7 @@ export function readTensorFile(dir: string, base = 'model'): NamedTensor[] {
     throw new Error(
       `${binPath} holds ${buf.length} bytes but ${jsonPath} declares ${expected}: the checkpoint is corrupt`,
     )
-  let off = 0
-  return group.weights.map((w) => {
-    const n = w.shape.reduce((x, y) => x * y, 1)
-    const data = new Float32Array(n)
-    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n))
-    off += 4 * n
-    return { name: w.name, shape: w.shape, data }
-  })
+  return unpackFloat32(buf, group.weights)
 }
 
 /** Replaces `dir` atomically with the folder `fill` writes: temp sibling, then rename. */
