@@ -447,7 +447,7 @@ export interface TrainEmotionOptions {
 /**
  * Trains an emotion model and writes its checkpoint to `out` (the best epoch so far is written
  * whenever validation improves, so a killed run still leaves a usable model); the resumable
- * training state lives in `out/train-state/`.
+ * training state lives beside it, in `<trainDir>/state` (default `<out>.training/state`).
  */
 export async function trainEmotion(
   o: TrainEmotionOptions,

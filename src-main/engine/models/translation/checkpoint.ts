@@ -196,8 +196,8 @@ export function saveTranslationCheckpoint(
 
 /**
  * Moves the model files of folder `from` (weights, vocabulary, manifest last) into `dir`, replacing
- * its model there one file at a time while leaving the rest of `dir` (a training run's `state/`,
- * `snapshots/`) alone; `from` must be on the same file system. Removes `from`.
+ * its model there one file at a time while leaving the rest of `dir` alone (a card, a folder of an
+ * older layout's training run); `from` must be on the same file system. Removes `from`.
  */
 export function installModelFiles(from: string, dir: string): void {
   const manifest = readManifest(from)
