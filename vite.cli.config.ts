@@ -15,6 +15,7 @@ export default defineConfig({
         // Worker-thread entries (engine/jobs/worker-entry.ts finds them next to the bundle).
         'pipeline-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/pipeline-worker.ts'),
         'finetune-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/finetune-worker.ts'),
+        'grad-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/grad-worker.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

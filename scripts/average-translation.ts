@@ -1,11 +1,12 @@
 /**
  * Checkpoint averaging for a translation run, chosen on validation data: averages the newest
- * N snapshots (`<model>/snapshots`, written by training with --snapshot-every) for each N given,
+ * N snapshots (`<train-dir>/snapshots`, written by training with --snapshot-every; the training
+ * folder defaults to `<model>.training`) for each N given,
  * measures greedy BLEU on val for each and for the model now in the folder, and installs the best
  * average into the model folder (weights, vocabulary, manifest with `averaged` — the steps and
- * every N tried — leaving `state/` and `snapshots/` alone) when it beats the current model.
+ * every N tried) when it beats the current model.
  *
- *   npx tsx scripts/average-translation.ts --model DIR [--counts 2,4,6,8,10,12] [--src val.en
+ *   npx tsx scripts/average-translation.ts --model DIR [--train-dir DIR] [--counts 2,4,6,8,10,12] [--src val.en
  *     --ref val.de] [--limit N] [--up-to-step STEP] [--dry-run]
  *
  * Then re-tune the decoding for the new weights (scripts/tune-decoding.ts) and re-measure test
@@ -16,12 +17,15 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { evaluateTranslation, loadTranslationModel } from '../src-main/engine/models/translation'
 import { averageTranslationSnapshots } from '../src-main/engine/models/translation/average'
-import { installModelFiles, listSnapshots } from '../src-main/engine/models/translation/checkpoint'
+import { installModelFiles } from '../src-main/engine/models/translation/checkpoint'
+import { listSnapshots } from '../src-main/engine/models/training/snapshots'
+import { defaultTrainingDir } from '../src-main/engine/models/training/state'
 import { readParallel, resolveTextPath } from '../src-main/engine/models/translation/data'
 
 const { values: opt } = parseArgs({
   options: {
     model: { type: 'string' },
+    'train-dir': { type: 'string' },
     counts: { type: 'string', default: '2,4,6,8,10,12' },
     src: { type: 'string', default: 'val.en' },
     ref: { type: 'string', default: 'val.de' },
@@ -32,20 +36,18 @@ const { values: opt } = parseArgs({
 })
 const dir = opt.model
 if (!dir) throw new Error('--model DIR is required')
+const snapshots = path.join(opt['train-dir'] ?? defaultTrainingDir(dir), 'snapshots')
 const srcName = opt.src
 const upToStep = opt['up-to-step'] !== undefined ? Number(opt['up-to-step']) : undefined
 const limit = Number(opt.limit)
 let { src, tgt } = readParallel(resolveTextPath(srcName), resolveTextPath(opt.ref))
 if (limit > 0) [src, tgt] = [src.slice(0, limit), tgt.slice(0, limit)]
-const available = listSnapshots(path.join(dir, 'snapshots')).filter(
-  (s) => upToStep === undefined || s.step <= upToStep,
-).length
+const available = listSnapshots(snapshots).filter((s) => upToStep === undefined || s.step <= upToStep).length
 const counts = opt.counts
   .split(',')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n >= 1 && n <= available)
-if (counts.length === 0)
-  throw new Error(`${dir}/snapshots holds ${available} snapshot(s): nothing to average`)
+if (counts.length === 0) throw new Error(`${snapshots} holds ${available} snapshot(s): nothing to average`)
 
 const greedyBleu = async (modelDir: string): Promise<number> => {
   const m = await loadTranslationModel(modelDir)
@@ -64,7 +66,7 @@ try {
   const candidates: Array<{ last: number; bleu: number; dir: string; steps: number[] }> = []
   for (const last of counts) {
     const out = path.join(work, `last-${last}`)
-    const { steps } = await averageTranslationSnapshots({ model: dir, last, upToStep, out })
+    const { steps } = await averageTranslationSnapshots({ model: dir, snapshots, last, upToStep, out })
     const bleu = await greedyBleu(out)
     candidates.push({ last, bleu: Math.round(bleu * 100) / 100, dir: out, steps })
     console.log(

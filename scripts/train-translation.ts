@@ -1,8 +1,10 @@
 /**
  * Background entry for translation training (the same engine function as `fws train translation`):
- *   nohup npx tsx scripts/train-translation.ts --out DIR [--resume] [--max-minutes N] >> DIR.log 2>&1 &
+ *   nohup npx tsx scripts/train-translation.ts --out DIR [--train-dir DIR] [--resume] [--max-minutes N] >> DIR.log 2>&1 &
+ * (the resumable state is in `<train-dir>/state`, default `<out>.training/state`)
  * Options mirror TranslationTrainOptions; progress lines go to stdout with a UTC timestamp.
  */
+import { startGradientWorkers } from '../src-main/engine/jobs/gradient-workers'
 import { trainTranslation } from '../src-main/engine/models/translation/train'
 
 const args = process.argv.slice(2)
@@ -22,6 +24,8 @@ const r = await trainTranslation({
   valSrc: get('val-src') ?? 'val.en',
   valTgt: get('val-tgt') ?? 'val.de',
   out,
+  trainDir: get('train-dir'),
+  gradientWorkers: startGradientWorkers,
   resume: args.includes('--resume'),
   vocabSize: num('vocab-size'),
   batchTokens: num('batch-tokens'),

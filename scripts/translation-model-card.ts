@@ -2,27 +2,30 @@
  * Writes MODEL_CARD.md of a translation model folder from what the folder records: the manifest
  * (architecture, data hashes, hyperparameters, decoding and how it was chosen, averaging and how
  * it was chosen, test metrics written by `npm run eval:models -- --update`) and the training state
- * (`state/trainer.json`: steps, time, validation curve). The `<!-- eval:models -->` table already in
- * the card is kept.
+ * (`<train-dir>/state/trainer.json`: steps, time, validation curve; the training folder defaults to
+ * `<model>.training`). The `<!-- eval:models -->` table already in the card is kept.
  *
- *   npx tsx scripts/translation-model-card.ts --model resources/models/translation-en-de
+ *   npx tsx scripts/translation-model-card.ts --model resources/models/translation-en-de --train-dir training/translation-en-de
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { withBareDataNames } from '../src-main/engine/datasets'
 import { verifyCheckpoint, type CheckpointManifest } from '../src-main/engine/models/checkpoint'
+import { defaultTrainingDir } from '../src-main/engine/models/training/state'
 import { translationConfig, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
-const dir = parseArgs({ options: { model: { type: 'string' } } }).values.model
+const args = parseArgs({ options: { model: { type: 'string' }, 'train-dir': { type: 'string' } } }).values
+const dir = args.model
 if (!dir) throw new Error('--model DIR is required')
+const trainDir = args['train-dir'] ?? defaultTrainingDir(dir)
 
 const ck = verifyCheckpoint(dir, { task: 'translation' })
 /** The translation fields a training run records (translationManifestInput). */
 const m = ck.manifest as CheckpointManifest &
   Pick<TranslationManifest, 'training' | 'averaged' | 'parameters'> & { normalization: string }
-const statePath = path.join(dir, 'state', 'trainer.json')
+const statePath = path.join(trainDir, 'state', 'trainer.json')
 const state = existsSync(statePath)
   ? (JSON.parse(readFileSync(statePath, 'utf8')) as {
       step: number
@@ -55,7 +58,7 @@ const shipped = avg
   ? `the element-wise mean of the weights at training steps ${avg.steps.join(', ')} (checkpoint averaging)`
   : `the weights at training step ${m.training.steps} (best greedy BLEU on val)`
 const avgLines = avg?.selection
-  ? `\nHow many snapshots to average was chosen on ${avg.selection.data} (${avg.selection.sentences} sentences, greedy BLEU; the model it replaced: ${avg.selection.current.toFixed(2)}):\n\n| snapshots averaged | val BLEU |\n|---|---|\n${avg.selection.candidates.map((x) => `| ${x.last} | ${x.bleu.toFixed(2)} |`).join('\n')}\n\nMade with \`npx tsx scripts/average-translation.ts --model ${dir}\` (snapshots every 200 steps from \`--snapshot-every 200\`).\n`
+  ? `\nHow many snapshots to average was chosen on ${avg.selection.data} (${avg.selection.sentences} sentences, greedy BLEU; the model it replaced: ${avg.selection.current.toFixed(2)}):\n\n| snapshots averaged | val BLEU |\n|---|---|\n${avg.selection.candidates.map((x) => `| ${x.last} | ${x.bleu.toFixed(2)} |`).join('\n')}\n\nMade with \`npx tsx scripts/average-translation.ts --model ${dir} --train-dir ${trainDir}\` (snapshots every 200 steps from \`--snapshot-every 200\`).\n`
   : ''
 const decLines = dec.selection
   ? `chosen on ${dec.selection.data} (${dec.selection.sentences} sentences, beam ${dec.beam}) by \`npx tsx scripts/tune-decoding.ts --model ${dir}\`: ${dec.selection.candidates.map((x) => `α ${x.lengthPenalty} → BLEU ${x.bleu.toFixed(2)}`).join(', ')}`
@@ -65,13 +68,16 @@ const curve =
   state?.history
     .map((r) => `| ${r.step} | ${r.epoch} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} |`)
     .join('\n') ?? ''
-const resume = withBareDataNames(state?.command ?? m.training.command).replace(
-  /^npx tsx /,
-  'node --import tsx ',
-)
+const resume = withBareDataNames(state?.command ?? m.training.command)
+  .replace(/^npx tsx /, 'node --import tsx ')
+  .replace(/ --train-dir \S+/, '')
+  .replace(/(--out \S+)/, `$1 --train-dir ${trainDir}`)
 /** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
 const freshOut = `/tmp/fws-train/${m.name}`
-const fresh = resume.replace(/ --resume\b/, '').replace(/--out \S+/, `--out ${freshOut}`)
+const fresh = resume
+  .replace(/ --resume\b/, '')
+  .replace(/ --train-dir \S+/, '')
+  .replace(/--out \S+/, `--out ${freshOut}`)
 
 const card = `# ${m.name} — English → German, Transformer + AutoFusion
 
@@ -114,16 +120,18 @@ Adam (β 0.9/0.98, ε 1e-9), peak learning rate ${h.peakLr} with ${h.warmupSteps
 root, global-norm clipping 1.0, label smoothing ${h.labelSmoothing}, length-bucketed batches of ≤ ${h.batchTokens.toLocaleString('en')}
 rows × padded tokens (about 64 sentences), seed ${h.seed}. Model selection during training:
 greedy BLEU on the first 300 val sentences every 400 steps; the best weights are written to this
-folder, the full training state (weights, Adam moments, data position, history) to \`state/\` every 50 steps.
+folder, the full training state (weights, Adam moments, data position, history) every 50 steps to
+\`${trainDir}/state/\` (not shipped with the app; the training folder given by \`--train-dir\`, which
+also holds \`snapshots/\` and the \`STOP\` file).
 
 One run, stopped and resumed several times on the same state, over several sessions on a 2-core
 machine (${m.training.machine}). The latest command:
 \`\`\`
 ${resume} \\
-  >> ${dir}/training-log.txt 2>&1
+  >> ${trainDir}/training-log.txt 2>&1
 \`\`\`
 (the first 400 steps ran with \`--workers 2 --validate-every 200\`, snapshots were added at step 5678;
-\`training-log.txt\` has every step).
+\`${trainDir}/training-log.txt\` has every step).
 ${state ? `State: step ${state.step}, epoch ${state.epoch}, ${(state.seconds / 3600).toFixed(1)} h of training wall time in all (about 1.5 s per step on a quiet core; much of the first session ran at 7–20 s per step on a machine shared with other jobs).` : ''}
 
 Validation curve (greedy decoding, val[0:300]):
@@ -160,8 +168,8 @@ then average, re-tune, measure and write the card as below (with \`--model ${fre
 \`\`\`
 npm run data
 nohup ${resume} \\
-  >> ${dir}/training-log.txt 2>&1 &
-# stop gracefully at any time (state saved, final weights validated): touch ${dir}/STOP
+  >> ${trainDir}/training-log.txt 2>&1 &
+# stop gracefully at any time (state saved, final weights validated): touch ${trainDir}/STOP
 \`\`\`
 A new best on val overwrites the weights and manifest in this folder (keeping \`decoding\`); then
 average (\`scripts/average-translation.ts\`), re-tune (\`scripts/tune-decoding.ts\`), re-measure

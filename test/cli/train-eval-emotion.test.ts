@@ -73,8 +73,10 @@ describe('fws train/eval emotion', () => {
       '0.5',
     ]
     await fws([...common, '--epochs', '2', '--log', path.join(dir, 'train.log')])
-    for (const f of ['manifest.json', 'model.json', 'weights.bin', 'vocab.json', 'train-state/state.json'])
+    for (const f of ['manifest.json', 'model.json', 'weights.bin', 'vocab.json'])
       expect(existsSync(path.join(out, f)), f).toBe(true)
+    expect(existsSync(path.join(`${out}.training`, 'state', 'trainer.json'))).toBe(true)
+    expect(existsSync(path.join(out, 'train-state'))).toBe(false)
     const m1 = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'))
     expect(m1.task).toBe('emotion')
     expect(m1.modalities.audio.trained).toBe(false)

@@ -167,8 +167,8 @@ it(
     expect(r.code, r.stderr).toBe(143)
     expect(r.stderr).toMatch(/SIGTERM: stopping after the current batch/)
     expect(r.stderr).toMatch(/training cancelled; rerun with --resume to continue/)
-    expect(readdirSync(path.join(out, 'train-state')).sort()).toEqual(
-      expect.arrayContaining(['best.bin', 'current.bin']),
+    expect(readdirSync(path.join(`${out}.training`, 'state')).sort()).toEqual(
+      expect.arrayContaining(['best.bin', 'trainer.json', 'weights.bin']),
     )
   },
 )

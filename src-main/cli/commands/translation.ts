@@ -11,6 +11,7 @@ import { evaluateTranslation, loadTranslationModel } from '../../engine/models/t
 import { readParallel, resolveTextPath } from '../../engine/models/translation/data'
 import { averageTranslationSnapshots } from '../../engine/models/translation/average'
 import { trainTranslation } from '../../engine/models/translation/train'
+import { startGradientWorkers } from '../../engine/jobs/gradient-workers'
 import { DEFAULT_TRANSLATION_CONFIG } from '../../engine/models/translation/model'
 import { CliError, printJson, onStopSignals, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
@@ -53,6 +54,7 @@ interface TrainTranslationCli extends GanCliOptions {
   snapshotEvery: string
   keepSnapshots: string
   log?: string
+  trainDir?: string
 }
 
 export function registerTrainTranslation(train: Command): void {
@@ -66,13 +68,17 @@ export function registerTrainTranslation(train: Command): void {
     .option('--train-tgt <file>', 'training target sentences', 'train.de')
     .option('--val-src <file>', 'validation source sentences (model selection)', 'val.en')
     .option('--val-tgt <file>', 'validation target sentences', 'val.de')
-    .requiredOption('--out <dir>', 'model folder (best model) with its resumable state in <dir>/state')
+    .requiredOption('--out <dir>', 'model folder: the best model (model files only)')
+    .option(
+      '--train-dir <dir>',
+      "the run's training folder: resumable state (state/), snapshots, STOP file (default <out>.training)",
+    )
     .option(
       '--fusion <method>',
       'fusion of the text/audio/visual latents: concat | tfn | lmf | attention | autofusion | ganfusion',
       'autofusion',
     )
-    .option('--resume', 'continue the training state in <out>/state')
+    .option('--resume', 'continue the training state in <train-dir>/state')
     .option('--vocab-size <n>', 'joint BPE vocabulary size', '8000')
     .option('--batch-tokens <n>', 'max rows × padded length per batch', '1200')
     .option('--lr <x>', 'peak learning rate (Adam, warmup then inverse square root)', '0.001')
@@ -91,7 +97,11 @@ export function registerTrainTranslation(train: Command): void {
     .option('--workers <n>', 'extra gradient worker threads (data parallel)', '0')
     .option('--seed <n>', 'random seed', '1')
     .option('--patience <n>', 'stop after N validations without a new best', '8')
-    .option('--snapshot-every <n>', 'also keep the weights every N steps in <out>/snapshots (0 = never)', '0')
+    .option(
+      '--snapshot-every <n>',
+      'also keep the weights every N steps in <train-dir>/snapshots (0 = never)',
+      '0',
+    )
     .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {
@@ -121,6 +131,8 @@ export function registerTrainTranslation(train: Command): void {
           valSrc: o.valSrc,
           valTgt: o.valTgt,
           out: o.out,
+          ...(o.trainDir ? { trainDir: o.trainDir } : {}),
+          gradientWorkers: startGradientWorkers,
           resume: o.resume,
           vocabSize: num(o.vocabSize, 'vocab-size', true),
           batchTokens: num(o.batchTokens, 'batch-tokens', true),
@@ -256,7 +268,7 @@ export function registerAverageCheckpoints(program: Command): void {
       'write a translation model whose weights are the mean of the last N training snapshots (checkpoint averaging)',
     )
     .requiredOption('--model <dir>', 'model folder of the run (manifest and vocabulary come from it)')
-    .option('--snapshots <dir>', 'snapshot folder (default: <model>/snapshots)')
+    .option('--snapshots <dir>', 'snapshot folder (default: <model>.training/snapshots)')
     .requiredOption('--last <n>', 'average the newest N snapshots')
     .option('--up-to-step <n>', 'ignore snapshots after this step')
     .requiredOption('--out <dir>', 'folder to write the averaged model to')

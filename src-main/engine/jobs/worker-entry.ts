@@ -14,6 +14,7 @@ import { packageRoot } from '../paths'
 export const WORKER_ENTRIES = {
   'pipeline-worker': 'jobs/workers/pipeline-worker.ts',
   'finetune-worker': 'jobs/workers/finetune-worker.ts',
+  'grad-worker': 'jobs/workers/grad-worker.ts',
 } as const
 export type WorkerName = keyof typeof WORKER_ENTRIES
 

@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { tfm, type ParamStore } from '../fusion/nn'
+import { packFloat32, unpackFloat32 } from './training/tensor-file'
 
 export const CHECKPOINT_FORMAT = 'fws-checkpoint'
 export const CHECKPOINT_FORMAT_VERSION = 2
@@ -201,16 +202,12 @@ export function saveCheckpoint(
   },
 ): CheckpointManifest {
   mkdirSync(dir, { recursive: true })
-  const total = opts.tensors.reduce((s, t) => s + t.data.length, 0)
-  const buf = Buffer.alloc(total * 4)
-  let off = 0
   for (const t of opts.tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1)
     if (n !== t.data.length)
       throw new Error(`saveCheckpoint: ${t.name} has ${t.data.length} values for shape [${t.shape}]`)
-    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(buf, off)
-    off += t.data.byteLength
   }
+  const buf = packFloat32(opts.tensors)
   const files: Record<string, string> = { ...(opts.manifest.files ?? {}) }
   for (const [key, f] of Object.entries(opts.extraFiles ?? {})) {
     writeAtomic(path.join(dir, f.file), f.content)
@@ -343,14 +340,9 @@ export function loadCheckpoint(
   const { manifest, modelJson, weights: buf } = verifyCheckpoint(dir, expect)
   const specs = modelJson.weightsManifest[0]!.weights
   const tensors = new Map<string, NamedTensor>()
-  let off = 0
-  for (const w of specs) {
-    if (tensors.has(w.name)) throw new CheckpointError(dir, `weight ${w.name} appears twice`)
-    const n = w.shape.reduce((a, b) => a * b, 1)
-    const data = new Float32Array(n)
-    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * n))
-    off += 4 * n
-    tensors.set(w.name, { name: w.name, shape: w.shape, data })
+  for (const t of unpackFloat32(buf, specs)) {
+    if (tensors.has(t.name)) throw new CheckpointError(dir, `weight ${t.name} appears twice`)
+    tensors.set(t.name, t)
   }
   return {
     dir,

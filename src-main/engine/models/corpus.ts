@@ -16,6 +16,8 @@ import iconv from 'iconv-lite'
 import { z } from 'zod'
 import { DATASETS, datasetFolders, findDataFile, missingDataMessage } from '../datasets'
 import { isInside } from '../paths'
+import { parseDelimited } from '../media/subtitles/csv'
+import { normalizeNewlines } from '../media/subtitles/cue'
 
 export const CORPUS_FORMAT = 'fws-corpus'
 export const CORPUS_VERSION = 1
@@ -214,38 +216,12 @@ export function writeCorpus(dir: string, manifest: CorpusManifestInput, utteranc
 
 // ---------------------------------------------------------------- MELD CSV
 
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines. */
+/**
+ * RFC 4180 CSV rows (quoted fields may hold commas, doubled quotes and newlines), through the
+ * engine's one delimited-text reader (media/subtitles/csv.ts); blank rows are dropped.
+ */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i++
-        } else quoted = false
-      } else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(field)
-      field = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''))
+  return parseDelimited(normalizeNewlines(text), ',').map((r) => r.fields)
 }
 
 // Characters cp1252 maps 0x80–0x9F to (the ones that show up in mis-decoded UTF-8).

@@ -33,6 +33,7 @@ import {
   type TrainResult,
 } from './trainer'
 import { tokenizeWords, WordVocab } from './word-vocab'
+import { defaultTrainingDir } from './training/state'
 import type { UtteranceFeatures } from '../features/types'
 
 export const EMOTION_MODEL_KIND = 'fws-emotion'
@@ -423,6 +424,8 @@ export interface TrainEmotionOptions {
   train: EmotionExample[]
   dev: EmotionExample[]
   out: string
+  /** The run's training folder (resumable state in `<trainDir>/state`); default `<out>.training`. */
+  trainDir?: string
   name: string
   version: string
   data: DataFile[]
@@ -444,7 +447,7 @@ export interface TrainEmotionOptions {
 /**
  * Trains an emotion model and writes its checkpoint to `out` (the best epoch so far is written
  * whenever validation improves, so a killed run still leaves a usable model); the resumable
- * training state lives in `out/train-state/`.
+ * training state lives beside it, in `<trainDir>/state` (default `<out>.training/state`).
  */
 export async function trainEmotion(
   o: TrainEmotionOptions,
@@ -494,7 +497,8 @@ export async function trainEmotion(
     const result = await trainClassifier(model, o.train, o.dev, {
       ...o.training,
       seed: o.config.seed,
-      stateDir: path.join(o.out, 'train-state'),
+      // Beside the model folder, never in it: a model folder holds only what ships.
+      stateDir: path.join(o.trainDir ?? defaultTrainingDir(o.out), 'state'),
       resume: o.resume,
       log,
       onProgress: o.onProgress,

@@ -8,15 +8,16 @@
  * so the tensor count is flat across epochs.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { Rng, tfm } from '../fusion/nn'
 import { isGanFusion, type FusionInputs, type GanFusionModule, type GanStage } from '../fusion/types'
 import { assignTensors, storeTensors, type NamedTensor } from './checkpoint'
 import { chunk, packDialogues, type EmotionExample, type EmotionModel } from './emotion-model'
 import { argmaxRows, classificationReport, type ClassificationReport } from './metrics/classification'
-import { Adam, clipByGlobalNorm, learningRateAt, type LrSchedule } from './optim'
+import { Adam } from './training/adam'
+import { selectOnValidation, throwIfAborted } from './training/control'
+import { warmupCosineAt, type WarmupCosine } from './training/schedule'
+import { hasTrainingState, openTrainingState, saveTrainingState } from './training/state'
 
 export type SelectionMetric = 'weightedF1' | 'macroF1' | 'accuracy'
 
@@ -88,12 +89,7 @@ export interface TrainResult {
   resumedFromEpoch: number
 }
 
-export class TrainingCancelled extends Error {
-  constructor() {
-    super('training cancelled')
-    this.name = 'TrainingCancelled'
-  }
-}
+export { TrainingCancelled } from './training/control'
 
 /** Per-class loss weights from label frequencies. */
 export function classWeights(
@@ -128,21 +124,14 @@ export function evaluateClassifier(
 
 // ---------------------------------------------------------------- one optimisation step
 
-/** Gradients of `loss` w.r.t. `vars`, clipped, applied with Adam; returns the loss value. */
-function step(
-  lossFn: () => TF.Scalar,
-  vars: TF.Variable[],
-  adam: Adam,
-  lr: number,
-  clipNorm: number,
-): number {
+/** Gradients of `loss` w.r.t. `vars`, applied with Adam (which clips them); returns the loss value. */
+function step(lossFn: () => TF.Scalar, vars: TF.Variable[], adam: Adam, lr: number): number {
   const tf = tfm()
   const { value, grads } = tf.variableGrads(lossFn, vars)
-  const clipped = clipByGlobalNorm(grads, clipNorm)
-  adam.apply(vars, clipped.grads, lr)
+  adam.apply(vars, grads, lr)
   const loss = value.dataSync()[0]!
   value.dispose()
-  tf.dispose(clipped.grads)
+  tf.dispose(grads)
   return loss
 }
 
@@ -163,7 +152,6 @@ export function ganStage(
     allVariables: TF.Variable[]
     adam: Adam
     lr: number
-    clipNorm: number
   },
 ): number {
   const dVars = gan.discriminatorVariables()
@@ -173,17 +161,15 @@ export function ganStage(
       [...dVars, ...gan.realFusionVariables()],
       ctx.adam,
       ctx.lr,
-      ctx.clipNorm,
     )
   if (stage === 'd-fake')
-    return step(() => gan.discriminatorLoss(ctx.inputs, 'fake'), dVars, ctx.adam, ctx.lr, ctx.clipNorm)
+    return step(() => gan.discriminatorLoss(ctx.inputs, 'fake'), dVars, ctx.adam, ctx.lr)
   const dSet = new Set(dVars.map((v) => v.name))
   return step(
     ctx.fullLoss,
     ctx.allVariables.filter((v) => !dSet.has(v.name)),
     ctx.adam,
     ctx.lr,
-    ctx.clipNorm,
   )
 }
 
@@ -213,53 +199,16 @@ function epochBatches(
 
 // ---------------------------------------------------------------- resumable state
 
-interface SavedState {
-  version: 1
+/** The emotion trainer's fields of the one training-state format (training/state.ts). */
+interface EmotionStateFields {
   optionsHash: string
   epoch: number
-  globalStep: number
   bestMetric: number
   bestEpoch: number
   badEpochs: number
   rng: number
   modelRng: number
   history: EpochRecord[]
-  files: { current: string; best: string; optimizer: string }
-  sha256: Record<string, string>
-}
-
-function packTensors(ts: NamedTensor[]): Buffer {
-  const index = ts.map((t) => ({ name: t.name, shape: t.shape }))
-  const head = Buffer.from(JSON.stringify(index))
-  const len = Buffer.alloc(4)
-  len.writeUInt32LE(head.length)
-  return Buffer.concat([
-    len,
-    head,
-    ...ts.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
-  ])
-}
-
-function unpackTensors(buf: Buffer): NamedTensor[] {
-  const n = buf.readUInt32LE(0)
-  const index = JSON.parse(buf.subarray(4, 4 + n).toString()) as { name: string; shape: number[] }[]
-  let off = 4 + n
-  return index.map((e) => {
-    const size = e.shape.reduce((a, b) => a * b, 1)
-    const data = new Float32Array(size)
-    Buffer.from(data.buffer).set(buf.subarray(off, off + 4 * size))
-    off += 4 * size
-    return { name: e.name, shape: e.shape, data }
-  })
-}
-
-function sha(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex')
-}
-
-function writeFileAtomic(file: string, data: Buffer | string): void {
-  writeFileSync(`${file}.tmp`, data)
-  renameSync(`${file}.tmp`, file)
 }
 
 /** Hash of what must not change between a run and its resume (model config, data sizes, options that shape training). */
@@ -275,10 +224,178 @@ function hashOptions(model: EmotionModel, opts: TrainOptions, nTrain: number, nV
     nTrain,
     nVal,
   }
-  return sha(Buffer.from(JSON.stringify(o))).slice(0, 16)
+  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 16)
 }
 
 // ---------------------------------------------------------------- the loop
+
+/** Everything one run of trainClassifier works on (the loop's state is in `st`). */
+interface Run {
+  model: EmotionModel
+  train: EmotionExample[]
+  val: EmotionExample[]
+  opts: TrainOptions
+  metric: SelectionMetric
+  cw: number[] | null
+  lengths: number[] | null
+  schedule: WarmupCosine
+  adam: Adam
+  rng: Rng
+  vars: TF.Variable[]
+  gan: GanFusionModule | null
+  st: EmotionStateFields & { globalStep: number }
+  best: NamedTensor[] | null
+  epochTimes: number[]
+}
+
+/** Restores weights, best weights, optimiser, RNG and history from the run's state folder. */
+function restoreState(run: Run, optionsHash: string): void {
+  const { model, opts } = run
+  if (!opts.stateDir || !hasTrainingState(opts.stateDir))
+    throw new Error(`--resume: no training state in ${opts.stateDir ?? '(no state folder)'}`)
+  const state = openTrainingState(opts.stateDir, 'emotion')
+  const f = state.meta as unknown as EmotionStateFields
+  if (f.optionsHash !== optionsHash)
+    throw new Error(
+      `--resume: the saved training state was made with a different model configuration, data or options (state ${f.optionsHash}, now ${optionsHash}); start over without --resume or use the same arguments`,
+    )
+  assignTensors(model.store, new Map(state.tensors('model').map((t) => [t.name, t])), opts.stateDir)
+  run.best = state.tensors('best')
+  const byName = new Map(model.store.list().map((e) => [e.name, e.variable]))
+  run.adam.importState(state.optimizer('optimizer')!, (n) => byName.get(n))
+  run.st = {
+    optionsHash,
+    epoch: f.epoch,
+    globalStep: state.meta.step,
+    bestMetric: f.bestMetric,
+    bestEpoch: f.bestEpoch,
+    badEpochs: f.badEpochs,
+    rng: f.rng,
+    modelRng: f.modelRng,
+    history: f.history,
+  }
+  run.rng.setState(f.rng)
+  model.store.rng.setState(f.modelRng)
+}
+
+function saveState(run: Run): void {
+  const { model, opts, st } = run
+  if (!opts.stateDir) return
+  const current = storeTensors(model.store)
+  const tfNameToLogical = new Map(model.store.list().map((e) => [e.variable.name, e.name]))
+  const { globalStep, ...fields } = st
+  saveTrainingState(opts.stateDir, {
+    task: 'emotion',
+    step: globalStep,
+    fields: { ...fields, rng: run.rng.getState(), modelRng: model.store.rng.getState() },
+    tensors: { model: current, best: run.best ?? current },
+    optimizers: { optimizer: run.adam.exportState((n) => tfNameToLogical.get(n)) },
+  })
+}
+
+/** One optimisation step on a batch (GAN-Fusion: its D stages, then G); returns the loss. */
+function trainStep(run: Run, idx: number[], lr: number): number {
+  const tf = tfm()
+  const { model, gan, adam, vars } = run
+  const batch = model.makeBatch(
+    idx.map((i) => run.train[i]!),
+    run.cw,
+  )
+  if (!gan) return step(() => model.loss(batch, true), vars, adam, lr)
+  const inputs = tf.tidy(
+    () => model.encode(batch, true) as unknown as TF.TensorContainer,
+  ) as unknown as FusionInputs
+  const all = [...Object.values(inputs.latents), ...Object.values(inputs.masks)] as TF.Tensor[]
+  const ctx = { inputs, fullLoss: () => model.loss(batch, true), allVariables: vars, adam, lr }
+  for (let k = 0; k < gan.settings.ganDSteps; k++) {
+    ganStage(gan, 'd-real', ctx)
+    ganStage(gan, 'd-fake', ctx)
+  }
+  tf.dispose(all)
+  return ganStage(gan, 'g', ctx)
+}
+
+/** The training steps of one epoch, with progress reports; returns the mean loss and the last LR. */
+async function trainEpoch(run: Run): Promise<{ loss: number; lr: number; steps: number }> {
+  const { opts, st } = run
+  const te = Date.now()
+  const batches = epochBatches(run.model, run.train, opts.batchSize, run.rng, run.lengths)
+  const stepsPerEpoch = batches.length
+  let lossSum = 0
+  let lr = run.schedule.lr
+  for (let s = 0; s < stepsPerEpoch; s++) {
+    lr = warmupCosineAt(run.schedule, st.globalStep)
+    const loss = trainStep(run, batches[s]!, lr)
+    if (!Number.isFinite(loss))
+      throw new Error(
+        `training diverged: loss is ${loss} at epoch ${st.epoch + 1}, step ${s + 1} (lower --lr?)`,
+      )
+    lossSum += loss
+    st.globalStep++
+    if (s % 4 === 3 || s === stepsPerEpoch - 1) {
+      // Let timers, signals and progress consumers run (training is otherwise synchronous).
+      await new Promise((r) => setImmediate(r))
+      throwIfAborted(opts.signal)
+      const perEpoch = run.epochTimes.length
+        ? run.epochTimes.reduce((a, b) => a + b, 0) / run.epochTimes.length
+        : ((Date.now() - te) / (s + 1)) * stepsPerEpoch
+      const done = st.epoch + (s + 1) / stepsPerEpoch
+      opts.onProgress?.({
+        stage: 'train',
+        epoch: st.epoch + 1,
+        epochs: opts.epochs,
+        step: s + 1,
+        stepsPerEpoch,
+        fraction: done / opts.epochs,
+        loss: lossSum / (s + 1),
+        lr,
+        etaSec: (perEpoch / 1000) * (opts.epochs - done),
+      })
+    }
+  }
+  return { loss: lossSum / stepsPerEpoch, lr, steps: stepsPerEpoch }
+}
+
+/** Validates after an epoch, records it, keeps the best weights (early-stopping counters). */
+async function endEpoch(run: Run, e: { loss: number; lr: number; steps: number }, te: number): Promise<void> {
+  const tf = tfm()
+  const { opts, st, metric } = run
+  opts.onProgress?.({
+    stage: 'validate',
+    epoch: st.epoch + 1,
+    epochs: opts.epochs,
+    step: e.steps,
+    stepsPerEpoch: e.steps,
+    fraction: (st.epoch + 1) / opts.epochs,
+    loss: e.loss,
+    lr: e.lr,
+    etaSec: null,
+  })
+  const rep = evaluateClassifier(run.model, run.val)
+  const sel = selectOnValidation({ best: st.bestMetric, since: st.badEpochs }, rep[metric], 1e-6)
+  const improved = sel.improved
+  st.epoch++
+  const rec: EpochRecord = {
+    epoch: st.epoch,
+    trainLoss: e.loss,
+    lr: e.lr,
+    sec: (Date.now() - te) / 1000,
+    val: { accuracy: rep.accuracy, macroF1: rep.macroF1, weightedF1: rep.weightedF1 },
+    improved,
+  }
+  st.history.push(rec)
+  run.epochTimes.push(Date.now() - te)
+  st.bestMetric = sel.best
+  st.badEpochs = sel.since
+  if (improved) {
+    st.bestEpoch = st.epoch
+    run.best = storeTensors(run.model.store)
+    await opts.onImproved?.(rec)
+  }
+  opts.log?.(
+    `epoch ${st.epoch}/${opts.epochs} loss ${rec.trainLoss.toFixed(4)} lr ${e.lr.toExponential(2)} val acc ${rep.accuracy.toFixed(4)} macroF1 ${rep.macroF1.toFixed(4)} weightedF1 ${rep.weightedF1.toFixed(4)}${improved ? ' *' : ''} (${rec.sec.toFixed(1)} s, tensors ${tf.memory().numTensors})`,
+  )
+}
 
 export async function trainClassifier(
   model: EmotionModel,
@@ -286,13 +403,11 @@ export async function trainClassifier(
   val: EmotionExample[],
   opts: TrainOptions,
 ): Promise<TrainResult> {
-  const tf = tfm()
   if (!train.length) throw new Error('training set is empty')
   if (!val.length) throw new Error('validation set is empty')
   const t0 = Date.now()
   const log = opts.log ?? (() => {})
   const metric = opts.metric ?? 'weightedF1'
-  const clipNorm = opts.clipNorm ?? 5
   const patience = opts.patience ?? 3
   const K = model.config.labels.length
   const trainLabels = train.map((e) => {
@@ -303,232 +418,73 @@ export async function trainClassifier(
       )
     return k
   })
-  const cw = classWeights(trainLabels, K, opts.classWeighting ?? 'none')
   // Exact without dialogue batching; with it, epochs have about this many steps.
   const nominalSteps = Math.ceil(train.length / opts.batchSize)
-  const lengths = opts.lengthOf ? train.map(opts.lengthOf) : null
-  const schedule: LrSchedule = {
-    lr: opts.lr,
-    warmupSteps: opts.warmupSteps ?? Math.ceil(nominalSteps / 4),
-    totalSteps: nominalSteps * opts.epochs,
-    floor: opts.lrFloor ?? 0.1,
-  }
-  const adam = new Adam({ weightDecay: opts.weightDecay ?? 0 })
-  const rng = new Rng(opts.seed)
-  const vars = model.store.trainable()
-  const gan = isGanFusion(model.fusion) ? model.fusion : null
   const optionsHash = hashOptions(model, opts, train.length, val.length)
-  const tfNameToLogical = new Map(model.store.list().map((e) => [e.variable.name, e.name]))
-  const logicalToTf = new Map(model.store.list().map((e) => [e.name, e.variable.name]))
-
-  let epoch = 0
-  let globalStep = 0
-  let bestMetric = -Infinity
-  let bestEpoch = 0
-  let badEpochs = 0
-  let history: EpochRecord[] = []
-  let best: NamedTensor[] | null = null
-  let resumedFromEpoch = 0
-
-  const stateFile = opts.stateDir ? path.join(opts.stateDir, 'state.json') : null
-  if (opts.resume) {
-    if (!stateFile || !existsSync(stateFile))
-      throw new Error(`--resume: no training state in ${opts.stateDir ?? '(no state folder)'}`)
-    const st = JSON.parse(readFileSync(stateFile, 'utf8')) as SavedState
-    if (st.optionsHash !== optionsHash)
-      throw new Error(
-        `--resume: the saved training state was made with a different model configuration, data or options (state ${st.optionsHash}, now ${optionsHash}); start over without --resume or use the same arguments`,
-      )
-    const read = (f: string) => {
-      const b = readFileSync(path.join(opts.stateDir!, f))
-      if (sha(b) !== st.sha256[f])
-        throw new Error(`--resume: ${f} in ${opts.stateDir} is corrupt (checksum mismatch)`)
-      return b
-    }
-    assignTensors(
-      model.store,
-      new Map(unpackTensors(read(st.files.current)).map((t) => [t.name, t])),
-      opts.stateDir,
-    )
-    best = unpackTensors(read(st.files.best))
-    const optState = unpackTensors(read(st.files.optimizer))
-    const steps = JSON.parse(
-      readFileSync(path.join(opts.stateDir!, 'optimizer-steps.json'), 'utf8'),
-    ) as Record<string, number>
-    const byName = new Map(optState.map((t) => [t.name, t]))
-    adam.importState(
-      Object.keys(steps).map((name) => ({
-        name,
-        step: steps[name]!,
-        m: byName.get(`m:${name}`)!.data,
-        v: byName.get(`v:${name}`)!.data,
-        shape: byName.get(`m:${name}`)!.shape,
-      })),
-      (l) => logicalToTf.get(l),
-    )
-    epoch = st.epoch
-    globalStep = st.globalStep
-    bestMetric = st.bestMetric
-    bestEpoch = st.bestEpoch
-    badEpochs = st.badEpochs
-    history = st.history
-    rng.setState(st.rng)
-    model.store.rng.setState(st.modelRng)
-    resumedFromEpoch = epoch
-    log(`resumed after epoch ${epoch} (best ${metric} ${bestMetric.toFixed(4)} at epoch ${bestEpoch})`)
-  }
-
-  const saveState = () => {
-    if (!opts.stateDir) return
-    mkdirSync(opts.stateDir, { recursive: true })
-    const cur = packTensors(storeTensors(model.store))
-    const bst = best ? packTensors(best) : cur
-    const optState = adam.exportState((n) => tfNameToLogical.get(n))
-    const optBuf = packTensors(
-      optState.flatMap((s) => [
-        { name: `m:${s.name}`, shape: s.shape, data: s.m },
-        { name: `v:${s.name}`, shape: s.shape, data: s.v },
-      ]),
-    )
-    writeFileAtomic(path.join(opts.stateDir, 'current.bin'), cur)
-    writeFileAtomic(path.join(opts.stateDir, 'best.bin'), bst)
-    writeFileAtomic(path.join(opts.stateDir, 'optimizer.bin'), optBuf)
-    writeFileAtomic(
-      path.join(opts.stateDir, 'optimizer-steps.json'),
-      JSON.stringify(Object.fromEntries(optState.map((s) => [s.name, s.step]))),
-    )
-    const st: SavedState = {
-      version: 1,
-      optionsHash,
-      epoch,
-      globalStep,
-      bestMetric,
-      bestEpoch,
-      badEpochs,
-      rng: rng.getState(),
-      modelRng: model.store.rng.getState(),
-      history,
-      files: { current: 'current.bin', best: 'best.bin', optimizer: 'optimizer.bin' },
-      sha256: { 'current.bin': sha(cur), 'best.bin': sha(bst), 'optimizer.bin': sha(optBuf) },
-    }
-    writeFileAtomic(stateFile!, JSON.stringify(st, null, 1))
-  }
-
-  const throwIfAborted = () => {
-    if (opts.signal?.aborted) throw new TrainingCancelled()
-  }
-
-  const epochTimes: number[] = []
-  while (epoch < opts.epochs && badEpochs < patience) {
-    throwIfAborted()
-    const te = Date.now()
-    const batches = epochBatches(model, train, opts.batchSize, rng, lengths)
-    const stepsPerEpoch = batches.length
-    let lossSum = 0
-    let lr = schedule.lr
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      const idx = batches[s]!
-      const batch = model.makeBatch(
-        idx.map((i) => train[i]!),
-        cw,
-      )
-      lr = learningRateAt(schedule, globalStep)
-      let loss: number
-      if (gan) {
-        const inputs = tf.tidy(
-          () => model.encode(batch, true) as unknown as TF.TensorContainer,
-        ) as unknown as FusionInputs
-        const all = [...Object.values(inputs.latents), ...Object.values(inputs.masks)] as TF.Tensor[]
-        const ctx = {
-          inputs,
-          fullLoss: () => model.loss(batch, true),
-          allVariables: vars,
-          adam,
-          lr,
-          clipNorm,
-        }
-        for (let k = 0; k < gan.settings.ganDSteps; k++) {
-          ganStage(gan, 'd-real', ctx)
-          ganStage(gan, 'd-fake', ctx)
-        }
-        tf.dispose(all)
-        loss = ganStage(gan, 'g', ctx)
-      } else loss = step(() => model.loss(batch, true), vars, adam, lr, clipNorm)
-      if (!Number.isFinite(loss))
-        throw new Error(
-          `training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${s + 1} (lower --lr?)`,
-        )
-      lossSum += loss
-      globalStep++
-      if (s % 4 === 3 || s === stepsPerEpoch - 1) {
-        // Let timers, signals and progress consumers run (training is otherwise synchronous).
-        await new Promise((r) => setImmediate(r))
-        throwIfAborted()
-        const perEpoch = epochTimes.length
-          ? epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length
-          : ((Date.now() - te) / (s + 1)) * stepsPerEpoch
-        const done = epoch + (s + 1) / stepsPerEpoch
-        opts.onProgress?.({
-          stage: 'train',
-          epoch: epoch + 1,
-          epochs: opts.epochs,
-          step: s + 1,
-          stepsPerEpoch,
-          fraction: done / opts.epochs,
-          loss: lossSum / (s + 1),
-          lr,
-          etaSec: (perEpoch / 1000) * (opts.epochs - done),
-        })
-      }
-    }
-    opts.onProgress?.({
-      stage: 'validate',
-      epoch: epoch + 1,
-      epochs: opts.epochs,
-      step: stepsPerEpoch,
-      stepsPerEpoch,
-      fraction: (epoch + 1) / opts.epochs,
-      loss: lossSum / stepsPerEpoch,
-      lr,
-      etaSec: null,
-    })
-    const rep = evaluateClassifier(model, val)
-    const value = rep[metric]
-    const improved = value > bestMetric + 1e-6
-    epoch++
-    const rec: EpochRecord = {
-      epoch,
-      trainLoss: lossSum / stepsPerEpoch,
-      lr,
-      sec: (Date.now() - te) / 1000,
-      val: { accuracy: rep.accuracy, macroF1: rep.macroF1, weightedF1: rep.weightedF1 },
-      improved,
-    }
-    history.push(rec)
-    epochTimes.push(Date.now() - te)
-    if (improved) {
-      bestMetric = value
-      bestEpoch = epoch
-      badEpochs = 0
-      best = storeTensors(model.store)
-      await opts.onImproved?.(rec)
-    } else badEpochs++
-    log(
-      `epoch ${epoch}/${opts.epochs} loss ${rec.trainLoss.toFixed(4)} lr ${lr.toExponential(2)} val acc ${rep.accuracy.toFixed(4)} macroF1 ${rep.macroF1.toFixed(4)} weightedF1 ${rep.weightedF1.toFixed(4)}${improved ? ' *' : ''} (${rec.sec.toFixed(1)} s, tensors ${tf.memory().numTensors})`,
-    )
-    saveState()
-  }
-  const stoppedEarly = epoch < opts.epochs
-  if (stoppedEarly) log(`early stop: no ${metric} improvement for ${patience} epochs`)
-  if (best) assignTensors(model.store, new Map(best.map((t) => [t.name, t])))
-  const bestReport = evaluateClassifier(model, val)
-  adam.dispose()
-  return {
-    epochsRun: epoch,
-    bestEpoch,
-    bestMetric,
+  const run: Run = {
+    model,
+    train,
+    val,
+    opts,
     metric,
-    history,
+    cw: classWeights(trainLabels, K, opts.classWeighting ?? 'none'),
+    lengths: opts.lengthOf ? train.map(opts.lengthOf) : null,
+    schedule: {
+      lr: opts.lr,
+      warmupSteps: opts.warmupSteps ?? Math.ceil(nominalSteps / 4),
+      totalSteps: nominalSteps * opts.epochs,
+      floor: opts.lrFloor ?? 0.1,
+    },
+    adam: new Adam({ weightDecay: opts.weightDecay ?? 0, clipNorm: opts.clipNorm ?? 5 }),
+    rng: new Rng(opts.seed),
+    vars: model.store.trainable(),
+    gan: isGanFusion(model.fusion) ? model.fusion : null,
+    st: {
+      optionsHash,
+      epoch: 0,
+      globalStep: 0,
+      bestMetric: -Infinity,
+      bestEpoch: 0,
+      badEpochs: 0,
+      rng: 0,
+      modelRng: 0,
+      history: [],
+    },
+    best: null,
+    epochTimes: [],
+  }
+  let resumedFromEpoch = 0
+  if (opts.resume) {
+    restoreState(run, optionsHash)
+    resumedFromEpoch = run.st.epoch
+    log(
+      `resumed after epoch ${run.st.epoch} (best ${metric} ${run.st.bestMetric.toFixed(4)} at epoch ${run.st.bestEpoch})`,
+    )
+  }
+  try {
+    while (run.st.epoch < opts.epochs && run.st.badEpochs < patience) {
+      throwIfAborted(opts.signal)
+      const te = Date.now()
+      const e = await trainEpoch(run)
+      await endEpoch(run, e, te)
+      saveState(run)
+    }
+  } catch (err) {
+    run.adam.dispose()
+    throw err
+  }
+  const { st } = run
+  const stoppedEarly = st.epoch < opts.epochs
+  if (stoppedEarly) log(`early stop: no ${metric} improvement for ${patience} epochs`)
+  if (run.best) assignTensors(model.store, new Map(run.best.map((t) => [t.name, t])))
+  const bestReport = evaluateClassifier(model, val)
+  run.adam.dispose()
+  return {
+    epochsRun: st.epoch,
+    bestEpoch: st.bestEpoch,
+    bestMetric: st.bestMetric,
+    metric,
+    history: st.history,
     stoppedEarly,
     best: bestReport,
     trainSec: (Date.now() - t0) / 1000,

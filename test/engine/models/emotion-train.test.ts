@@ -24,7 +24,7 @@ import {
   type EmotionTrainConfig,
 } from '../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../src-main/engine/models/emotion-model'
-import { Adam } from '../../../src-main/engine/models/optim'
+import { Adam } from '../../../src-main/engine/models/training/adam'
 import { ganStage, trainClassifier } from '../../../src-main/engine/models/trainer'
 
 let tf: typeof TF
@@ -257,7 +257,7 @@ describe('emotion model training', () => {
     const { model } = await buildEmotionModel(config('ganfusion'), train)
     const gan = model.fusion as GanFusion
     const batch = model.makeBatch(train.slice(0, 16))
-    const adam = new Adam()
+    const adam = new Adam({ clipNorm: 5 })
     const all = model.store.trainable()
     const snap = () => new Map(all.map((v) => [v.name, v.dataSync().slice() as Float32Array]))
     const changed = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
@@ -274,7 +274,6 @@ describe('emotion model training', () => {
       allVariables: all,
       adam,
       lr: 0.01,
-      clipNorm: 5,
     }
     let s0 = snap()
     ganStage(gan, 'd-real', ctx)

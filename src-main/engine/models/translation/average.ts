@@ -8,12 +8,14 @@ import { join } from 'node:path'
 import { getTf } from '../../backend'
 import type { BpeVocabJson } from '../../features/text/bpe'
 import { manifestInput, verifyCheckpoint, type ManifestInput } from '../checkpoint'
-import { averageWeights, listSnapshots, saveTranslationCheckpoint, translationConfig } from './checkpoint'
+import { averageSnapshots, listSnapshots } from '../training/snapshots'
+import { defaultTrainingDir } from '../training/state'
+import { saveTranslationCheckpoint, translationConfig } from './checkpoint'
 
 export interface AverageOptions {
   /** Model folder of the run (manifest and vocabulary are taken from it). */
   model: string
-  /** Snapshot folder. Default `<model>/snapshots`. */
+  /** Snapshot folder. Default `<model>.training/snapshots` (the trainer's default). */
   snapshots?: string
   /** Average the newest N snapshots. */
   last: number
@@ -37,7 +39,7 @@ export async function averageTranslationSnapshots(
   const config = translationConfig(opts.model, modelJson.modelConfig)
   const vocabFile = base.files.vocab!
   const vocabPath = join(opts.model, vocabFile)
-  const snapDir = opts.snapshots ?? join(opts.model, 'snapshots')
+  const snapDir = opts.snapshots ?? join(defaultTrainingDir(opts.model), 'snapshots')
   const all = listSnapshots(snapDir).filter((s) => opts.upToStep === undefined || s.step <= opts.upToStep)
   if (all.length < opts.last)
     throw new Error(
@@ -46,9 +48,8 @@ export async function averageTranslationSnapshots(
   const chosen = all.slice(-opts.last)
   const steps = chosen.map((s) => s.step)
   const { tf } = await getTf()
-  const weights = averageWeights(
-    tf,
-    chosen.map((s) => s.dir),
+  const weights = new Map(
+    averageSnapshots(chosen.map((s) => s.dir)).map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]),
   )
   try {
     const release = base.version.split('+')[0]

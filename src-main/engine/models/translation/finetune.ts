@@ -12,8 +12,6 @@ import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../backend'
 import { BpeVocab, type BpeVocabJson } from '../../features/text/bpe'
 import { Rng } from '../../fusion/nn'
-import { isGanFusion } from '../../fusion/types'
-import { Adam } from './adam'
 import {
   loadCheckpoint,
   manifestInput,
@@ -22,10 +20,11 @@ import {
   type DataFile,
 } from '../checkpoint'
 import { saveTranslationCheckpoint, translationConfig } from './checkpoint'
-import { epochBatches, makeBatch, type EncodedPair } from './data'
+import { epochBatches, type EncodedPair } from './data'
 import { evaluateTranslation, loadTranslationModel } from './index'
 import { TranslationModel } from './model'
-import { ganDiscriminatorStages } from './train'
+import { throwIfAborted } from '../training/control'
+import { disposeOptimisers, translationOptimisers, translationStep } from './train-step'
 
 export interface TranslationPair {
   src: string
@@ -126,17 +125,7 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
     .filter((p) => p.tgt.length > 0)
   const hyper = bm.hyperparameters as { labelSmoothing?: number; clipNorm?: number }
   const labelSmoothing = hyper.labelSmoothing ?? 0.1
-  const adamOpts = { beta1: 0.9, beta2: 0.98, epsilon: 1e-9, clipNorm: hyper.clipNorm ?? 1 }
-  const trainable = new Map([...model.vars].filter(([, v]) => v.trainable))
-  const adam = new Adam(tf, trainable, adamOpts)
-  const gan = isGanFusion(model.fusion) ? model.fusion : null
-  const dNames = new Set(gan ? gan.discriminatorVariables().map((v) => v.name) : [])
-  const ganNames = new Set(
-    gan ? [...gan.discriminatorVariables(), ...gan.realFusionVariables()].map((v) => v.name) : [],
-  )
-  const ganAdam = gan
-    ? new Adam(tf, new Map([...trainable].filter(([, v]) => ganNames.has(v.name))), adamOpts)
-    : null
+  const opt = translationOptimisers(model, hyper.clipNorm ?? 1)
   const batchTokens = o.batchTokens ?? 1200
   const losses: number[] = []
   const t0 = Date.now()
@@ -145,22 +134,8 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
       const batches = epochBatches(encoded, batchTokens, seed, epoch)
       let sum = 0
       for (const rows of batches) {
-        if (o.signal?.aborted)
-          throw Object.assign(new Error('fine-tuning cancelled'), { name: 'TrainingCancelled' })
-        const batch = makeBatch(rows.map((i) => encoded[i]!))
-        if (gan && ganAdam) ganDiscriminatorStages(tf, model, gan, ganAdam, batch, lr)
-        const { value, grads } = tf.tidy(() => {
-          const src = tf.tensor2d(batch.src, [batch.rows, batch.srcLen], 'int32')
-          const tin = tf.tensor2d(batch.tgtIn, [batch.rows, batch.tgtLen], 'int32')
-          const tout = tf.tensor2d(batch.tgtOut, [batch.rows, batch.tgtLen], 'int32')
-          return tf.variableGrads(
-            () => model.loss(src, tin, tout, { training: true, labelSmoothing }).total,
-            model.trainableVariables().filter((v) => !dNames.has(v.name)),
-          )
-        })
-        adam.apply(grads as Record<string, TF.Tensor>, lr)
-        const loss = value.dataSync()[0]!
-        tf.dispose([value, ...Object.values(grads)])
+        throwIfAborted(o.signal, 'fine-tuning cancelled')
+        const loss = await translationStep(tf, model, opt, { pairs: encoded, rows, lr, labelSmoothing })
         if (!Number.isFinite(loss)) throw new Error(`fine-tuning diverged (loss ${loss}); use a lower --lr`)
         sum += loss
         await new Promise((r) => setImmediate(r))
@@ -191,7 +166,7 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
           },
           training: {
             ...training,
-            steps: (training?.steps ?? 0) + adam.step,
+            steps: (training?.steps ?? 0) + opt.main.adam.step,
             seconds: (training?.seconds ?? 0) + Math.round((Date.now() - t0) / 1000),
             command: 'fws finetune',
           },
@@ -215,8 +190,7 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
       losses,
     }
   } finally {
-    adam.dispose()
-    ganAdam?.dispose()
+    disposeOptimisers(opt)
     model.dispose()
   }
 }

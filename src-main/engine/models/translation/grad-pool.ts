@@ -1,42 +1,49 @@
 /**
- * Main-thread side of data-parallel translation training: starts the gradient workers
- * (grad-worker.ts), splits a batch into shares, sends each worker the current weights and its
- * share, and combines the returned gradients with the main thread's, weighted by target tokens so
- * the result equals the gradient of the whole batch's token-mean loss.
+ * Main-thread side of data-parallel translation training: splits a batch into shares, sends each
+ * gradient worker the current weights and its share, and combines the returned gradients with the
+ * main thread's, weighted by target tokens so the result equals the gradient of the whole batch's
+ * token-mean loss. The workers run on the engine's worker pool (jobs/gradient-workers.ts), which
+ * the caller starts and passes in: this layer never imports jobs.
  */
-import { Worker } from 'node:worker_threads'
-import { fileURLToPath } from 'node:url'
 import type * as TF from '@tensorflow/tfjs'
-import { locateWorker } from '../../jobs/worker-entry'
 import type { Batch } from './data'
-import type { GradRequest, GradResponse, GradWorkerInit } from './grad-worker'
 import type { TranslationConfig, TranslationModel } from './model'
 
+/** workerData.init of a gradient worker. */
+export interface GradWorkerInit {
+  config: TranslationConfig
+}
+
+/** One gradient task: the weights (flattened in the model's variable order) and a batch share. */
+export type GradRequest = Omit<Batch, 'tokens'> & { weights: Float32Array; labelSmoothing: number }
+
+export interface GradResponse {
+  /** Gradients flattened in the model's variable order (zeros where a variable had none). */
+  grads: Float32Array
+  loss: number
+}
+
+/** What the trainer needs of a worker pool (jobs/pool.ts WorkerPool is one). */
+export interface GradientRunner {
+  readonly size: number
+  run(req: GradRequest): Promise<GradResponse>
+  close(): Promise<void>
+}
+
+/** Starts `size` gradient workers for models of `init.config` (jobs/gradient-workers.ts). */
+export type StartGradientWorkers = (size: number, init: GradWorkerInit) => GradientRunner
+
 interface Share {
-  grads: Record<string, TF.Tensor> | Float32Array
+  grads: Float32Array
   loss: number
   tokens: number
 }
 
 export class GradPool {
-  private constructor(private readonly workers: Worker[]) {}
+  constructor(private readonly runner: GradientRunner) {}
 
   get size(): number {
-    return this.workers.length
-  }
-
-  /** Starts `n` workers from the TypeScript source (throws when running from a bundle without the entry). */
-  static async start(n: number, config: TranslationConfig): Promise<GradPool> {
-    const here = fileURLToPath(import.meta.url)
-    if (!here.endsWith('.ts'))
-      throw new Error('gradient workers are only available when running from source (tsx)')
-    const loc = locateWorker({ file: here.replace(/grad-pool\.ts$/, 'grad-worker.ts') })
-    const workers: Worker[] = []
-    for (let i = 0; i < n; i++) {
-      const init: GradWorkerInit = { config }
-      workers.push(new Worker(loc.url, { workerData: { ...loc.bootData, init } }))
-    }
-    return new GradPool(workers)
+    return this.runner.size
   }
 
   /** Splits row indices into `parts` contiguous shares of (nearly) equal size. */
@@ -53,41 +60,17 @@ export class GradPool {
   /** Sends the model's current weights and one batch to each worker; resolves with their gradients. */
   compute(model: TranslationModel, batches: Batch[], labelSmoothing: number): Promise<Share[]> {
     const vars = [...model.vars.values()]
-    const total = vars.reduce((a, v) => a + v.size, 0)
-    const weights = new Float32Array(total)
+    const weights = new Float32Array(vars.reduce((a, v) => a + v.size, 0))
     let off = 0
     for (const v of vars) {
       weights.set(v.dataSync() as Float32Array, off)
       off += v.size
     }
     return Promise.all(
-      batches.map((b, i) => {
-        const w = this.workers[i]!
-        return new Promise<Share>((resolve, reject) => {
-          const onMsg = (m: GradResponse): void => {
-            w.off('error', onErr)
-            if (m.error || !m.grads) reject(new Error(`gradient worker failed: ${m.error ?? 'no gradients'}`))
-            else resolve({ grads: m.grads, loss: m.loss!, tokens: b.tokens })
-          }
-          const onErr = (e: Error): void => {
-            w.off('message', onMsg)
-            reject(e)
-          }
-          w.once('message', onMsg)
-          w.once('error', onErr)
-          const copy = i === batches.length - 1 ? weights : weights.slice()
-          const req: GradRequest = {
-            weights: copy,
-            src: b.src,
-            srcLen: b.srcLen,
-            tgtIn: b.tgtIn,
-            tgtOut: b.tgtOut,
-            tgtLen: b.tgtLen,
-            rows: b.rows,
-            labelSmoothing,
-          }
-          w.postMessage(req, [copy.buffer])
-        })
+      batches.map(async (b) => {
+        const { tokens, ...share } = b
+        const r = await this.runner.run({ weights, ...share, labelSmoothing })
+        return { grads: r.grads, loss: r.loss, tokens }
       }),
     )
   }
@@ -112,10 +95,8 @@ export class GradPool {
       out[v.name] = tf.tidy(() => {
         const g0 = main.grads[v.name]
         let acc = g0 ? g0.mul(main.tokens / total) : tf.zeros(v.shape)
-        for (const o of others) {
-          const flat = o.grads as Float32Array
-          acc = acc.add(tf.tensor(flat.subarray(off, off + n), v.shape).mul(o.tokens / total))
-        }
+        for (const o of others)
+          acc = acc.add(tf.tensor(o.grads.subarray(off, off + n), v.shape).mul(o.tokens / total))
         return acc
       })
       off += n
@@ -124,7 +105,7 @@ export class GradPool {
     return { grads: out, loss }
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()))
+  close(): Promise<void> {
+    return this.runner.close()
   }
 }

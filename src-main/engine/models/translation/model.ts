@@ -214,6 +214,15 @@ export class TranslationModel {
   private readonly pos: TF.Tensor2D
   private readonly scaleEmb: number
 
+  /** State of the fusion module's random stream (GAN-Fusion's noise), for resumable training. */
+  get rngState(): number {
+    return this.fusionStore.rng.getState()
+  }
+
+  set rngState(s: number) {
+    this.fusionStore.rng.setState(s)
+  }
+
   constructor(
     private readonly tf: typeof TF,
     readonly config: TranslationConfig,

@@ -127,7 +127,7 @@ describe('resuming a training state made before the fusion choice', () => {
         maxSteps: 2,
       })
       // Make the state look like one written before the fusion choice (no config.fusion).
-      const statePath = join(dir, 'm', 'state', 'trainer.json')
+      const statePath = join(dir, 'm.training', 'state', 'trainer.json')
       const state = JSON.parse(readFileSync(statePath, 'utf8'))
       delete state.hyper.config.fusion
       delete state.hyper.config.fusionOptions

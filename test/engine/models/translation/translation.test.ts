@@ -2,7 +2,7 @@
 // with a reordering rule), small enough to train in seconds on wasm: the trainer (BPE, batches,
 // Adam, checkpoints, resume, best-model selection), loading with validation, greedy and beam
 // search, BLEU, the audio/visual inputs, corrupt checkpoints and tensor hygiene.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,9 @@ import { getTf } from '../../../../src-main/engine/backend'
 import { evaluateTranslation, loadTranslationModel } from '../../../../src-main/engine/models/translation'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
 import { averageTranslationSnapshots } from '../../../../src-main/engine/models/translation/average'
-import { listSnapshots, readWeights } from '../../../../src-main/engine/models/translation/checkpoint'
+import { namedTensors } from '../../../../src-main/engine/models/translation/checkpoint'
+import { readTensorFile, writeTensorFile } from '../../../../src-main/engine/models/training/tensor-file'
+import { listSnapshots } from '../../../../src-main/engine/models/training/snapshots'
 import {
   TranslationModel,
   DEFAULT_TRANSLATION_CONFIG,
@@ -48,6 +50,9 @@ function pair(i: number): [string, string] {
 
 let tf: typeof TF
 let dir: string
+/** A bare tensor file as tfjs tensors (the caller disposes them). */
+const readWeights = (d: string): Map<string, TF.Tensor> =>
+  new Map(readTensorFile(d).map((t) => [t.name, tf.tensor(t.data, t.shape, 'float32')]))
 const tiny = { dModel: 32, heads: 2, ffDim: 64, encLayers: 1, decLayers: 1, dropout: 0 }
 
 beforeAll(async () => {
@@ -94,7 +99,7 @@ describe('trainTranslation → loadTranslationModel', () => {
     })
     expect(first.steps).toBe(60)
     expect(lines.some((l) => l.includes('val BLEU'))).toBe(true)
-    const state = JSON.parse(readFileSync(join(dir, 'model', 'state', 'trainer.json'), 'utf8'))
+    const state = JSON.parse(readFileSync(join(dir, 'model.training', 'state', 'trainer.json'), 'utf8'))
     expect(state.step).toBe(60)
     await expect(trainTranslation({ ...common(), maxSteps: 80 })).rejects.toThrow(/--resume/)
     // Decoding settings tuned for the run survive the trainer writing a new best model.
@@ -144,14 +149,14 @@ describe('trainTranslation → loadTranslationModel', () => {
   }, 240_000)
 
   it('keeps the newest snapshots and averages them into a loadable model', async () => {
-    const snaps = listSnapshots(join(dir, 'model', 'snapshots'))
+    const snaps = listSnapshots(join(dir, 'model.training', 'snapshots'))
     expect(snaps.map((s) => s.step)).toEqual([120, 180, 240])
     const out = join(dir, 'averaged')
     const r = await averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out })
     expect(r.steps).toEqual([180, 240])
-    const a = readWeights(tf, snaps[1]!.dir)
-    const b = readWeights(tf, snaps[2]!.dir)
-    const avg = readWeights(tf, out)
+    const a = readWeights(snaps[1]!.dir)
+    const b = readWeights(snaps[2]!.dir)
+    const avg = readWeights(out)
     try {
       for (const name of ['emb', [...avg.keys()].at(-1)!]) {
         const expected = tf.tidy(() => tf.div(tf.add(a.get(name)!, b.get(name)!), 2))
@@ -174,8 +179,10 @@ describe('trainTranslation → loadTranslationModel', () => {
     await expect(averageTranslationSnapshots({ model: join(dir, 'model'), last: 4, out })).rejects.toThrow(
       /holds 3 snapshot\(s\); 4 asked for/,
     )
+    // A folder holding a training run of the layout before the one training core is never replaced.
+    mkdirSync(join(dir, 'old-run', 'state'), { recursive: true })
     await expect(
-      averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out: join(dir, 'model') }),
+      averageTranslationSnapshots({ model: join(dir, 'model'), last: 2, out: join(dir, 'old-run') }),
     ).rejects.toThrow(/holds a training run \(state\/\)/)
     expect(
       (await averageTranslationSnapshots({ model: join(dir, 'model'), last: 1, upToStep: 200, out })).steps,
@@ -288,15 +295,12 @@ describe('TranslationModel and search', () => {
   })
 
   it('checkpoint weights round-trip to identical outputs', async () => {
-    const { writeWeights, readWeights } =
-      await import('../../../../src-main/engine/models/translation/checkpoint')
     const cfg = { ...DEFAULT_TRANSLATION_CONFIG, ...tiny, vocabSize: 40 }
     const a = new TranslationModel(tf, cfg, { seed: 4 })
     const d = join(dir, 'rt')
-    const { mkdirSync } = await import('node:fs')
     mkdirSync(d, { recursive: true })
-    writeWeights(d, new Map([...a.vars.entries()]))
-    const w = readWeights(tf, d)
+    writeTensorFile(d, namedTensors(a.vars))
+    const w = readWeights(d)
     const b = new TranslationModel(tf, cfg, { weights: w })
     tf.dispose([...w.values()])
     const src = tf.tensor2d([[5, 6, 7, 3]], [1, 4], 'int32')
