@@ -12,7 +12,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         fws: resolve(import.meta.dirname, 'src-main/cli/index.ts'),
-        // Worker-thread entries (engine/jobs/worker-entry.ts finds them next to the bundle).
+        // Worker-thread entries (engine/core/worker-entry.ts finds them next to the bundle).
         'pipeline-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/pipeline-worker.ts'),
         'finetune-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/finetune-worker.ts'),
         'grad-worker': resolve(import.meta.dirname, 'src-main/engine/jobs/workers/grad-worker.ts'),

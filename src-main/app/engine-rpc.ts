@@ -6,7 +6,7 @@
  * their name and code (jobs/protocol.ts wire shape: HTTP status and UI messages still work), engine
  * events are forwarded, and when the process dies every pending call fails with a clear message.
  */
-import { TaskError, toWireError, type WireError } from '../engine/jobs/protocol'
+import { TaskError, toWireError, type WireError } from '../engine/core/protocol'
 import type { EngineService } from '../engine/service'
 import { EVENT_NAMES, type EventMap, type EventName, type RequestName } from '../contract/contract'
 

@@ -3,7 +3,7 @@
  * code, never by its message text. Errors that are the user's doing (a bad payload, a missing or
  * damaged file, no project open, an edit that does not apply) are 4xx with their message; anything
  * else is a 500. Names rather than `instanceof`, because errors that crossed a worker thread
- * arrive as TaskError carrying the original name and code (engine/jobs/protocol.ts).
+ * arrive as TaskError carrying the original name and code (engine/core/protocol.ts).
  */
 import type { MediaErrorCode } from '../engine/media/errors'
 

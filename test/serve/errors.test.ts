@@ -4,7 +4,7 @@ import { EditError } from '../../src-main/engine/project/edits'
 import { ProjectFileError } from '../../src-main/engine/project/schema'
 import { NoProjectError } from '../../src-main/engine/project/store'
 import { ContractError } from '../../src-main/contract/contract'
-import { TaskError, toWireError } from '../../src-main/engine/jobs/protocol'
+import { TaskError, toWireError } from '../../src-main/engine/core/protocol'
 import { httpStatusFor } from '../../src-main/serve/errors'
 
 describe('httpStatusFor', () => {

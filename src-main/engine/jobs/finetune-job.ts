@@ -15,7 +15,7 @@ import { exportProject } from '../exchange/export'
 import type { FinetuneFromCorpusOptions, FinetuneSummary } from '../exchange/finetune'
 import { selectModels, type ModelChoice } from '../pipeline/select-models'
 import type { ProjectStore } from '../project/store'
-import { WorkerPool } from './pool'
+import { WorkerPool } from '../core/pool'
 import type { JobRegistry } from './registry'
 
 export interface FinetuneJobInput {

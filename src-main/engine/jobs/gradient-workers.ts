@@ -5,8 +5,8 @@
  * never imports jobs.
  */
 import type { GradRequest, GradResponse, GradWorkerInit } from '../models/translation/grad-pool'
-import { WorkerPool } from './pool'
-import { locateWorker } from './worker-entry'
+import { WorkerPool } from '../core/pool'
+import { locateWorker } from '../core/worker-entry'
 
 /** Throws at once (not at the first step) when the worker entry is missing from a build. */
 export function startGradientWorkers(

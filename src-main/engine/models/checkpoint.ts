@@ -20,7 +20,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { tfm, type ParamStore } from '../fusion/nn'
-import { packFloat32, unpackFloat32 } from './training/tensor-file'
+import { packFloat32, unpackFloat32, type NamedTensor } from './training/tensor-file'
+
+export type { NamedTensor }
 
 export const CHECKPOINT_FORMAT = 'fws-checkpoint'
 export const CHECKPOINT_FORMAT_VERSION = 2
@@ -155,12 +157,6 @@ const modelJsonSchema = z.object({
     .array(z.object({ paths: z.array(z.string()).length(1), weights: z.array(weightSpec) }))
     .length(1),
 })
-
-export interface NamedTensor {
-  name: string
-  shape: number[]
-  data: Float32Array
-}
 
 export interface LoadedCheckpoint {
   dir: string

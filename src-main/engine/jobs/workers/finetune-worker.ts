@@ -1,7 +1,7 @@
 /** Worker-thread entry of the fine-tune job: one finetuneFromCorpus run per task, cancellable. */
 import { finetuneFromCorpus, type FinetuneSummary } from '../../exchange/finetune'
 import type { FinetuneProgress, FinetuneTask } from '../finetune-job'
-import { serveTasks } from '../worker-host'
+import { serveTasks } from '../../core/worker-host'
 
 serveTasks<FinetuneTask, FinetuneSummary, FinetuneProgress>((task, ctx) =>
   finetuneFromCorpus({

@@ -12,7 +12,7 @@ import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../backend'
 import type { GradRequest, GradResponse, GradWorkerInit } from '../../models/translation/grad-pool'
 import { TranslationModel } from '../../models/translation/model'
-import { serveTasks } from '../worker-host'
+import { serveTasks } from '../../core/worker-host'
 
 const init = (workerData as { init: GradWorkerInit }).init
 const ready = (async () => {

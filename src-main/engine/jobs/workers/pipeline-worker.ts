@@ -7,7 +7,7 @@
 import { killAllMediaProcesses } from '../../media/process'
 import { inferPart, segmentFile } from '../../pipeline/process-file'
 import type { FileProgress, PartOutcome, SegmentOutcome, WorkerTask } from '../../pipeline/types'
-import { serveTasks } from '../worker-host'
+import { serveTasks } from '../../core/worker-host'
 
 serveTasks<WorkerTask, SegmentOutcome | PartOutcome, FileProgress>(
   (t, ctx) => (t.kind === 'segment' ? segmentFile(t.task, ctx) : inferPart(t.task, t.part, ctx)),

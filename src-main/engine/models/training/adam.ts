@@ -16,7 +16,7 @@
  */
 import type * as TF from '@tensorflow/tfjs'
 import { tfm } from '../../fusion/nn'
-import type { NamedTensor } from '../checkpoint'
+import type { NamedTensor } from './tensor-file'
 
 export interface AdamOptions {
   beta1?: number

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NamedTensor } from '../checkpoint'
+import type { NamedTensor } from './tensor-file'
 import { readTensorFile, writeDirAtomic, writeTensorFile } from './tensor-file'
 
 const SNAPSHOT_DIR = /^step-(\d+)$/

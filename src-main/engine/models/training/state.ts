@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NamedTensor } from '../checkpoint'
+import type { NamedTensor } from './tensor-file'
 import type { AdamState } from './adam'
 import { readTensorFile, tensorDataFile, writeDirAtomic, writeTensorFile } from './tensor-file'
 

@@ -6,7 +6,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { NamedTensor } from '../checkpoint'
+
+/** A named float32 tensor as stored: logical name, shape, values. */
+export interface NamedTensor {
+  name: string
+  shape: number[]
+  data: Float32Array
+}
 
 interface WeightsManifestJson {
   format: 'fws-weights-1'

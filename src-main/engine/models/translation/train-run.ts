@@ -30,7 +30,7 @@ import {
   type TranslationConfig,
 } from './model'
 import { TRANSLATION_ADAM, translationOptimisers, type TranslationOptimisers } from './train-step'
-import type { TrainProgress, TranslationTrainOptions, ValidationRecord } from './train'
+import type { TrainProgress, TranslationTrainOptions, ValidationRecord } from './train-options'
 
 /** The translation trainer's fields of the resumable state (trainer.json). */
 export interface TranslationStateFields {

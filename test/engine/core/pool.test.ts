@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WorkerPool } from '../../../src-main/engine/jobs/pool'
+import { WorkerPool } from '../../../src-main/engine/core/pool'
 import { isAbortError } from '../../../src-main/engine/core/abort'
 
 const file = path.join(import.meta.dirname, 'fixtures', 'echo-worker.ts')

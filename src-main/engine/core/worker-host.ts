@@ -4,7 +4,7 @@
  * result or the error (name, message, code) so the main thread can tell a bad file from a crash.
  */
 import { parentPort } from 'node:worker_threads'
-import { abortError } from '../core/abort'
+import { abortError } from './abort'
 import { toWireError, type FromWorker, type ToWorker } from './protocol'
 
 export interface TaskContext<P> {

@@ -10,7 +10,7 @@
  * per core is what makes a multi-core machine pay off.
  */
 import { Worker } from 'node:worker_threads'
-import { abortError } from '../core/abort'
+import { abortError } from './abort'
 import { TaskError, type FromWorker, type ToWorker } from './protocol'
 import { locateWorker, type WorkerName } from './worker-entry'
 
