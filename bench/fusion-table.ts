@@ -214,7 +214,7 @@ export function toSvg(agg: Aggregate[], methods: string[], conditions: string[],
   const legendW = 130
   const width = left + conditions.length * groupW + 20 + legendW
   const height = top + plotH + 50
-  const y = (v: number) => top + plotH * (1 - Math.min(1, Math.max(0, v)))
+  const y = (v: number) => Number((top + plotH * (1 - Math.min(1, Math.max(0, v)))).toFixed(1))
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
