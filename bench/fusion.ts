@@ -91,6 +91,9 @@ const outDir = arg('--out', path.join(cacheDir(), 'bench', 'fusion-results', `${
 const BATCH = 16
 const LR = 0.005
 const PATIENCE = 8
+/** MELD is imbalanced (neutral ≈ half): class-weighted loss and selection on macro F1 there. */
+const CLASS_WEIGHTING = meld ? ('sqrt' as const) : ('none' as const)
+const SELECT = meld ? ('macroF1' as const) : ('accuracy' as const)
 const FUSION_OPTIONS: MethodFusionOptions = { rank: 4, tfnProjDim: 6, heads: 2, ganLambda: 0.1 }
 
 const MISSING30 = 'missing-audio:0.3,missing-visual:0.3,missing-text:0.3'
@@ -340,7 +343,7 @@ async function main(): Promise<void> {
   const header = [
     `bench:fusion — ${meld ? `MELD train text, a seeded sample of ${all.length} utterances (${labels.length} classes; no media)` : `synthetic ambiguity corpus ${corpusName} (${all.length} utterances)`}; split 70/10/20 stratified per seed (train ${sizes.train.length}, validation ${sizes.val.length}, test ${sizes.test.length}); backend ${choice.name}`,
     `seeds ${seeds.join(', ')} (a seed sets the split, the initialisation and the condition draws; the corpus is the same)`,
-    `same for every method: encoders text BiGRU(emb 32, hidden 16), audio/visual GRU(16) → latent 32, fused 32, head 32, dropout 0.1, modality dropout 0.1; Adam lr ${LR}, batch ${BATCH}, at most ${epochs} epochs, early stop after ${PATIENCE} epochs without improvement; selection: the epoch with the best validation accuracy (validation under the training condition); metrics on the test split`,
+    `same for every method: encoders text BiGRU(emb 32, hidden 16), audio/visual GRU(16) → latent 32, fused 32, head 32, dropout 0.1, modality dropout 0.1; Adam lr ${LR}, batch ${BATCH}, at most ${epochs} epochs, early stop after ${PATIENCE} epochs without improvement; class weighting ${CLASS_WEIGHTING}; selection: the epoch with the best validation ${SELECT === 'accuracy' ? 'accuracy' : 'macro F1'} (validation under the training condition); metrics on the test split`,
     'conditions:',
     ...plans.map((p) =>
       !p.meld
@@ -359,6 +362,7 @@ async function main(): Promise<void> {
       batch: BATCH,
       lr: LR,
       patience: PATIENCE,
+      ...(meld ? { classWeighting: CLASS_WEIGHTING, select: SELECT } : {}),
       condition: !plan.meld ? [plan.train, plan.test] : plan.name,
       v: 1,
     })
@@ -409,7 +413,8 @@ async function main(): Promise<void> {
             lr: LR,
             seed: k.seed,
             patience: PATIENCE,
-            metric: 'accuracy',
+            metric: SELECT,
+            classWeighting: CLASS_WEIGHTING,
             lengthOf: (e) => e.text.length,
           })
           const rep = evaluateClassifier(model, test)
