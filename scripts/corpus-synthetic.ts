@@ -9,7 +9,12 @@
  * Written in the labelled-corpus format (manifest.json + utterances.jsonl, media alongside): each
  * media file holds `perFile` utterances separated by short silences, with its .srt beside it.
  *
- *   npm run corpus:synthetic -- --out DIR --n N --seed S
+ * Conflicting cues: `--visual-agree SHARE` sets exactly how many utterances' brightness agrees with
+ * the valence. Missing, corrupted and shifted modalities are corpus conditions applied to the
+ * extracted features of any corpus (engine/models/corpus-conditions.ts; `--condition` of `fws train
+ * emotion` / `fws eval emotion`, `--conditions` of `npm run bench:fusion`).
+ *
+ *   npm run corpus:synthetic -- --out DIR --n N --seed S [--visual-agree SHARE]
  */
 import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -77,6 +82,13 @@ export interface SyntheticOptions {
   seed: number
   /** Utterances per media file (default 10). */
   perFile?: number
+  /**
+   * Conflicting cues: the share of utterances whose video brightness agrees with the text valence.
+   * Unset: each utterance agrees with probability 0.75 (the benchmark's corpus). Set: exactly
+   * round(share × n) utterances agree (e.g. 0.5: the visual cue carries no information; below 0.5
+   * it points the wrong way more often than not).
+   */
+  visualAgree?: number
   onProgress?: (fraction: number) => void
   signal?: AbortSignal
 }
@@ -109,6 +121,8 @@ export async function generateSyntheticCorpus(
   o: SyntheticOptions,
 ): Promise<{ utterances: number; files: number }> {
   if (!(o.n >= 4)) throw new Error(`--n must be at least 4, got ${o.n}`)
+  if (o.visualAgree !== undefined && !(o.visualAgree >= 0 && o.visualAgree <= 1))
+    throw new Error(`--visual-agree must be a share in 0..1, got ${o.visualAgree}`)
   const perFile = o.perFile ?? 10
   const rng = new Rng(o.seed)
   const ffmpeg = ffmpegTools().ffmpeg.path
@@ -124,6 +138,10 @@ export async function generateSyntheticCorpus(
     const bright = rng.next() < 0.75 ? valence : !valence
     const label = valence ? (arousal ? 'happy' : 'calm') : arousal ? 'angry' : 'sad'
     items.push({ id: '', text: sentence(rng, valence), valence, arousal, bright, label })
+  }
+  if (o.visualAgree !== undefined) {
+    const agree = new Set(rng.shuffle(items.map((_, i) => i)).slice(0, Math.round(o.visualAgree * o.n)))
+    items.forEach((it, i) => (it.bright = agree.has(i) ? it.valence : !it.valence))
   }
   rng.shuffle(items)
   items.forEach((it, i) => (it.id = `syn${String(i).padStart(5, '0')}`))
@@ -263,8 +281,7 @@ export async function generateSyntheticCorpus(
     {
       name: `synthetic-ambiguity-${o.seed}`,
       labelSets: { emotion: [...SYNTHETIC_LABELS] },
-      description:
-        'Synthetic ambiguity corpus: label = text valence × speech arousal; video brightness agrees with valence 75% of the time.',
+      description: `Synthetic ambiguity corpus: label = text valence × speech arousal; video brightness agrees with valence ${o.visualAgree === undefined ? '75% of the time (drawn per utterance)' : `in ${Math.round(o.visualAgree * o.n)} of ${o.n} utterances`}.`,
       license: 'generated (no third-party content)',
       seed: o.seed,
     },
@@ -282,7 +299,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const argv = process.argv.slice(2)
   const out = arg(argv, '--out')
   if (!out) {
-    process.stderr.write('usage: npm run corpus:synthetic -- --out DIR [--n 400] [--seed 1]\n')
+    process.stderr.write(
+      'usage: npm run corpus:synthetic -- --out DIR [--n 400] [--seed 1] [--visual-agree SHARE]\n' +
+        '  (missing, corrupted and shifted modalities: apply --condition to any corpus at training/evaluation\n' +
+        '   time, `fws train emotion --condition missing-audio:0.3`, or `npm run bench:fusion -- --conditions ...`)\n',
+    )
     process.exit(2)
   }
   const t0 = Date.now()
@@ -290,6 +311,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     out,
     n: Number(arg(argv, '--n') ?? 400),
     seed: Number(arg(argv, '--seed') ?? 1),
+    visualAgree: arg(argv, '--visual-agree') === undefined ? undefined : Number(arg(argv, '--visual-agree')),
     onProgress: (f) => process.stderr.write(`\r${Math.round(f * 100)}%`),
   }).then(
     (r) =>

@@ -95,6 +95,28 @@ describe('fws train/eval emotion', () => {
     expect(r.weightedF1).toBeGreaterThan(0.5)
     expect(Object.keys(r.perClass)).toEqual(['neutral', 'joy', 'anger'])
     expect(r.confusion).toHaveLength(3)
+    // --condition: the same data under a train/test shift (every transcript from another utterance)
+    const shifted = JSON.parse(
+      (await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json', '--condition', 'swap-text:1']))
+        .stdout,
+    )
+    expect(shifted.conditions).toEqual(['swap-text:1'])
+    expect(shifted.n).toBe(24)
+    expect(shifted.accuracy).toBeLessThan(r.accuracy)
+    const badCond = await fws([
+      'eval',
+      'emotion',
+      '--model',
+      out,
+      '--data',
+      dev,
+      '--condition',
+      'blur:1',
+    ]).catch((e: { stderr: string; code: number }) => e)
+    expect((badCond as { code: number }).code).toBe(2)
+    expect((badCond as { stderr: string }).stderr).toMatch(
+      /--condition: condition 'blur:1': unknown condition 'blur'/,
+    )
     const bad = await fws(['eval', 'emotion', '--model', dir, '--data', dev]).catch(
       (e: { stderr: string; code: number }) => e,
     )

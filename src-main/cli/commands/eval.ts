@@ -10,6 +10,8 @@ import { readLabelled } from '../../engine/models/corpus'
 import { corpusFeatures } from '../../engine/models/corpus-features'
 import { emotionExamples, loadEmotionModel, reportSummary } from '../../engine/models/emotion'
 import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
+import { addConditionOptions, conditionsFromCli, type ConditionCliOptions } from '../condition-options'
+import { applyConditions, describeCondition } from '../../engine/models/corpus-conditions'
 import { CliError, printJson } from '../output'
 import { registerEvalTranslation } from './translation'
 
@@ -34,6 +36,7 @@ function registerEvalEmotion(evalCmd: Command): void {
       '--predictions <file>',
       "also write each utterance's prediction as JSON lines (text, gold, label, probabilities)",
     )
+  addConditionOptions(cmd, 'the evaluation examples (a clean-trained model: a train/test shift)')
   addCorpusPathOptions(cmd).action(
     async (
       o: {
@@ -42,8 +45,10 @@ function registerEvalEmotion(evalCmd: Command): void {
         features: boolean
         json?: boolean
         predictions?: string
-      } & CorpusPathCliOptions,
+      } & CorpusPathCliOptions &
+        ConditionCliOptions,
     ) => {
+      const cond = conditionsFromCli(o)
       await getTf()
       const m = loadEmotionModel(o.model)
       try {
@@ -54,10 +59,16 @@ function registerEvalEmotion(evalCmd: Command): void {
           o.features && corpus.kind === 'corpus' && corpus.utterances.some((u) => u.media)
             ? await corpusFeatures(corpus)
             : undefined
-        const examples = emotionExamples(corpus, {
+        let examples = emotionExamples(corpus, {
           contextTurns: m.model.config.text?.contextTurns ?? 0,
           features: feats,
         })
+        if (cond.conditions.length) {
+          examples = applyConditions(examples, cond.conditions, cond.seed)
+          process.stderr.write(
+            `conditions (seed ${cond.seed}): ${cond.conditions.map(describeCondition).join(' ')}\n`,
+          )
+        }
         if (!examples.length) throw new CliError(`${o.data}: no utterance has an emotion label`)
         const unknown = [...new Set(examples.map((e) => e.label!).filter((l) => !m.model.labelIndex.has(l)))]
         if (unknown.length)
@@ -82,7 +93,13 @@ function registerEvalEmotion(evalCmd: Command): void {
           })
           writeFileSync(o.predictions, lines.map((l) => l + '\n').join(''))
         }
-        const summary = { model: m.versionTag, data: o.data, ...reportSummary(r), msPerUtterance: ms }
+        const summary = {
+          model: m.versionTag,
+          data: o.data,
+          ...(cond.conditions.length ? { conditions: cond.conditions.map(describeCondition) } : {}),
+          ...reportSummary(r),
+          msPerUtterance: ms,
+        }
         if (o.json) printJson(summary)
         else {
           const lines = [

@@ -33,6 +33,8 @@ import type { EmotionExample } from '../../engine/models/emotion-model'
 import { Rng } from '../../engine/fusion/nn'
 import { EMOTIONS } from '../../contract/contract'
 import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
+import { addConditionOptions, conditionsFromCli, type ConditionCliOptions } from '../condition-options'
+import { applyConditions, describeCondition } from '../../engine/models/corpus-conditions'
 import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { registerTrainTranslation } from './translation'
@@ -46,7 +48,7 @@ export function registerTrain(program: Command): Command {
   return train
 }
 
-interface TrainEmotionCliOptions extends CorpusPathCliOptions, GanCliOptions {
+interface TrainEmotionCliOptions extends CorpusPathCliOptions, GanCliOptions, ConditionCliOptions {
   data: string[]
   dev?: string
   out: string
@@ -151,8 +153,10 @@ function registerTrainEmotion(train: Command): void {
     .option('--name <name>', 'model name for the manifest (default: the out folder name)')
     .option('--model-version <v>', 'model version for the manifest', '1.0.0')
     .option('--json', 'print the final result as JSON')
+  addConditionOptions(cmd, 'the training and dev examples')
   addCorpusPathOptions(cmd).action(async (o: TrainEmotionCliOptions) => {
     const fusion = parseFusionMethod(o.fusion)
+    const cond = conditionsFromCli(o)
     const modalities = normaliseModalities(
       o.modalities
         .split(',')
@@ -205,6 +209,13 @@ function registerTrainEmotion(train: Command): void {
       for (const e of [...train, ...dev])
         if (!labels.includes(e.label!))
           throw new CliError(`label '${e.label}' is not in --labels (${labels.join(', ')})`)
+      if (cond.conditions.length) {
+        train = applyConditions(train, cond.conditions, cond.seed)
+        dev = applyConditions(dev, cond.conditions, cond.seed + 1)
+        log(
+          `conditions (train and dev, seed ${cond.seed}): ${cond.conditions.map(describeCondition).join(' ')}`,
+        )
+      }
       log(`train ${train.length} examples, dev ${dev.length}`)
       const config: EmotionTrainConfig = {
         ...d,
