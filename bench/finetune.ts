@@ -19,7 +19,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { getTf } from '../src-main/engine/backend'
 import { findDataFile, missingDataMessage } from '../src-main/engine/datasets'
-import { finetuneFromCorpus } from '../src-main/engine/exchange/finetune'
+import { finetuneFromCorpus } from '../src-main/engine/jobs/finetune'
 import { Rng } from '../src-main/engine/fusion/nn'
 import {
   dataFileEntry,

@@ -6,7 +6,7 @@
  * manifest names its parent (base name@version and the weights' checksum).
  */
 import type { Command } from 'commander'
-import { finetuneFromCorpus } from '../../engine/exchange/finetune'
+import { finetuneFromCorpus } from '../../engine/jobs/finetune'
 import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
 import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
 

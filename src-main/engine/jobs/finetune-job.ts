@@ -1,7 +1,7 @@
 /**
  * The app's fine-tune job (`jobs.startFinetune`): the open project's corrected utterances become a
  * corpus (exported on the main thread: it reads the project's SQLite connection), and a worker
- * thread fine-tunes the base model on it (exchange/finetune.ts → models/emotion.ts, or
+ * thread fine-tunes the base model on it (jobs/finetune.ts → models/emotion-finetune.ts, or
  * models/translation/finetune.ts for the translator's corrected translations), so training
  * never blocks the process that serves the UI. Owns where the new version goes (the project's
  * `models/` folder) and the cleanup of the temporary corpus.
@@ -12,7 +12,7 @@ import path from 'node:path'
 import type { JobSnapshot } from './types'
 import { projectMediaRoots } from '../exchange/corpus'
 import { exportProject } from '../exchange/export'
-import type { FinetuneFromCorpusOptions, FinetuneSummary } from '../exchange/finetune'
+import type { FinetuneFromCorpusOptions, FinetuneSummary } from './finetune'
 import { selectModels, type ModelChoice } from '../pipeline/select-models'
 import type { ProjectStore } from '../project/store'
 import { WorkerPool } from '../core/pool'

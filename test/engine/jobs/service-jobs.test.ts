@@ -102,7 +102,7 @@ describe('engine service: jobs', () => {
   }, 60_000)
 
   it('fine-tunes the emotion model on corrections into the project folder', async () => {
-    // The translator is fine-tuned the same way when there is one (test/engine/exchange/finetune-translation.test.ts).
+    // The translator is fine-tuned the same way when there is one (test/engine/jobs/finetune-translation.test.ts).
     await expect(call('jobs.startFinetune', { baseModel: 'translation' })).rejects.toThrow(
       /translation model is missing/,
     )

@@ -1,5 +1,5 @@
 /** Worker-thread entry of the fine-tune job: one finetuneFromCorpus run per task, cancellable. */
-import { finetuneFromCorpus, type FinetuneSummary } from '../../exchange/finetune'
+import { finetuneFromCorpus, type FinetuneSummary } from '../finetune'
 import type { FinetuneProgress, FinetuneTask } from '../finetune-job'
 import { serveTasks } from '../../core/worker-host'
 

@@ -1,27 +1,20 @@
 /**
  * Fine-tuning from corrections: the bridge from a labelled corpus (a `corpus` export of a
  * project, or any corpus folder / MELD CSV) to `finetuneEmotion` or, for a translation base model,
- * `finetuneTranslation` (pairs: utterance text → its corrected translation). Owns: which labels
- * count as corrections (human-confirmed provenance when the corpus records provenance), the
- * features for corpora with media (only when the base model has audio/visual branches), and the
- * project → corpus → new model version path that the app's fine-tune job runs.
+ * `finetuneTranslation` (pairs: utterance text → its corrected translation). Owns the run: the
+ * base model's check, the corrections (exchange/corrections.ts), the features for corpora with
+ * media (only when the base model has audio/visual branches) and the new model version. Run by
+ * `fws finetune` and by the app's fine-tune job (finetune-job.ts, in a worker thread).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { getTf } from '../backend'
+import { correctionItems, translationPairs } from '../exchange/corrections'
 import { verifyCheckpoint } from '../models/checkpoint'
-import { dataFileEntry, readLabelled, type Corpus, type ReadCorpusOptions } from '../models/corpus'
+import { dataFileEntry, readLabelled, type ReadCorpusOptions } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
-import {
-  finetuneTranslation,
-  type FinetuneTranslationResult,
-  type TranslationPair,
-} from '../models/translation/finetune'
-import type { ProjectStore } from '../project/store'
-import { projectMediaRoots } from './corpus'
-import { exportProject } from './export'
+import { finetuneTranslation, type FinetuneTranslationResult } from '../models/translation/finetune'
 
 export interface FinetuneFromCorpusOptions {
   /** Base model folder (an emotion checkpoint). */
@@ -66,20 +59,7 @@ export interface TranslationFinetuneSummary extends FinetuneTranslationResult {
 
 export type FinetuneSummary = EmotionFinetuneSummary | TranslationFinetuneSummary
 
-/**
- * The translation pairs of a corpus: utterance text → translation, for the utterances whose
- * translation a human corrected or accepted (every translation with 'all', or when the corpus
- * records no provenance at all).
- */
-export function translationPairs(corpus: Corpus, which: 'human' | 'all' = 'human'): TranslationPair[] {
-  const withTr = corpus.utterances.filter((u) => u.text.trim() && u.labels.translation?.trim())
-  const hasProvenance = withTr.some((u) => u.provenance?.translation)
-  return withTr
-    .filter((u) => which === 'all' || !hasProvenance || HUMAN.has(String(u.provenance?.translation ?? '')))
-    .map((u) => ({ src: u.text, tgt: u.labels.translation! }))
-}
-
-/** The task of a model folder, from its manifest (before any format-specific validation). */
+/** Fine-tunes a translation base model on a corpus's corrected translations. */
 async function finetuneTranslationFromCorpus(
   o: FinetuneFromCorpusOptions,
 ): Promise<TranslationFinetuneSummary> {
@@ -110,24 +90,6 @@ async function finetuneTranslationFromCorpus(
     onProgress: (p) => o.onProgress?.(p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
   })
   return { ...res, task: 'translation', labelled, used: pairs.length, out: path.resolve(o.out) }
-}
-
-const HUMAN = new Set(['corrected', 'accepted'])
-
-/** The corpus restricted to the items that count as corrections. */
-export function correctionItems(corpus: Corpus, which: 'human' | 'all' = 'human'): Corpus {
-  const labelled = corpus.utterances.filter((u) => u.labels.emotion)
-  const hasProvenance = labelled.some((u) => u.provenance?.emotion)
-  if (which === 'all' || !hasProvenance) return { ...corpus, utterances: corpus.utterances }
-  // Unlabelled / model-labelled items stay (they give dialogue context) but lose their label.
-  return {
-    ...corpus,
-    utterances: corpus.utterances.map((u) =>
-      u.labels.emotion && !HUMAN.has(String(u.provenance?.emotion ?? ''))
-        ? { ...u, labels: { ...u.labels, emotion: null } }
-        : u,
-    ),
-  }
 }
 
 function contextTurnsOf(base: string): number {
@@ -190,34 +152,4 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
     onProgress: (p) => o.onProgress?.(0.3 + 0.7 * p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
   })
   return { ...res, task: 'emotion', labelled, used: examples.length, out: path.resolve(o.out) }
-}
-
-/**
- * Fine-tunes `base` (emotion or translation) on a project's corrections: exports the corrected
- * utterances as a corpus (a temporary folder, removed afterwards) and fine-tunes `base` into `out`.
- */
-export async function finetuneFromProject(
-  store: ProjectStore,
-  o: Omit<FinetuneFromCorpusOptions, 'data'>,
-): Promise<FinetuneSummary> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fws-corrections-'))
-  try {
-    const exp = await exportProject(store, {
-      format: 'corpus',
-      out: dir,
-      onlyCorrected: true,
-      signal: o.signal,
-    })
-    if (!exp.records)
-      throw new Error(
-        'the project has no corrected utterances yet: correct or accept some labels or translations first',
-      )
-    return await finetuneFromCorpus({
-      ...o,
-      data: dir,
-      corpusPaths: { mediaRoots: projectMediaRoots(store) },
-    })
-  } finally {
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true })
-  }
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../src-main/engine/backend'
 import { findDataFile, missingDataMessage } from '../../../src-main/engine/datasets'
 import { exportProject } from '../../../src-main/engine/exchange/export'
-import { correctionItems, finetuneFromCorpus } from '../../../src-main/engine/exchange/finetune'
+import { correctionItems } from '../../../src-main/engine/exchange/corrections'
+import { finetuneFromCorpus } from '../../../src-main/engine/jobs/finetune'
 import { dataFileEntry, readCorpus, readLabelled, writeCorpus } from '../../../src-main/engine/models/corpus'
 import {
   DEFAULT_EMOTION_CONFIG,
