@@ -97,38 +97,13 @@ export async function processFile(
       return out
     }
     const key: ResultKey = { contentHash: hash, models: ctx.models, options }
-    if (ctx.resume) {
-      const rec = await findReusableRecord(outDir, name, key, { file, inputs: ctx.inputs })
-      if (rec && (rec.status === 'done' || !ctx.retryFailed)) {
-        s.durationSec = rec.durationSec
-        s.utterances = rec.utterances
-        s.noEvidence = noEvidenceOf(rec.noEvidence)
-        s.droppedCues = rec.droppedCues ?? {}
-        s.stageSec = rec.stageSec
-        s.outputs = rec.outputs.map((o) => o.file)
-        if (rec.status === 'done') {
-          // The results still go where this run sends them (e.g. a project given this time).
-          await deliver(() => reloadResult(outDir, name, file, ctx.models, signal), hash)
-          s.status = 'skipped'
-          out.work = 'reusedComplete'
-          emit({
-            type: 'file-done',
-            utterances: rec.utterances,
-            noEvidence: rec.noEvidence,
-            skipped: true,
-            seconds: 0,
-          })
-        } else {
-          s.status = 'failed'
-          s.previous = true
-          s.error = rec.error?.message ?? 'failed in an earlier run'
-          s.errorCode = rec.error?.code ?? null
-          out.work = 'reusedFailed'
-          emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: true })
-        }
-        return out
-      }
-    }
+    if (
+      ctx.resume &&
+      (await reuseRecord(ctx, file, name, key, out, emit, () =>
+        deliver(() => reloadResult(outDir, name, file, ctx.models, signal), hash),
+      ))
+    )
+      return out
     out.work = 'processed'
     const segments = ctx.segmentsFor ? await ctx.segmentsFor(file, hash) : null
     let result: FileResult
@@ -143,50 +118,7 @@ export async function processFile(
         contentHash: hash,
         segments,
       }
-      const pool = ctx.pool
-      const seg = (await pool.run(
-        { kind: 'segment', task },
-        {
-          signal,
-          onProgress: (p) =>
-            progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
-        },
-      )) as SegmentOutcome
-      // A long file is shared between the workers: contiguous runs of utterances, one per worker.
-      const parts = splitParts(seg.utterances, pool.size)
-      const segEnd = stageOffset('features')
-      const partFrac = parts.map(() => 0)
-      const shares = partShares(parts)
-      const outcomes = await Promise.all(
-        parts.map(
-          (p, k) =>
-            pool.run(
-              {
-                kind: 'infer',
-                task,
-                part: {
-                  probe: seg.probe,
-                  utterances: p.utterances,
-                  textSource: seg.textSource,
-                  context: seg.utterances.slice(Math.max(0, p.offset - 8), p.offset).map((u) => u.text),
-                  offset: p.offset,
-                },
-              },
-              {
-                signal,
-                onProgress: (pr) => {
-                  partFrac[k] = Math.max(
-                    partFrac[k]!,
-                    (stageOffset(pr.stage) - segEnd + STAGE_WEIGHTS[pr.stage] * pr.fraction) / (1 - segEnd),
-                  )
-                  const f = partFrac.reduce((a, x, j) => a + x * shares[j]!, 0)
-                  progress(pr.stage, pr.fraction, segEnd + (1 - segEnd) * f)
-                },
-              },
-            ) as Promise<PartOutcome>,
-        ),
-      )
-      result = assembleResult(task, seg, outcomes)
+      result = await inferOnPool(ctx, task, progress)
     } catch (err) {
       if (isAbortError(err) || signal.aborted) throw err
       await fail(err as Error & { code?: string }, key)
@@ -229,6 +161,103 @@ export async function processFile(
     emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: false })
   }
   return out
+}
+
+/**
+ * The resume decision: a completion record of the same content, models and options is reused
+ * (a failure record too, unless `ctx.retryFailed`). True when the file is settled that way.
+ */
+async function reuseRecord(
+  ctx: FileContext,
+  file: string,
+  name: string,
+  key: ResultKey,
+  out: FileOutcome,
+  emit: (e: FileEvent) => void,
+  deliver: () => Promise<void>,
+): Promise<boolean> {
+  const s = out.summary
+  const rec = await findReusableRecord(ctx.outDir, name, key, { file, inputs: ctx.inputs })
+  if (!rec || (rec.status !== 'done' && ctx.retryFailed)) return false
+  s.durationSec = rec.durationSec
+  s.utterances = rec.utterances
+  s.noEvidence = noEvidenceOf(rec.noEvidence)
+  s.droppedCues = rec.droppedCues ?? {}
+  s.stageSec = rec.stageSec
+  s.outputs = rec.outputs.map((o) => o.file)
+  if (rec.status === 'done') {
+    // The results still go where this run sends them (e.g. a project given this time).
+    await deliver()
+    s.status = 'skipped'
+    out.work = 'reusedComplete'
+    emit({
+      type: 'file-done',
+      utterances: rec.utterances,
+      noEvidence: rec.noEvidence,
+      skipped: true,
+      seconds: 0,
+    })
+  } else {
+    s.status = 'failed'
+    s.previous = true
+    s.error = rec.error?.message ?? 'failed in an earlier run'
+    s.errorCode = rec.error?.code ?? null
+    out.work = 'reusedFailed'
+    emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: true })
+  }
+  return true
+}
+
+/** Segmentation, then inference on `ctx.pool`: a long file's utterances shared between the workers. */
+async function inferOnPool(
+  ctx: FileContext,
+  task: FileTask,
+  progress: (stage: Stage, fraction: number, fileFraction: number) => void,
+): Promise<FileResult> {
+  const pool = ctx.pool
+  const seg = (await pool.run(
+    { kind: 'segment', task },
+    {
+      signal: ctx.signal,
+      onProgress: (p) =>
+        progress(p.stage, p.fraction, stageOffset(p.stage) + STAGE_WEIGHTS[p.stage] * p.fraction),
+    },
+  )) as SegmentOutcome
+  // A long file is shared between the workers: contiguous runs of utterances, one per worker.
+  const parts = splitParts(seg.utterances, pool.size)
+  const segEnd = stageOffset('features')
+  const partFrac = parts.map(() => 0)
+  const shares = partShares(parts)
+  const outcomes = await Promise.all(
+    parts.map(
+      (p, k) =>
+        pool.run(
+          {
+            kind: 'infer',
+            task,
+            part: {
+              probe: seg.probe,
+              utterances: p.utterances,
+              textSource: seg.textSource,
+              context: seg.utterances.slice(Math.max(0, p.offset - 8), p.offset).map((u) => u.text),
+              offset: p.offset,
+            },
+          },
+          {
+            signal: ctx.signal,
+            onProgress: (pr) => {
+              partFrac[k] = Math.max(
+                partFrac[k]!,
+                (stageOffset(pr.stage) - segEnd + STAGE_WEIGHTS[pr.stage] * pr.fraction) / (1 - segEnd),
+              )
+              const f = partFrac.reduce((a, x, j) => a + x * shares[j]!, 0)
+              progress(pr.stage, pr.fraction, segEnd + (1 - segEnd) * f)
+            },
+          },
+        ) as Promise<PartOutcome>,
+    ),
+  )
+  return assembleResult(task, seg, outcomes)
 }
 
 /** A finished file's result rebuilt from its outputs (for --resume with a sink such as a project). */
