@@ -1,14 +1,14 @@
 /**
- * One batch inference run over files and folders, as a job. Owns the orchestration: discovery,
- * output names, content hashing and the resume decision, dispatch of each file to the worker
- * pool (one file per worker, `jobs` workers), atomic outputs per file, failure isolation (a bad
- * file is recorded with its error and the batch goes on), progress (overall by file size, per
- * file by stage), cancellation, and `summary.json`.
+ * One batch inference run over files and folders, as a job. Owns the orchestration: discovery
+ * (`discoverRun`), the worker pool (`jobs` workers; a long file is split between them), dispatch
+ * of the files in order, progress (overall by file size, per file by stage), cancellation, and
+ * writing `summary.json`. The work on one file (hash, resume decision, inference, atomic outputs,
+ * failure isolation) is process-one.ts; the summaries are summary.ts; the shapes batch-types.ts.
  *
  * The CLI (`fws batch`) and the app's `jobs.startInference` both run this; the app passes
  * `onFileResult` to store predictions in the open project. The per-file work (`processFile`),
  * discovery (`discoverRun`) and `buildSummary` are also what the Redis queue (engine/queue) runs,
- * so a queued run produces what a local one does.
+ * so a queued run produces what a local one does. This module re-exports them for its importers.
  */
 import { mkdir, stat } from 'node:fs/promises'
 import os from 'node:os'
