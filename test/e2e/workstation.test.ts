@@ -318,7 +318,12 @@ describe('workstation in the browser', () => {
       await waitSaved()
       const notice = page.locator('[data-testid="stale-translation"]')
       await notice.waitFor()
+      // The new job must be listed before its status is read: the first row may still be an older job.
+      const jobsBefore = await page.locator('[data-testid="job"]').count()
       await notice.locator('button').click()
+      await expect
+        .poll(() => page.locator('[data-testid="job"]').count(), { timeout: 20_000 })
+        .toBeGreaterThan(jobsBefore)
       await expect
         .poll(
           async () => (await page.locator('[data-testid="job"]').first().getAttribute('data-status')) ?? '',
