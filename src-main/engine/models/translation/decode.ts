@@ -3,9 +3,9 @@
  * training) and batched beam search with a GNMT length penalty (used for inference and the
  * reported scores). Owns the search; the network is TranslationModel.
  *
- * The decoder is re-run over the whole prefix at every step (no key/value cache): at these sizes
- * (≤ 4 layers × 128 wide, ~20 steps) that costs milliseconds per sentence and keeps one code path
- * for training and inference.
+ * The source is encoded once per batch and the decoder runs one step at a time on a cache of the
+ * previous steps' keys and values (TranslationModel.initCache / decodeStep); beams re-parent their
+ * cache rows when hypotheses are chosen.
  */
 import type * as TF from '@tensorflow/tfjs'
 import { BOS_ID, EOS_ID, PAD_ID } from '../../features/text/bpe'
