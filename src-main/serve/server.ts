@@ -7,7 +7,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { createReadStream, existsSync, promises as fsp } from 'node:fs'
+import { createReadStream, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { EVENT_NAMES, isRequestName, validateRequest } from '../contract/contract'
@@ -72,8 +72,12 @@ const STATIC_TYPES: Record<string, string> = {
 }
 
 /** Explains what to do when the renderer has not been built. */
-export function checkRendererDir(dir: string): void {
-  if (!existsSync(path.join(dir, 'index.html')))
+export async function checkRendererDir(dir: string): Promise<void> {
+  const ok = await fsp.access(path.join(dir, 'index.html')).then(
+    () => true,
+    () => false,
+  )
+  if (!ok)
     throw new Error(
       `the renderer is not built: ${path.join(dir, 'index.html')} is missing. Run \`npx electron-vite build\` (or \`npm run build\`) first.`,
     )
@@ -81,7 +85,7 @@ export function checkRendererDir(dir: string): void {
 
 /** Starts the server on 127.0.0.1 and resolves once it listens. */
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
-  checkRendererDir(opts.rendererDir)
+  await checkRendererDir(opts.rendererDir)
   const token = opts.token ?? makeToken()
   const sessionId = makeSessionId()
   const prefix = sessionPath(sessionId)

@@ -320,7 +320,7 @@ describe('fws serve', () => {
     expect(chunked).toBe(413)
   })
 
-  it('says how to build the renderer when it is missing', () => {
-    expect(() => checkRendererDir(path.join(dir, 'nope'))).toThrow(/electron-vite build/)
+  it('says how to build the renderer when it is missing', async () => {
+    await expect(checkRendererDir(path.join(dir, 'nope'))).rejects.toThrow(/electron-vite build/)
   })
 })
