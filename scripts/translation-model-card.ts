@@ -60,9 +60,19 @@ const shipped = avg
 const avgLines = avg?.selection
   ? `\nHow many snapshots to average was chosen on ${avg.selection.data} (${avg.selection.sentences} sentences, greedy BLEU; the model it replaced: ${avg.selection.current.toFixed(2)}):\n\n| snapshots averaged | val BLEU |\n|---|---|\n${avg.selection.candidates.map((x) => `| ${x.last} | ${x.bleu.toFixed(2)} |`).join('\n')}\n\nMade with \`npx tsx scripts/average-translation.ts --model ${dir} --train-dir ${trainDir}\` (snapshots every 200 steps from \`--snapshot-every 200\`).\n`
   : ''
-const decLines = dec.selection
-  ? `chosen on ${dec.selection.data} (${dec.selection.sentences} sentences, beam ${dec.beam}) by \`npx tsx scripts/tune-decoding.ts --model ${dir}\`: ${dec.selection.candidates.map((x) => `α ${x.lengthPenalty} → BLEU ${x.bleu.toFixed(2)}`).join(', ')}`
-  : 'not tuned on val'
+const sel = dec.selection
+const decTable = sel
+  ? `\n\n| α (beam ${dec.beam}) | ${sel.data} BLEU |${sel.confirm ? ` ${sel.confirm.data} BLEU |` : ''}\n|---|---|${sel.confirm ? '---|' : ''}\n${sel.candidates
+      .map((x) => {
+        const t = sel.confirm?.candidates.find((y) => y.lengthPenalty === x.lengthPenalty)
+        const mark = x.lengthPenalty === dec.lengthPenalty ? ' (shipped)' : ''
+        return `| ${x.lengthPenalty}${mark} | ${x.bleu.toFixed(2)} |${t ? ` ${t.bleu.toFixed(2)} |` : ''}`
+      })
+      .join('\n')}\n`
+  : ''
+const decLines = sel
+  ? `chosen by \`npx tsx scripts/tune-decoding.ts --model ${dir}\` on ${sel.data} (${sel.sentences} sentences)${sel.confirm ? ` and ${sel.confirm.data} (${sel.confirm.sentences} sentences), rule: ${sel.rule ?? ''}. ${sel.confirm.data} took part in this choice, so its figures above are not fully unseen for the decoding setting (the weights never saw it)` : ''}:${decTable}`
+  : 'not tuned on val.'
 const d = Object.fromEntries(m.data.map((e) => [e.role, e]))
 const curve =
   state?.history
@@ -105,7 +115,7 @@ ${evalBlock}
   on train.en + train.de; cased; SentencePiece-style "▁" word-boundary markers, so detokenisation is
   exact. Normalisation \`${m.normalization}\`.
 - Decoding: beam search with an incremental key/value cache. The defaults in \`manifest.json\` →
-  \`decoding\` (beam ${dec.beam}, GNMT length penalty α ${dec.lengthPenalty}) were ${decLines}.
+  \`decoding\` (beam ${dec.beam}, GNMT length penalty α ${dec.lengthPenalty}) were ${decLines}
 ${avgLines}
 ## Data
 Multi30K task 1 raw text (\`data/multi30k\`, put there by \`npm run data\` from github multi30k/dataset

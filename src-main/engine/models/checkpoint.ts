@@ -52,12 +52,21 @@ const dataFile = z.object({
 export const decodingSchema = z.object({
   beam: z.number().int().min(1),
   lengthPenalty: z.number().finite(),
-  /** How the values were chosen (scripts/tune-decoding.ts): data, sentences, BLEU per α tried. */
+  /** How the values were chosen (scripts/tune-decoding.ts): data, sentences, BLEU per α tried (val, and the confirmation set). */
   selection: z
     .object({
       data: z.string(),
       sentences: z.number(),
       candidates: z.array(z.object({ lengthPenalty: z.number(), bleu: z.number() })),
+      /** The same settings measured on a confirmation set, and the rule that chose from both. */
+      confirm: z
+        .object({
+          data: z.string(),
+          sentences: z.number(),
+          candidates: z.array(z.object({ lengthPenalty: z.number(), bleu: z.number() })),
+        })
+        .optional(),
+      rule: z.string().optional(),
     })
     .optional(),
 })
