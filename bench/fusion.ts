@@ -53,8 +53,8 @@ import {
   emotionExamples,
   type EmotionTrainConfig,
 } from '../src-main/engine/models/emotion'
-import type { EmotionExample } from '../src-main/engine/models/emotion-model'
-import { evaluateClassifier, trainClassifier } from '../src-main/engine/models/trainer'
+import type { EmotionExample, EmotionModel } from '../src-main/engine/models/emotion-model'
+import { evaluateClassifier, trainClassifier, type TrainResult } from '../src-main/engine/models/trainer'
 import {
   AUDIO_DIM,
   EXTRACTOR_VERSION,
@@ -353,8 +353,17 @@ async function main(): Promise<void> {
   ]
   process.stderr.write(header.join('\n') + '\n')
 
+  // Conditions that train alike (clean and shift; MELD absent and noise-test) share their trained
+  // models: training is deterministic per seed, so this equals training again, only faster.
+  const trainingOf = (p: Plan) =>
+    JSON.stringify(p.meld ? MELD_PRESETS[p.name]!.train : p.train.map(describeCondition))
+  const usesLeft = new Map<string, number>()
+  for (const p of plans) usesLeft.set(trainingOf(p), (usesLeft.get(trainingOf(p)) ?? 0) + 1)
+  const trained = new Map<string, { model: EmotionModel; res: TrainResult; cfg: EmotionTrainConfig }>()
   const cells: CellResult[] = []
   for (const plan of plans) {
+    const training = trainingOf(plan)
+    const keepForLater = usesLeft.get(training)! > 1
     const fingerprint = JSON.stringify({
       corpus: corpusName,
       n: all.length,
@@ -404,31 +413,42 @@ async function main(): Promise<void> {
       async (k) => {
         const r = runs.find((x) => x.name === k.method)!
         const { train, val, test } = prepare(k.seed)
-        const cfg = config(r.fusion, r.mods, labels, k.seed, r.extra)
-        const { model } = await buildEmotionModel(cfg, train)
+        const memo = JSON.stringify([training, k.method, k.seed])
+        let t = trained.get(memo)
+        if (!t) {
+          const cfg = config(r.fusion, r.mods, labels, k.seed, r.extra)
+          const { model } = await buildEmotionModel(cfg, train)
+          try {
+            const res = await trainClassifier(model, train, val, {
+              epochs,
+              batchSize: BATCH,
+              lr: LR,
+              seed: k.seed,
+              patience: PATIENCE,
+              metric: SELECT,
+              classWeighting: CLASS_WEIGHTING,
+              lengthOf: (e) => e.text.length,
+            })
+            t = { model, res, cfg }
+          } catch (e) {
+            model.dispose()
+            throw e
+          }
+          if (keepForLater) trained.set(memo, t)
+        }
         try {
-          const res = await trainClassifier(model, train, val, {
-            epochs,
-            batchSize: BATCH,
-            lr: LR,
-            seed: k.seed,
-            patience: PATIENCE,
-            metric: SELECT,
-            classWeighting: CLASS_WEIGHTING,
-            lengthOf: (e) => e.text.length,
-          })
-          const rep = evaluateClassifier(model, test)
+          const rep = evaluateClassifier(t.model, test)
           return {
             accuracy: rep.accuracy,
             macroF1: rep.macroF1,
-            params: model.parameterCount(),
-            trainSec: res.trainSec,
-            epochs: res.epochsRun,
-            bestEpoch: res.bestEpoch,
-            options: describeOptions(model.fusion, cfg.fusionOptions, cfg.latentDim),
+            params: t.model.parameterCount(),
+            trainSec: t.res.trainSec,
+            epochs: t.res.epochsRun,
+            bestEpoch: t.res.bestEpoch,
+            options: describeOptions(t.model.fusion, t.cfg.fusionOptions, t.cfg.latentDim),
           }
         } finally {
-          model.dispose()
+          if (!keepForLater) t.model.dispose()
         }
       },
       (c, reused) =>
@@ -437,6 +457,13 @@ async function main(): Promise<void> {
         ),
     )
     cells.push(...got)
+    usesLeft.set(training, usesLeft.get(training)! - 1)
+    if (usesLeft.get(training) === 0)
+      for (const [memo, t] of trained)
+        if (memo.startsWith(`[${JSON.stringify(training)},`)) {
+          t.model.dispose()
+          trained.delete(memo)
+        }
   }
 
   const names = runs.map((r) => r.name)
