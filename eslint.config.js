@@ -41,5 +41,13 @@ export default tseslint.config(
     files: ['src-main/engine/**', 'src-main/cli/**', 'src-main/contract/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
+  {
+    // Issue 16: no source file over about 500 lines, no function over about 120.
+    files: ['src-main/**/*.ts', 'src-renderer/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
+    },
+  },
   prettier,
 )
