@@ -131,6 +131,26 @@ export function stripTags(s: string): string {
     .join('\n')
 }
 
+/**
+ * Add one parsed cue (the SRT, WebVTT and CSV parsers share this): its text has markup stripped
+ * unless opts.keepTags, its speaker is set when given, and reading more than opts.maxCues cues
+ * fails with SUBTITLE_TOO_LARGE.
+ */
+export function addCue(
+  cues: Cue[],
+  start: number,
+  end: number,
+  rawText: string,
+  opts: ParseOptions,
+  speaker?: string,
+): void {
+  if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
+    throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
+  const cue: Cue = { start, end, text: opts.keepTags ? rawText.trim() : stripTags(rawText) }
+  if (speaker !== undefined) cue.speaker = speaker
+  cues.push(cue)
+}
+
 export interface CleanOptions {
   /** Media duration: cues starting at or after it are dropped, cues running past it are clipped. */
   durationSec?: number
