@@ -55,7 +55,6 @@ export default tseslint.config(
     files: [
       'src-main/cli/commands/train.ts',
       'src-main/engine/features/audio/pitch.ts',
-      'src-main/engine/media/subtitles/eaf.ts',
       'src-main/serve/server.ts',
       'src-renderer/src/stores/utterances.ts',
     ],
