@@ -41,5 +41,26 @@ export default tseslint.config(
     files: ['src-main/engine/**', 'src-main/cli/**', 'src-main/contract/**'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
+  {
+    // Issue 16: no source file over about 500 lines, no function over about 120.
+    files: ['src-main/**/*.ts', 'src-renderer/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Still to split (issue 16): reported as warnings until each is cut into named functions.
+    // utterances.ts is a Pinia setup store: one function holds the store by construction.
+    files: [
+      'src-main/cli/commands/train.ts',
+      'src-main/engine/features/audio/pitch.ts',
+      'src-main/serve/server.ts',
+      'src-renderer/src/stores/utterances.ts',
+    ],
+    rules: {
+      'max-lines-per-function': ['warn', { max: 120, skipBlankLines: true, skipComments: true }],
+    },
+  },
   prettier,
 )

@@ -216,6 +216,23 @@ type EafTierId = (typeof EAF_TIERS)[number]['id']
 /** Id of the controlled vocabulary of emotion labels (the `emotion` linguistic type uses it). */
 export const EAF_EMOTION_CV = 'emotion-labels'
 
+/** The four standard ELAN constraints every EAF file declares: stereotype and description. */
+const EAF_CONSTRAINTS: [string, string][] = [
+  [
+    'Time_Subdivision',
+    "Time subdivision of parent annotation's time interval, no time gaps allowed within this interval",
+  ],
+  [
+    'Symbolic_Subdivision',
+    'Symbolic subdivision of a parent annotation. Annotations refering to the same parent are ordered',
+  ],
+  ['Symbolic_Association', '1-1 association with a parent annotation'],
+  [
+    'Included_In',
+    "Time alignable annotations within the parent annotation's time interval, gaps are allowed",
+  ],
+]
+
 /**
  * ELAN EAF 3.0 for one media file: a TIME_ORDER with one slot pair per annotation and five
  * time-aligned tiers of ALIGNABLE_ANNOTATIONs. The review state is carried by the tier: `emotion`
@@ -326,25 +343,7 @@ export function toEaf(
         LANG_ID: 'und',
         LANG_LABEL: 'undetermined (und)',
       }),
-      el('CONSTRAINT', {
-        DESCRIPTION:
-          "Time subdivision of parent annotation's time interval, no time gaps allowed within this interval",
-        STEREOTYPE: 'Time_Subdivision',
-      }),
-      el('CONSTRAINT', {
-        DESCRIPTION:
-          'Symbolic subdivision of a parent annotation. Annotations refering to the same parent are ordered',
-        STEREOTYPE: 'Symbolic_Subdivision',
-      }),
-      el('CONSTRAINT', {
-        DESCRIPTION: '1-1 association with a parent annotation',
-        STEREOTYPE: 'Symbolic_Association',
-      }),
-      el('CONSTRAINT', {
-        DESCRIPTION:
-          "Time alignable annotations within the parent annotation's time interval, gaps are allowed",
-        STEREOTYPE: 'Included_In',
-      }),
+      ...EAF_CONSTRAINTS.map(([STEREOTYPE, DESCRIPTION]) => el('CONSTRAINT', { DESCRIPTION, STEREOTYPE })),
       el('CONTROLLED_VOCABULARY', { CV_ID: EAF_EMOTION_CV }, [
         el('DESCRIPTION', { LANG_REF: 'und' }, ['Emotion labels of Fusion Workstation']),
         ...labels.map((l) =>

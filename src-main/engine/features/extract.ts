@@ -147,6 +147,28 @@ export async function extractFeatures(
   }
 }
 
+/**
+ * An utterance shorter than the sampling interval (no frame of its own) gets the sampled frame
+ * nearest its middle, but only one within one sampling interval of it (none for an utterance past
+ * the video's end).
+ */
+function addNearestFrames(
+  items: readonly FeatureUtterance[],
+  rows: Map<string, VisualRow[]>,
+  all: readonly VisualRow[],
+  fps: number,
+): void {
+  for (const u of items) {
+    const list = rows.get(u.id)!
+    if (list.length || !all.length) continue
+    const mid = (u.start + u.end) / 2
+    let best = all[0]!
+    for (const r of all) if (Math.abs(r.time - mid) < Math.abs(best.time - mid)) best = r
+    const gap = Math.max(u.start - best.time, best.time - u.end, 0)
+    if (gap <= 1 / fps) list.push(best)
+  }
+}
+
 async function extract(
   file: string,
   utterances: readonly FeatureUtterance[],
@@ -244,17 +266,7 @@ async function extract(
         for (const u of span.items) if (row.time >= u.start && row.time < u.end) rows.get(u.id)!.push(row)
         at(wAudio + (1 - wAudio) * Math.min(1, (frame.time - span.start) / dur), 'visual')
       }
-      // An utterance shorter than the sampling interval gets the frame nearest its middle.
-      for (const u of span.items) {
-        const list = rows.get(u.id)!
-        if (list.length || !all.length) continue
-        const mid = (u.start + u.end) / 2
-        let best = all[0]!
-        for (const r of all) if (Math.abs(r.time - mid) < Math.abs(best.time - mid)) best = r
-        // ...but only a frame within one sampling interval of it (none for an utterance past the video's end).
-        const gap = Math.max(u.start - best.time, best.time - u.end, 0)
-        if (gap <= 1 / fps) list.push(best)
-      }
+      addNearestFrames(span.items, rows, all, fps)
     }
 
     for (const u of span.items) {

@@ -33,6 +33,16 @@ export function parseFusionMethod(name: string): FusionMethod {
   return name as FusionMethod
 }
 
+/** The module class of each fusion method; every one is built from a parameter scope and the options. */
+const FUSION_MODULES: Record<FusionMethod, new (scope: Scope, o: FusionOptions) => FusionModule> = {
+  concat: ConcatFusion,
+  tfn: TensorFusion,
+  lmf: LowRankFusion,
+  attention: CrossModalAttention,
+  autofusion: AutoFusion,
+  ganfusion: GanFusion,
+}
+
 /**
  * Builds a fusion module. Its variables live in `opts.scope` (a scope of the model's ParamStore,
  * so they are checkpointed with the model) or, when absent, in a fresh store seeded by `opts.seed`.
@@ -45,18 +55,5 @@ export function createFusion(method: FusionMethod, opts: FusionOptions & { scope
     )
   const o: FusionOptions = { ...opts, modalities }
   const scope = opts.scope ?? new ParamStore(opts.seed ?? 1).scope('fusion')
-  switch (parseFusionMethod(method)) {
-    case 'concat':
-      return new ConcatFusion(scope, o)
-    case 'tfn':
-      return new TensorFusion(scope, o)
-    case 'lmf':
-      return new LowRankFusion(scope, o)
-    case 'attention':
-      return new CrossModalAttention(scope, o)
-    case 'autofusion':
-      return new AutoFusion(scope, o)
-    case 'ganfusion':
-      return new GanFusion(scope, o)
-  }
+  return new FUSION_MODULES[parseFusionMethod(method)](scope, o)
 }

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { getTf } from '../backend'
 import { correctionItems, translationPairs } from '../exchange/corrections'
 import { verifyCheckpoint } from '../models/checkpoint'
-import { dataFileEntry, readLabelled, type ReadCorpusOptions } from '../models/corpus'
+import { dataFileEntry, readLabelled, type Corpus, type ReadCorpusOptions } from '../models/corpus'
 import { corpusFeatures } from '../models/corpus-features'
 import { emotionExamples, finetuneEmotion, type FinetuneEmotionResult } from '../models/emotion'
 import { finetuneTranslation, type FinetuneTranslationResult } from '../models/translation/finetune'
@@ -59,25 +59,27 @@ export interface TranslationFinetuneSummary extends FinetuneTranslationResult {
 
 export type FinetuneSummary = EmotionFinetuneSummary | TranslationFinetuneSummary
 
-/** Fine-tunes a translation base model on a corpus's corrected translations. */
-async function finetuneTranslationFromCorpus(
-  o: FinetuneFromCorpusOptions,
-): Promise<TranslationFinetuneSummary> {
-  const log = o.log ?? (() => {})
-  // Media paths are checked as for emotion (a translation pair needs none, but a corpus line that
-  // leaves the corpus folder is refused the same way).
-  const all = readLabelled(o.data, o.corpusPaths)
-  for (const r of all.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
-  const labelled = all.utterances.filter((u) => u.labels.translation?.trim()).length
-  const pairs = translationPairs(all, o.labels ?? 'human')
-  if (!pairs.length)
-    throw new Error(
-      `${o.data} has no ${o.labels === 'all' ? '' : 'human-corrected '}translation to fine-tune on (${labelled} translated items)`,
-    )
-  log(`fine-tuning the translator on ${pairs.length} corrected translations (of ${labelled} translated)`)
-  const res = await finetuneTranslation({
+/** The corpus's labelled items (media paths checked), every line left out said in the log. */
+function readCorrections(o: FinetuneFromCorpusOptions, log: (line: string) => void): Corpus {
+  const read = readLabelled(o.data, o.corpusPaths)
+  for (const r of read.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
+  return read
+}
+
+/** The error when a corpus holds nothing to fine-tune on (`what`: the label kind; `of`: what it does hold). */
+function nothingToFinetune(o: FinetuneFromCorpusOptions, what: string, of: string): Error {
+  return new Error(
+    `${o.data} has no ${o.labels === 'all' ? '' : 'human-corrected '}${what} to fine-tune on (${of})`,
+  )
+}
+
+/**
+ * What both fine-tuners take from the run's options: base, output, schedule, version, the corpus
+ * entry, log and signal, and epoch progress mapped onto the part of the bar after `from`.
+ */
+function trainerOptions(o: FinetuneFromCorpusOptions, log: (line: string) => void, from: number) {
+  return {
     base: o.base,
-    pairs,
     out: o.out,
     heldOutFraction: o.heldOutFraction,
     epochs: o.epochs,
@@ -87,8 +89,24 @@ async function finetuneTranslationFromCorpus(
     corpus: dataFileEntry('finetune', o.data),
     log,
     signal: o.signal,
-    onProgress: (p) => o.onProgress?.(p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
-  })
+    onProgress: (p: { fraction: number; epoch: number; epochs: number }) =>
+      o.onProgress?.(from + (1 - from) * p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
+  }
+}
+
+/** Fine-tunes a translation base model on a corpus's corrected translations. */
+async function finetuneTranslationFromCorpus(
+  o: FinetuneFromCorpusOptions,
+): Promise<TranslationFinetuneSummary> {
+  const log = o.log ?? (() => {})
+  // Media paths are checked as for emotion (a translation pair needs none, but a corpus line that
+  // leaves the corpus folder is refused the same way).
+  const all = readCorrections(o, log)
+  const labelled = all.utterances.filter((u) => u.labels.translation?.trim()).length
+  const pairs = translationPairs(all, o.labels ?? 'human')
+  if (!pairs.length) throw nothingToFinetune(o, 'translation', `${labelled} translated items`)
+  log(`fine-tuning the translator on ${pairs.length} corrected translations (of ${labelled} translated)`)
+  const res = await finetuneTranslation({ ...trainerOptions(o, log, 0), pairs })
   return { ...res, task: 'translation', labelled, used: pairs.length, out: path.resolve(o.out) }
 }
 
@@ -115,8 +133,7 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
     )
   await getTf()
   // Media paths are checked here, before any feature extraction or training.
-  const read = readLabelled(o.data, o.corpusPaths)
-  for (const r of read.refused ?? []) log(`${o.data}: line ${r.line} left out: ${r.reason}`)
+  const read = readCorrections(o, log)
   const corpus = correctionItems(read, o.labels ?? 'human')
   const labelled = read.utterances.filter((u) => u.labels.emotion).length
   const needsFeatures = (['audio', 'visual'] as const).some((m) => manifest.modalities[m])
@@ -130,26 +147,11 @@ export async function finetuneFromCorpus(o: FinetuneFromCorpusOptions): Promise<
     })
   }
   const examples = emotionExamples(corpus, { contextTurns: contextTurnsOf(o.base), features })
-  if (!examples.length)
-    throw new Error(
-      `${o.data} has no ${o.labels === 'all' ? '' : 'human-corrected '}emotion label to fine-tune on (${labelled} labelled items)`,
-    )
+  if (!examples.length) throw nothingToFinetune(o, 'emotion label', `${labelled} labelled items`)
   log(
     `fine-tuning ${manifest.name}@${manifest.version} on ${examples.length} corrected labels (of ${labelled} labelled)`,
   )
-  const res = await finetuneEmotion({
-    base: o.base,
-    examples,
-    corpus: dataFileEntry('finetune', o.data),
-    out: o.out,
-    heldOutFraction: o.heldOutFraction,
-    epochs: o.epochs,
-    lr: o.lr,
-    seed: o.seed,
-    version: o.version,
-    log,
-    signal: o.signal,
-    onProgress: (p) => o.onProgress?.(0.3 + 0.7 * p.fraction, `fine-tuning epoch ${p.epoch}/${p.epochs}`),
-  })
+  // Features took the first 30 % of the progress bar.
+  const res = await finetuneEmotion({ ...trainerOptions(o, log, 0.3), examples })
   return { ...res, task: 'emotion', labelled, used: examples.length, out: path.resolve(o.out) }
 }

@@ -13,8 +13,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { cacheDir } from '../paths'
 import type { MediaProbe } from './probe'
-import { checkInputFile, ffmpegFailure } from './errors'
-import { ffmpegInputPath, runTool } from './process'
+import { checkInputFile } from './errors'
+import { ffmpegInputPath, runFailure, runTool } from './process'
 
 /** Containers (ffprobe format_name) Chromium's media stack demuxes. */
 const PLAYABLE_CONTAINERS = new Set([
@@ -165,13 +165,7 @@ export async function makeProxy(
       onProgress: opts.onProgress,
       progressDurationSec: probe.durationSec,
     })
-    if (r.exitCode !== 0)
-      throw ffmpegFailure(file, r.stderr, {
-        exitCode: r.exitCode,
-        signal: r.signal,
-        command: r.command,
-        what: 'playback proxy encoding',
-      })
+    if (r.exitCode !== 0) throw runFailure(file, r, 'playback proxy encoding')
     await rename(tmp, out)
     opts.onProgress?.(1)
     return out

@@ -3,8 +3,8 @@
  * engine uses. Owns the ffprobe call and the reading of its JSON; anything ffprobe cannot read
  * becomes a specific MediaError (missing, directory, empty, not media, truncated).
  */
-import { cancelledError, checkInputFile, ffmpegFailure, MediaError } from './errors'
-import { ffmpegInputPath, runTool } from './process'
+import { cancelledError, checkInputFile, MediaError } from './errors'
+import { ffmpegInputPath, runFailure, runTool } from './process'
 
 export interface AudioStreamInfo {
   /** Stream index in the container (ffmpeg's 0:N). */
@@ -199,12 +199,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Medi
   }
   // ffprobe can exit 0 with an empty JSON object and the error on stderr.
   if (res.exitCode !== 0 || !json || (!json.format && !json.streams?.length)) {
-    throw ffmpegFailure(file, res.stderr || 'ffprobe printed nothing', {
-      exitCode: res.exitCode,
-      signal: res.signal,
-      command: res.command,
-      what: 'ffprobe',
-    })
+    throw runFailure(file, res, 'ffprobe', res.stderr || 'ffprobe printed nothing')
   }
   return readProbeJson(file, json, sizeBytes)
 }

@@ -340,6 +340,16 @@ export interface RunToolResult {
   command: string
 }
 
+/** The MediaError of a run that failed: ffmpegFailure with its exit code, signal and command line. */
+export function runFailure(file: string, res: RunToolResult, what: string, stderr = res.stderr): MediaError {
+  return ffmpegFailure(file, stderr, {
+    exitCode: res.exitCode,
+    signal: res.signal,
+    command: res.command,
+    what,
+  })
+}
+
 /** Run ffmpeg or ffprobe to completion, collecting stdout and stderr. Rejects only on cancel/timeout/spawn failure. */
 export function runTool(
   tool: 'ffmpeg' | 'ffprobe',

@@ -231,10 +231,7 @@ export async function writeFileOutputs(
     await writeAtomic(p.vtt, vtt)
     outputs.push(digest(p.vtt, vtt))
   }
-  const record: CompletionRecord = {
-    version: RECORD_VERSION,
-    source,
-    ...key,
+  return saveRecord(p.record, source, key, {
     status: 'done',
     error: null,
     utterances: result.utterances.length,
@@ -243,9 +240,27 @@ export async function writeFileOutputs(
     durationSec: result.durationSec,
     stageSec: result.stageSec,
     outputs,
+  })
+}
+
+/** What a completion record says about the run; the rest (version, source, key, time) is added. */
+type RecordBody = Omit<CompletionRecord, 'version' | 'source' | keyof ResultKey | 'completedAt'>
+
+/** Writes a completion record (version, source, key, body, completion time, in that order) and returns it. */
+async function saveRecord(
+  file: string,
+  source: string,
+  key: ResultKey,
+  body: RecordBody,
+): Promise<CompletionRecord> {
+  const record: CompletionRecord = {
+    version: RECORD_VERSION,
+    source,
+    ...key,
+    ...body,
     completedAt: new Date().toISOString(),
   }
-  await writeAtomic(p.record, JSON.stringify(record, null, 2) + '\n')
+  await writeAtomic(file, JSON.stringify(record, null, 2) + '\n')
   return record
 }
 
@@ -263,10 +278,7 @@ export async function writeFailureRecord(
 ): Promise<CompletionRecord> {
   const p = outputPaths(outDir, name)
   await Promise.all([unlink(p.jsonl).catch(() => {}), unlink(p.vtt).catch(() => {})])
-  const record: CompletionRecord = {
-    version: RECORD_VERSION,
-    source,
-    ...key,
+  return saveRecord(p.record, source, key, {
     status: 'failed',
     error,
     utterances: 0,
@@ -274,10 +286,7 @@ export async function writeFailureRecord(
     durationSec: 0,
     stageSec,
     outputs: [],
-    completedAt: new Date().toISOString(),
-  }
-  await writeAtomic(p.record, JSON.stringify(record, null, 2) + '\n')
-  return record
+  })
 }
 
 /**

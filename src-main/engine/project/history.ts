@@ -15,6 +15,7 @@ import {
   latestPredictions,
   normaliseSegments,
   orderedRecords,
+  segmentRow,
   swapRows,
   type NewUtterance,
 } from './utterance-table'
@@ -144,21 +145,7 @@ export class History {
     if (!norm.length) throw new EditError('the imported segmentation has no utterance inside the media')
     const before = orderedRecords(this.db, mediaId)
     const now = Date.now()
-    const after: UttRecord[] = norm.map((u) => ({
-      id: newId('u_', 8),
-      media_id: mediaId,
-      start_ms: u.start_ms,
-      end_ms: u.end_ms,
-      bounds_prov: 'imported',
-      transcript: u.text,
-      transcript_prov: 'imported',
-      emotion: null,
-      emotion_prov: null,
-      translation: null,
-      translation_prov: null,
-      source: u.source,
-      created_at: now,
-    }))
+    const after = norm.map((u) => segmentRow(mediaId, u, 'imported', now))
     const hid = this.commitPlan(
       'segmentation',
       { kind: 'segmentation', mediaId, count: after.length, source: norm[0].source },

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3'
 import type { MediaInfo } from './types'
 import { toMediaInfo, type MediaRecord } from './rows'
 import { newId } from './connection'
-import { insertUtt, normaliseSegments, type NewUtterance } from './utterance-table'
+import { insertUtt, normaliseSegments, segmentRow, type NewUtterance } from './utterance-table'
 
 /** A media file as the store records it (probe + hash are done by the caller, see media-add.ts). */
 export interface NewMedia {
@@ -121,21 +121,7 @@ export class MediaTable {
         now,
       )
     for (const u of normaliseSegments(utterances, media.durationSec))
-      insertUtt(this.db, {
-        id: newId('u_', 8),
-        media_id: id,
-        start_ms: u.start_ms,
-        end_ms: u.end_ms,
-        bounds_prov: u.prov,
-        transcript: u.text,
-        transcript_prov: u.prov,
-        emotion: null,
-        emotion_prov: null,
-        translation: null,
-        translation_prov: null,
-        source: u.source,
-        created_at: now,
-      })
+      insertUtt(this.db, segmentRow(id, u, u.prov, now))
     return id
   }
 

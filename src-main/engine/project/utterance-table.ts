@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3'
 import type { UtteranceRow } from './types'
 import { EditError } from './edits'
+import { newId } from './connection'
 import {
   toMs,
   toUtteranceRow,
@@ -119,11 +120,17 @@ export function getUtterance(db: Database.Database, id: string): UtteranceRow | 
   )
 }
 
+/** A segment as normaliseSegments gives it: ms bounds inside the media, its text's provenance. */
+export interface NormalisedSegment {
+  start_ms: number
+  end_ms: number
+  text: string
+  source: string
+  prov: string
+}
+
 /** Sorts, rounds to ms, clamps to the media and drops empty segments. */
-export function normaliseSegments(
-  segs: NewUtterance[],
-  durationSec: number,
-): { start_ms: number; end_ms: number; text: string; source: string; prov: string }[] {
+export function normaliseSegments(segs: NewUtterance[], durationSec: number): NormalisedSegment[] {
   const durMs = durationSec > 0 ? toMs(durationSec) : Infinity
   return segs
     .map((s) => {
@@ -136,4 +143,26 @@ export function normaliseSegments(
     })
     .filter((s) => s.end_ms > s.start_ms)
     .sort((a, b) => a.start_ms - b.start_ms || a.end_ms - b.end_ms)
+}
+
+/**
+ * The row of a new utterance for a normalised segment: a new id, bounds and transcript with
+ * provenance `prov`, no emotion or translation yet.
+ */
+export function segmentRow(mediaId: string, seg: NormalisedSegment, prov: string, now: number): UttRecord {
+  return {
+    id: newId('u_', 8),
+    media_id: mediaId,
+    start_ms: seg.start_ms,
+    end_ms: seg.end_ms,
+    bounds_prov: prov,
+    transcript: seg.text,
+    transcript_prov: prov,
+    emotion: null,
+    emotion_prov: null,
+    translation: null,
+    translation_prov: null,
+    source: seg.source,
+    created_at: now,
+  }
 }

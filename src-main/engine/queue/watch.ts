@@ -136,6 +136,18 @@ export async function watchRun(
     job.signal.removeEventListener('abort', onAbort)
   }
 
+  const summary = await writeQueueSummary(q, run, rec, seen)
+  job.progress(1, summary.status)
+  return summary
+}
+
+/** The run's summary.json, from every file's result (written atomically into the run's output folder). */
+async function writeQueueSummary(
+  q: QueueClients,
+  run: string,
+  rec: RunRecord,
+  seen: ReadonlyMap<number, RunResult>,
+): Promise<QueueSummary> {
   const outcomes = rec.files.map((_, i) => seen.get(i)!.outcome)
   const workers = new Map<string, number>()
   for (const r of seen.values())
@@ -167,7 +179,6 @@ export async function watchRun(
       cause: err,
     })
   }
-  job.progress(1, summary.status)
   return summary
 }
 

@@ -53,6 +53,29 @@ export class StorageError extends Error {
   override name = 'StorageError'
 }
 
+/** How a worker processes one file of a queued run: the run's options, always resuming. */
+function fileContext(
+  rec: RunRecord,
+  inputs: Set<string>,
+  pool: FileContext['pool'],
+  signal: AbortSignal,
+): FileContext {
+  return {
+    outDir: rec.outDir,
+    fps: rec.options.fps,
+    detectEvery: rec.options.detectEvery,
+    subsDir: rec.options.subsDir,
+    models: rec.models,
+    cache: rec.options.cache,
+    // A queued run always resumes: a job done again (after a stall) reuses what is complete.
+    resume: true,
+    retryFailed: rec.options.retryFailed,
+    inputs,
+    pool,
+    signal,
+  }
+}
+
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
   const log = o.log ?? (() => {})
   const identity: WorkerIdentity = { host: os.hostname(), pid: process.pid, jobs: o.jobs }
@@ -130,20 +153,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       )
     }, 300)
     let lastProgress = 0
-    const ctx: FileContext = {
-      outDir: rec.outDir,
-      fps: rec.options.fps,
-      detectEvery: rec.options.detectEvery,
-      subsDir: rec.options.subsDir,
-      models: rec.models,
-      cache: rec.options.cache,
-      // A queued run always resumes: a job done again (after a stall) reuses what is complete.
-      resume: true,
-      retryFailed: rec.options.retryFailed,
-      inputs: r.inputs,
-      pool,
-      signal: ac.signal,
-    }
+    const ctx = fileContext(rec, r.inputs, pool, ac.signal)
     let outcome: FileOutcome
     try {
       outcome = await processFile(ctx, f.file, f.name, (e) => {

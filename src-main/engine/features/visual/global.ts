@@ -25,6 +25,32 @@ export interface LumaGrid {
   values: Float32Array
 }
 
+/** Running raw moments (Σx, Σx², Σx³) of one 0..255 channel. */
+class Moments {
+  private n = 0
+  private s = 0
+  private s2 = 0
+  private s3 = 0
+
+  add(x: number): void {
+    this.n++
+    this.s += x
+    this.s2 += x * x
+    this.s3 += x * x * x
+  }
+
+  /** [mean / 255, standard deviation / 255, skewness]. */
+  scaled(): [number, number, number] {
+    const m = this.s / this.n
+    const v = Math.max(0, this.s2 / this.n - m * m)
+    const sd = Math.sqrt(v)
+    // Third central moment from raw moments: E[x³] − 3mE[x²] + 2m³.
+    const c3 = this.s3 / this.n - 3 * m * (this.s2 / this.n) + 2 * m * m * m
+    const skew = sd > 1e-6 ? c3 / (sd * sd * sd) : 0
+    return [m / 255, sd / 255, skew]
+  }
+}
+
 /**
  * Writes the 12 global descriptors of `frame` into `out` at `offset + VIS_GLOBAL` and returns the
  * luma grid for the next frame's motion. Pixel values are on the 0..1 scale; luma is BT.601.
@@ -41,53 +67,26 @@ export function globalDescriptors(
   const n = width * height
   if (data.length < n * 3)
     throw new Error(`frame data has ${data.length} bytes, expected ${n * 3} for ${width}×${height} RGB24`)
-  let sr = 0
-  let sg = 0
-  let sb = 0
-  let sr2 = 0
-  let sg2 = 0
-  let sb2 = 0
-  let sr3 = 0
-  let sg3 = 0
-  let sb3 = 0
-  let sy = 0
-  let sy2 = 0
+  const red = new Moments()
+  const green = new Moments()
+  const blue = new Moments()
+  const luma = new Moments()
   // Moments over every MOMENT_STEP-th pixel of every MOMENT_STEP-th row: a quarter of the work for
   // statistics that differ from the full-frame ones by far less than frame-to-frame variation.
-  let count = 0
   for (let yy = 0; yy < height; yy += MOMENT_STEP)
     for (let xx = 0, p = yy * width * 3; xx < width; xx += MOMENT_STEP, p += 3 * MOMENT_STEP) {
-      count++
       const r = data[p]!
       const g = data[p + 1]!
       const b = data[p + 2]!
-      const y = 0.299 * r + 0.587 * g + 0.114 * b
-      sr += r
-      sg += g
-      sb += b
-      sr2 += r * r
-      sg2 += g * g
-      sb2 += b * b
-      sr3 += r * r * r
-      sg3 += g * g * g
-      sb3 += b * b * b
-      sy += y
-      sy2 += y * y
+      red.add(r)
+      green.add(g)
+      blue.add(b)
+      luma.add(0.299 * r + 0.587 * g + 0.114 * b)
     }
-  const moments = (s: number, s2: number, s3: number): [number, number, number] => {
-    const m = s / count
-    const v = Math.max(0, s2 / count - m * m)
-    const sd = Math.sqrt(v)
-    // Third central moment from raw moments: E[x³] − 3mE[x²] + 2m³.
-    const c3 = s3 / count - 3 * m * (s2 / count) + 2 * m * m * m
-    const skew = sd > 1e-6 ? c3 / (sd * sd * sd) : 0
-    return [m / 255, sd / 255, skew]
-  }
-  const [mr, sdr, kr] = moments(sr, sr2, sr3)
-  const [mg, sdg, kg] = moments(sg, sg2, sg3)
-  const [mb, sdb, kb] = moments(sb, sb2, sb3)
-  const my = sy / count
-  const sdy = Math.sqrt(Math.max(0, sy2 / count - my * my))
+  const [mr, sdr, kr] = red.scaled()
+  const [mg, sdg, kg] = green.scaled()
+  const [mb, sdb, kb] = blue.scaled()
+  const [my, sdy] = luma.scaled()
 
   const gw = Math.ceil(width / MOTION_STEP)
   const gh = Math.ceil(height / MOTION_STEP)
@@ -104,7 +103,7 @@ export function globalDescriptors(
     motion = s / grid.length
   }
   const o = offset + VIS_GLOBAL
-  const vals = [my / 255, sdy / 255, mr, mg, mb, sdr, sdg, sdb, kr, kg, kb, motion]
+  const vals = [my, sdy, mr, mg, mb, sdr, sdg, sdb, kr, kg, kb, motion]
   for (let i = 0; i < VIS_GLOBAL_DIM; i++) out[o + i] = vals[i]!
   return { width: gw, height: gh, values: grid }
 }

@@ -5,15 +5,7 @@
  * time ("00:00:12,500"). Quoted fields (with "" escapes and line breaks) follow RFC 4180.
  * A row whose time cannot be read is a BAD_SUBTITLE error naming the line.
  */
-import {
-  badSubtitle,
-  normalizeNewlines,
-  parseTime,
-  stripTags,
-  tooManyCues,
-  type Cue,
-  type ParseOptions,
-} from './cue'
+import { addCue, badSubtitle, normalizeNewlines, parseTime, type Cue, type ParseOptions } from './cue'
 
 interface Row {
   fields: string[]
@@ -126,11 +118,7 @@ export function parseCsv(text: string, opts: ParseOptions & { delimiter?: string
       )
     }
     const raw = ti >= 0 ? (f[ti] ?? '') : ''
-    const cue: Cue = { start, end, text: opts.keepTags ? raw.trim() : stripTags(raw) }
-    if (spk >= 0 && f[spk]?.trim()) cue.speaker = f[spk]!.trim()
-    if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
-      throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
-    cues.push(cue)
+    addCue(cues, start, end, raw, opts, (spk >= 0 && f[spk]?.trim()) || undefined)
   }
   return cues
 }

@@ -131,6 +131,26 @@ export function stripTags(s: string): string {
     .join('\n')
 }
 
+/**
+ * Add one parsed cue (the SRT, WebVTT and CSV parsers share this): its text has markup stripped
+ * unless opts.keepTags, its speaker is set when given, and reading more than opts.maxCues cues
+ * fails with SUBTITLE_TOO_LARGE.
+ */
+export function addCue(
+  cues: Cue[],
+  start: number,
+  end: number,
+  rawText: string,
+  opts: ParseOptions,
+  speaker?: string,
+): void {
+  if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
+    throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
+  const cue: Cue = { start, end, text: opts.keepTags ? rawText.trim() : stripTags(rawText) }
+  if (speaker !== undefined) cue.speaker = speaker
+  cues.push(cue)
+}
+
 export interface CleanOptions {
   /** Media duration: cues starting at or after it are dropped, cues running past it are clipped. */
   durationSec?: number
@@ -141,9 +161,16 @@ export interface CleanOptions {
   overlap?: 'keep' | 'trim' | 'merge'
 }
 
-/** Why a cue was left out of the cleaned list. */
-export type CueDropReason =
-  'invalid-time' | 'zero-length' | 'reversed' | 'duplicate' | 'after-media-end' | 'trimmed-away'
+/** Why a cue was left out of the cleaned list, in the order they are reported. */
+export const CUE_DROP_REASONS = [
+  'invalid-time',
+  'zero-length',
+  'reversed',
+  'duplicate',
+  'after-media-end',
+  'trimmed-away',
+] as const
+export type CueDropReason = (typeof CUE_DROP_REASONS)[number]
 
 /** How many cues were dropped, per reason (reasons with no drop are absent). */
 export type DroppedCues = Partial<Record<CueDropReason, number>>
@@ -161,102 +188,97 @@ export function droppedTotal(d: DroppedCues): number {
   return Object.values(d).reduce((a, b) => a + (b ?? 0), 0)
 }
 
+/** Why a cue's times alone rule it out (`mediaEnd` is Infinity when the duration is unknown), or null. */
+function timeDropReason(c: Cue, mediaEnd: number): CueDropReason | null {
+  if (!(Number.isFinite(c.start) && Number.isFinite(c.end))) return 'invalid-time'
+  if (c.end === c.start) return 'zero-length'
+  if (c.end < c.start) return 'reversed'
+  if (c.start >= mediaEnd) return 'after-media-end'
+  return null
+}
+
+/** Each cue cut at the next one's start; cues with nothing left are left out. */
+function trimOverlaps(cues: readonly Cue[]): Cue[] {
+  return cues
+    .map((c, i) => {
+      const next = cues[i + 1]
+      return next && next.start < c.end ? { ...c, end: next.start } : c
+    })
+    .filter((c) => c.end > c.start)
+}
+
+/** Overlapping cues joined into one (text joined by line breaks). */
+function mergeOverlaps(cues: readonly Cue[]): Cue[] {
+  const out: Cue[] = []
+  for (const c of cues) {
+    const prev = out.at(-1)
+    if (prev && c.start < prev.end) {
+      out[out.length - 1] = {
+        ...prev,
+        end: Math.max(prev.end, c.end),
+        text: [prev.text, c.text].filter(Boolean).join('\n'),
+      }
+    } else out.push({ ...c })
+  }
+  return out
+}
+
+/** The warning for each reason a cue was dropped for its times or as a duplicate. */
+const DROP_WARNINGS: [CueDropReason, string][] = [
+  ['invalid-time', 'cue(s) without a valid start/end time dropped'],
+  ['zero-length', 'zero-length cue(s) dropped'],
+  ['reversed', 'cue(s) ending before they start dropped'],
+  ['duplicate', 'duplicate cue(s) dropped'],
+  ['after-media-end', 'cue(s) starting after the end of the media dropped'],
+]
+
 /**
  * Make a parsed cue list safe to use as utterances: sorted by start, zero-length and reversed cues
  * dropped, exact duplicates removed, cues beyond the media's end dropped or clipped, overlaps
  * handled as asked. Pure; says what it changed in `warnings`.
  */
 export function cleanCues(input: readonly Cue[], opts: CleanOptions = {}): CleanResult {
-  const warnings: string[] = []
-  let invalid = 0
-  let zero = 0
-  let reversed = 0
-  let beyond = 0
+  const count = new Map<CueDropReason, number>(CUE_DROP_REASONS.map((r) => [r, 0]))
+  const drop = (reason: CueDropReason) => count.set(reason, count.get(reason)! + 1)
+  const mediaEnd = opts.durationSec !== undefined && opts.durationSec > 0 ? opts.durationSec : Infinity
   let clipped = 0
-  let dups = 0
   const kept: Cue[] = []
   for (const c of input) {
-    if (!(Number.isFinite(c.start) && Number.isFinite(c.end))) {
-      invalid++
-      continue
-    }
-    if (c.end === c.start) {
-      zero++
-      continue
-    }
-    if (c.end < c.start) {
-      reversed++
-      continue
-    }
-    let cue = c
-    if (opts.durationSec !== undefined && opts.durationSec > 0) {
-      if (c.start >= opts.durationSec) {
-        beyond++
-        continue
-      }
-      if (c.end > opts.durationSec) {
-        clipped++
-        cue = { ...c, end: opts.durationSec }
-      }
-    }
-    kept.push(cue)
+    const reason = timeDropReason(c, mediaEnd)
+    if (reason) drop(reason)
+    else if (c.end > mediaEnd) {
+      clipped++
+      kept.push({ ...c, end: mediaEnd })
+    } else kept.push(c)
   }
   kept.sort((a, b) => a.start - b.start || a.end - b.end)
   const unique: Cue[] = []
   for (const c of kept) {
     const prev = unique.at(-1)
-    if (prev && prev.start === c.start && prev.end === c.end && prev.text === c.text) {
-      dups++
-      continue
-    }
-    unique.push(c)
+    if (prev && prev.start === c.start && prev.end === c.end && prev.text === c.text) drop('duplicate')
+    else unique.push(c)
   }
-  let out = unique
-  let trimmedAway = 0
   let overlaps = 0
   for (let i = 1; i < unique.length; i++) if (unique[i]!.start < unique[i - 1]!.end) overlaps++
+  let out = unique
   if (overlaps && opts.overlap === 'trim') {
-    out = unique
-      .map((c, i) => {
-        const next = unique[i + 1]
-        return next && next.start < c.end ? { ...c, end: next.start } : c
-      })
-      .filter((c) => c.end > c.start)
-    trimmedAway = unique.length - out.length
-  } else if (overlaps && opts.overlap === 'merge') {
-    out = []
-    for (const c of unique) {
-      const prev = out.at(-1)
-      if (prev && c.start < prev.end) {
-        out[out.length - 1] = {
-          ...prev,
-          end: Math.max(prev.end, c.end),
-          text: [prev.text, c.text].filter(Boolean).join('\n'),
-        }
-      } else out.push({ ...c })
-    }
-  }
-  if (invalid) warnings.push(`${invalid} cue(s) without a valid start/end time dropped`)
-  if (zero) warnings.push(`${zero} zero-length cue(s) dropped`)
-  if (reversed) warnings.push(`${reversed} cue(s) ending before they start dropped`)
-  if (dups) warnings.push(`${dups} duplicate cue(s) dropped`)
-  if (beyond) warnings.push(`${beyond} cue(s) starting after the end of the media dropped`)
+    out = trimOverlaps(unique)
+    count.set('trimmed-away', unique.length - out.length)
+  } else if (overlaps && opts.overlap === 'merge') out = mergeOverlaps(unique)
+
+  const warnings: string[] = []
+  for (const [reason, what] of DROP_WARNINGS)
+    if (count.get(reason)) warnings.push(`${count.get(reason)} ${what}`)
   if (clipped) warnings.push(`${clipped} cue(s) running past the end of the media clipped`)
   if (overlaps)
     warnings.push(
       `${overlaps} overlapping cue(s) ${opts.overlap === 'trim' ? 'trimmed' : opts.overlap === 'merge' ? 'merged' : 'kept as they are'}`,
     )
-  if (trimmedAway)
-    warnings.push(`${trimmedAway} cue(s) dropped: nothing was left of them after trimming overlaps`)
-  const counts: [CueDropReason, number][] = [
-    ['invalid-time', invalid],
-    ['zero-length', zero],
-    ['reversed', reversed],
-    ['duplicate', dups],
-    ['after-media-end', beyond],
-    ['trimmed-away', trimmedAway],
-  ]
+  if (count.get('trimmed-away'))
+    warnings.push(
+      `${count.get('trimmed-away')} cue(s) dropped: nothing was left of them after trimming overlaps`,
+    )
   const dropped: DroppedCues = {}
-  for (const [reason, n] of counts) if (n) dropped[reason] = n
+  for (const [reason, n] of count) if (n) dropped[reason] = n
   return { cues: out, warnings, dropped }
 }

@@ -33,6 +33,74 @@ interface PendingRef {
   id?: string
 }
 
+/** A TIME_SLOT's time in seconds, or null when it has no TIME_VALUE (an unaligned slot). */
+function slotTime(a: Record<string, string>, line: number, file: string | undefined): number | null {
+  if (a.TIME_VALUE === undefined) return null
+  const t = Number(a.TIME_VALUE)
+  if (a.TIME_VALUE.trim() === '' || !Number.isFinite(t) || t < 0)
+    throw badSubtitle(file, line, `time slot ${a.TIME_SLOT_ID} has an invalid TIME_VALUE "${a.TIME_VALUE}"`)
+  return t / 1000
+}
+
+/** Unaligned slots (null) get times spread evenly between their aligned neighbours, in place. */
+function interpolateSlots(slotTimes: (number | null)[]): void {
+  for (let i = 0; i < slotTimes.length; i++) {
+    if (slotTimes[i] !== null) continue
+    let j = i
+    while (j < slotTimes.length && slotTimes[j] === null) j++
+    const before = i > 0 ? slotTimes[i - 1]! : 0
+    const after = j < slotTimes.length ? slotTimes[j]! : before
+    for (let k = i; k < j; k++) slotTimes[k] = before + ((after - before) * (k - i + 1)) / (j - i + 1)
+    i = j
+  }
+}
+
+/**
+ * Symbolic (REF) annotations take the times of the annotation they refer to, through chains; each
+ * becomes a cue of its tier. `byAnnotation` holds the aligned annotations' times and gains the refs'.
+ */
+function resolveRefs(
+  pendingRefs: readonly PendingRef[],
+  byAnnotation: Map<string, { start: number; end: number }>,
+  file: string | undefined,
+): void {
+  const refById = new Map<string, PendingRef>()
+  for (const p of pendingRefs) if (p.id) refById.set(p.id, p)
+  const timesOf = (p: PendingRef): { start: number; end: number } => {
+    const chain: PendingRef[] = []
+    let cur = p
+    let times: { start: number; end: number } | undefined
+    for (;;) {
+      times = byAnnotation.get(cur.ref)
+      if (times) break
+      const next = refById.get(cur.ref)
+      if (!next)
+        throw badSubtitle(
+          file,
+          cur.line,
+          `annotation refers to annotation "${cur.ref}", which does not exist`,
+        )
+      chain.push(cur)
+      if (chain.length > refById.size)
+        throw badSubtitle(
+          file,
+          p.line,
+          `annotation ${p.id ?? '?'} is part of a reference cycle ("${p.ref}" → … → itself)`,
+        )
+      cur = next
+    }
+    for (const c of chain) if (c.id) byAnnotation.set(c.id, times)
+    return times
+  }
+  for (const p of pendingRefs) {
+    const { start, end } = timesOf(p)
+    const cue: Cue = { start, end, text: p.text }
+    if (p.tier.participant) cue.speaker = p.tier.participant
+    p.tier.cues.push(cue)
+    if (p.id) byAnnotation.set(p.id, { start, end })
+  }
+}
+
 /** Every tier of an EAF document with its cues (times in seconds). */
 export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] {
   const src = normalizeNewlines(text)
@@ -66,19 +134,8 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
         }
         if (name === 'TIME_SLOT') {
           if (!a.TIME_SLOT_ID) throw badSubtitle(file, line, 'a TIME_SLOT has no TIME_SLOT_ID')
-          let t: number | null = null
-          if (a.TIME_VALUE !== undefined) {
-            t = Number(a.TIME_VALUE)
-            if (a.TIME_VALUE.trim() === '' || !Number.isFinite(t) || t < 0)
-              throw badSubtitle(
-                file,
-                line,
-                `time slot ${a.TIME_SLOT_ID} has an invalid TIME_VALUE "${a.TIME_VALUE}"`,
-              )
-            t /= 1000
-          }
           slotIds.push(a.TIME_SLOT_ID)
-          slotTimes.push(t)
+          slotTimes.push(slotTime(a, line, file))
         } else if (name === 'TIER') {
           if (!a.TIER_ID) throw badSubtitle(file, line, 'a TIER has no TIER_ID')
           tier = {
@@ -141,15 +198,7 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
   )
   if (root === null) throw badSubtitle(file, 1, 'not an ELAN file (no <ANNOTATION_DOCUMENT> element)')
 
-  for (let i = 0; i < slotTimes.length; i++) {
-    if (slotTimes[i] !== null) continue
-    let j = i
-    while (j < slotTimes.length && slotTimes[j] === null) j++
-    const before = i > 0 ? slotTimes[i - 1]! : 0
-    const after = j < slotTimes.length ? slotTimes[j]! : before
-    for (let k = i; k < j; k++) slotTimes[k] = before + ((after - before) * (k - i + 1)) / (j - i + 1)
-    i = j
-  }
+  interpolateSlots(slotTimes)
   const slot = new Map(slotIds.map((id, i) => [id, slotTimes[i]!]))
   const byAnnotation = new Map<string, { start: number; end: number }>()
   for (const a of aligned) {
@@ -165,42 +214,7 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
     a.cue.end = e
     if (a.id) byAnnotation.set(a.id, { start: s, end: e })
   }
-  // Symbolic (REF) annotations take the times of the annotation they refer to, through chains.
-  const refById = new Map<string, PendingRef>()
-  for (const p of pendingRefs) if (p.id) refById.set(p.id, p)
-  const timesOf = (p: PendingRef): { start: number; end: number } => {
-    const chain: PendingRef[] = []
-    let cur = p
-    let times: { start: number; end: number } | undefined
-    for (;;) {
-      times = byAnnotation.get(cur.ref)
-      if (times) break
-      const next = refById.get(cur.ref)
-      if (!next)
-        throw badSubtitle(
-          file,
-          cur.line,
-          `annotation refers to annotation "${cur.ref}", which does not exist`,
-        )
-      chain.push(cur)
-      if (chain.length > refById.size)
-        throw badSubtitle(
-          file,
-          p.line,
-          `annotation ${p.id ?? '?'} is part of a reference cycle ("${p.ref}" → … → itself)`,
-        )
-      cur = next
-    }
-    for (const c of chain) if (c.id) byAnnotation.set(c.id, times)
-    return times
-  }
-  for (const p of pendingRefs) {
-    const { start, end } = timesOf(p)
-    const cue: Cue = { start, end, text: p.text }
-    if (p.tier.participant) cue.speaker = p.tier.participant
-    p.tier.cues.push(cue)
-    if (p.id) byAnnotation.set(p.id, { start, end })
-  }
+  resolveRefs(pendingRefs, byAnnotation, file)
   for (const t of tiers) t.cues.sort((a, b) => a.start - b.start || a.end - b.end)
   return tiers
 }

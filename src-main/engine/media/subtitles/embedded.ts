@@ -3,8 +3,8 @@
  * ffmpeg converts the chosen text stream to SRT on stdout, which parseSrt reads. Bitmap subtitles
  * (PGS, DVD) hold pictures, not text, and are refused with a clear error.
  */
-import { cancelledError, ffmpegFailure, MediaError } from '../errors'
-import { ffmpegInputPath, runTool } from '../process'
+import { cancelledError, MediaError } from '../errors'
+import { ffmpegInputPath, runFailure, runTool } from '../process'
 import type { SubtitleStreamInfo } from '../probe'
 import { parseSrt } from './srt'
 import { cueLimit, type Cue } from './cue'
@@ -41,13 +41,7 @@ export async function readEmbeddedSubtitles(
     ],
     { file, signal: opts.signal, what: 'subtitle extraction', timeoutMs: 120_000 },
   )
-  if (res.exitCode !== 0)
-    throw ffmpegFailure(file, res.stderr, {
-      exitCode: res.exitCode,
-      signal: res.signal,
-      command: res.command,
-      what: 'subtitle extraction',
-    })
+  if (res.exitCode !== 0) throw runFailure(file, res, 'subtitle extraction')
   const text = res.stdout.toString('utf8')
   if (!text.trim()) return []
   return parseSrt(text, { file: `${file} (subtitle stream ${stream.index})`, ...cueLimit(opts.durationSec) })

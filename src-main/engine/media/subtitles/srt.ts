@@ -4,15 +4,7 @@
  * cue's text, no final blank line) and strict where guessing would be wrong: a time line that cannot
  * be read, or text before the first cue, is a BAD_SUBTITLE error naming the line.
  */
-import {
-  badSubtitle,
-  normalizeNewlines,
-  parseTime,
-  stripTags,
-  tooManyCues,
-  type Cue,
-  type ParseOptions,
-} from './cue'
+import { addCue, badSubtitle, normalizeNewlines, parseTime, type Cue, type ParseOptions } from './cue'
 
 const TIME_LINE = /^\s*(\S+)\s*-->\s*(\S+)(?:\s+.*)?$/
 
@@ -30,9 +22,7 @@ export function parseSrt(text: string, opts: ParseOptions = {}): Cue[] {
     if (!cur) return
     while (cur.lines.length && cur.lines.at(-1)!.trim() === '') cur.lines.pop()
     const body = cur.lines.join('\n')
-    if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
-      throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
-    cues.push({ start: cur.start, end: cur.end, text: opts.keepTags ? body.trim() : stripTags(body) })
+    addCue(cues, cur.start, cur.end, body, opts)
     cur = null
   }
   let prevBlank = true

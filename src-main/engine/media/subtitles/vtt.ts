@@ -3,15 +3,7 @@
  * cue identifiers and settings ignored, <v Speaker> voice spans give the speaker, tags stripped.
  * A missing WEBVTT header or an unreadable time line is a BAD_SUBTITLE error naming the line.
  */
-import {
-  badSubtitle,
-  normalizeNewlines,
-  parseTime,
-  stripTags,
-  tooManyCues,
-  type Cue,
-  type ParseOptions,
-} from './cue'
+import { addCue, badSubtitle, normalizeNewlines, parseTime, type Cue, type ParseOptions } from './cue'
 
 const TIME_LINE = /^\s*(\S+)\s+-->\s+(\S+)(?:\s+.*)?$/
 
@@ -48,11 +40,7 @@ export function parseVtt(text: string, opts: ParseOptions = {}): Cue[] {
       )
     const body = block.slice(ti + 1).join('\n')
     const voice = /<v(?:\.[^\s>]*)?\s+([^>]+)>/.exec(body)
-    const cue: Cue = { start, end, text: opts.keepTags ? body.trim() : stripTags(body) }
-    if (voice) cue.speaker = voice[1]!.trim()
-    if (opts.maxCues !== undefined && cues.length >= opts.maxCues)
-      throw tooManyCues(opts.file, opts.maxCues, opts.limitReason)
-    cues.push(cue)
+    addCue(cues, start, end, body, opts, voice ? voice[1]!.trim() : undefined)
   }
   return cues
 }

@@ -39,10 +39,11 @@ export function tokenize13a(text: string): string[] {
   return line.split(/\s+/).filter((t) => t.length > 0)
 }
 
-function ngramCounts(tokens: string[], n: number): Map<string, number> {
+/** How often each run of `n` consecutive items occurs; a run's key is its items joined by `sep`. */
+function ngramCounts(items: readonly string[], n: number, sep = '\u0001'): Map<string, number> {
   const m = new Map<string, number>()
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const key = tokens.slice(i, i + n).join('\u0001')
+  for (let i = 0; i + n <= items.length; i++) {
+    const key = items.slice(i, i + n).join(sep)
     m.set(key, (m.get(key) ?? 0) + 1)
   }
   return m
@@ -101,14 +102,9 @@ export function corpusBleu(hyps: readonly string[], refs: readonly string[], max
   return { score, precisions, bp, sysLen, refLen, counts, totals, signature: BLEU_SIGNATURE }
 }
 
+/** Character n-grams of a text with its whitespace removed (chrF). */
 function charNgrams(text: string, n: number): Map<string, number> {
-  const chars = Array.from(text.split(/\s+/).join(''))
-  const m = new Map<string, number>()
-  for (let i = 0; i + n <= chars.length; i++) {
-    const g = chars.slice(i, i + n).join('')
-    m.set(g, (m.get(g) ?? 0) + 1)
-  }
-  return m
+  return ngramCounts(Array.from(text.split(/\s+/).join('')), n, '')
 }
 
 export interface ChrfResult {

@@ -73,13 +73,16 @@ function nextLogProbs(tf: typeof TF, logits: TF.Tensor2D): TF.Tensor2D {
   })
 }
 
-/** Greedy decoding of a batch of encoded sources (each ending with EOS). Returns token ids without BOS/EOS. */
-export function greedyDecode(
+/** A decoder: a batch of encoded sources (each ending with EOS) → per source, token ids without BOS/EOS. */
+export type Decoder = (
   tf: typeof TF,
   model: TranslationModel,
   srcs: number[][],
-  opts: DecodeOptions = {},
-): number[][] {
+  opts?: DecodeOptions,
+) => number[][]
+
+/** Greedy decoding: the most likely next token at each step. */
+export const greedyDecode: Decoder = (tf, model, srcs, opts = {}) => {
   const b = srcs.length
   const { cap, cache } = startDecoding(tf, model, srcs, opts)
   const outs: number[][] = srcs.map(() => [])
@@ -118,12 +121,7 @@ export function lengthNorm(len: number, alpha: number): number {
  * best finished one (its log-probability only decreases), or at the length cap. Decoding is
  * incremental (cached keys/values), rows re-parented with the chosen hypotheses at each step.
  */
-export function beamDecode(
-  tf: typeof TF,
-  model: TranslationModel,
-  srcs: number[][],
-  opts: DecodeOptions = {},
-): number[][] {
+export const beamDecode: Decoder = (tf, model, srcs, opts = {}) => {
   const k = Math.max(1, Math.floor(opts.beam ?? 5))
   if (k === 1) return greedyDecode(tf, model, srcs, opts)
   const alpha = opts.lengthPenalty ?? 0.6

@@ -33,28 +33,30 @@ export function translationShapes(c: TranslationConfig): Record<string, number[]
     s[p + '.w'] = [i, o]
     s[p + '.b'] = [o]
   }
-  for (let l = 0; l < c.encLayers; l++) {
-    const p = `enc.${l}`
+  // Self-attention (pre-norm) and the norm + feed-forward block, shared by encoder and decoder layers.
+  const selfAttention = (p: string): void => {
     ln(p + '.ln1')
     lin(p + '.qkv', d, 3 * d)
     lin(p + '.o', d, d)
-    ln(p + '.ln2')
+  }
+  const feedForward = (p: string, norm: string): void => {
+    ln(p + norm)
     lin(p + '.ff1', d, c.ffDim)
     lin(p + '.ff2', c.ffDim, d)
+  }
+  for (let l = 0; l < c.encLayers; l++) {
+    selfAttention(`enc.${l}`)
+    feedForward(`enc.${l}`, '.ln2')
   }
   ln('enc.lnf')
   for (let l = 0; l < c.decLayers; l++) {
     const p = `dec.${l}`
-    ln(p + '.ln1')
-    lin(p + '.qkv', d, 3 * d)
-    lin(p + '.o', d, d)
+    selfAttention(p)
     ln(p + '.ln2')
     lin(p + '.xq', d, d)
     lin(p + '.xkv', d, 2 * d)
     lin(p + '.xo', d, d)
-    ln(p + '.ln3')
-    lin(p + '.ff1', d, c.ffDim)
-    lin(p + '.ff2', c.ffDim, d)
+    feedForward(p, '.ln3')
   }
   ln('dec.lnf')
   lin('lat.text', d, c.latentDim)
