@@ -11,6 +11,7 @@ import type { TranslationConfig } from './model-config'
 
 /** Per-row incremental decoding state (see TranslationModel.initCache). */
 export interface DecodeCache {
+  /** Per decoder layer, the projected memory keys/values of each row (rows of one source share theirs). */
   memK: TF.Tensor[]
   memV: TF.Tensor[]
   selfK: TF.Tensor[]
@@ -19,6 +20,18 @@ export interface DecodeCache {
   fz: TF.Tensor
   /** Number of tokens already fed. */
   t: number
+  /** The per-source memory (one row per encoded source) the row tensors above are taken from. */
+  base: { memK: TF.Tensor[]; memV: TF.Tensor[]; memBias: TF.Tensor; fz: TF.Tensor }
+  /** For each row, the source (row of `base`) it decodes. */
+  rowSource: number[]
+  /**
+   * The transposed output embedding [d, V], made once per cache: a product with the same tensor
+   * every step lets the wasm backend pack its weights once instead of transposing and packing
+   * them at every step (the same numbers either way).
+   */
+  embT: TF.Tensor
+  /** Added to the logits by the output product itself (e.g. −1e9 on tokens that may never be output). */
+  logitBias: TF.Tensor | null
 }
 
 /** Every non-fusion variable's shape, by name (the fusion module's come from its ParamStore). */
@@ -272,9 +285,16 @@ export class Transformer {
   /**
    * Incremental decoding state for one batch of rows: per decoder layer the projected memory
    * keys/values (computed once) and the self-attention keys/values of the tokens so far.
-   * Inference only (no dropout); the caller owns the tensors (disposeCache).
+   * Inference only (no dropout); the caller owns the tensors (disposeCache). `logitBias` [V], when
+   * given, is added to every step's logits inside the output product (a bias of 0 leaves a logit
+   * bit for bit as it is; −1e9 bans a token).
    */
-  initCache(memory: TF.Tensor, memBias: TF.Tensor, fz: TF.Tensor): DecodeCache {
+  initCache(
+    memory: TF.Tensor,
+    memBias: TF.Tensor,
+    fz: TF.Tensor,
+    opts: { logitBias?: Float32Array } = {},
+  ): DecodeCache {
     const tf = this.tf
     const memK: TF.Tensor[] = []
     const memV: TF.Tensor[] = []
@@ -286,7 +306,20 @@ export class Transformer {
       memK.push(k)
       memV.push(v)
     }
-    return { memK, memV, selfK: [], selfV: [], memBias: tf.clone(memBias), fz: tf.clone(fz), t: 0 }
+    const base = { memK, memV, memBias: tf.clone(memBias), fz: tf.clone(fz) }
+    return {
+      memK: memK.map((x) => tf.clone(x)),
+      memV: memV.map((x) => tf.clone(x)),
+      selfK: [],
+      selfV: [],
+      memBias: tf.clone(memBias),
+      fz: tf.clone(fz),
+      t: 0,
+      base,
+      rowSource: Array.from({ length: memory.shape[0]! }, (_, i) => i),
+      embT: tf.transpose(this.v('emb')),
+      logitBias: opts.logitBias ? tf.tensor1d(opts.logitBias) : null,
+    }
   }
 
   /**
@@ -322,7 +355,13 @@ export class Transformer {
         const f = this.lin(tf.relu(this.lin(this.layerNorm(y, p + '.ln3'), p + '.ff1')), p + '.ff2')
         y = y.add(f)
       }
-      return this.logits(this.layerNorm(y, 'dec.lnf').reshape([n, d]))
+      const states = this.layerNorm(y, 'dec.lnf').reshape([n, d]) as TF.Tensor2D
+      const embT = cache.embT as TF.Tensor2D
+      return (
+        cache.logitBias
+          ? tf.fused.matMul({ a: states, b: embT, bias: cache.logitBias })
+          : tf.matMul(states, embT)
+      ) as TF.Tensor2D
     })
     tf.dispose([...cache.selfK, ...cache.selfV])
     cache.selfK = newK
@@ -331,26 +370,49 @@ export class Transformer {
     return logits
   }
 
-  /** Keeps only the cache rows `rows` (in that order): beam search re-parenting. */
+  /**
+   * Keeps only the cache rows `rows` (in that order): beam search re-parenting. The memory rows
+   * depend only on each row's source, so they are re-gathered (from the per-source base) only when
+   * the rows' sources change, not at every step where beams of a sentence swap parents.
+   */
   reorderCache(cache: DecodeCache, rows: number[]): void {
     const tf = this.tf
-    const idx = tf.tensor1d(rows, 'int32')
-    const pick = (xs: TF.Tensor[]): TF.Tensor[] => {
+    const pick = (xs: TF.Tensor[], order: number[]): TF.Tensor[] => {
+      const idx = tf.tensor1d(order, 'int32')
       const out = xs.map((x) => tf.gather(x, idx))
-      tf.dispose(xs)
+      idx.dispose()
       return out
     }
-    cache.memK = pick(cache.memK)
-    cache.memV = pick(cache.memV)
-    cache.selfK = pick(cache.selfK)
-    cache.selfV = pick(cache.selfV)
-    ;[cache.memBias] = pick([cache.memBias])
-    ;[cache.fz] = pick([cache.fz])
-    idx.dispose()
+    const selfK = pick(cache.selfK, rows)
+    const selfV = pick(cache.selfV, rows)
+    tf.dispose([...cache.selfK, ...cache.selfV])
+    cache.selfK = selfK
+    cache.selfV = selfV
+    const sources = rows.map((r) => cache.rowSource[r]!)
+    if (sources.length === cache.rowSource.length && sources.every((s, i) => s === cache.rowSource[i])) return
+    tf.dispose([...cache.memK, ...cache.memV, cache.memBias, cache.fz])
+    const b = cache.base
+    ;[cache.memBias, cache.fz, ...cache.memK] = pick([b.memBias, b.fz, ...b.memK], sources)
+    cache.memV = pick(b.memV, sources)
+    cache.rowSource = sources
   }
 
   disposeCache(cache: DecodeCache): void {
-    this.tf.dispose([...cache.memK, ...cache.memV, ...cache.selfK, ...cache.selfV, cache.memBias, cache.fz])
+    const b = cache.base
+    this.tf.dispose([
+      ...cache.memK,
+      ...cache.memV,
+      ...cache.selfK,
+      ...cache.selfV,
+      cache.memBias,
+      cache.fz,
+      ...b.memK,
+      ...b.memV,
+      b.memBias,
+      b.fz,
+      cache.embT,
+      ...(cache.logitBias ? [cache.logitBias] : []),
+    ])
   }
   /** Output logits over the vocabulary for decoder states [N, d] (tied embedding). */
   logits(states2d: TF.Tensor): TF.Tensor2D {
