@@ -8,8 +8,8 @@
  * per wall second) of the batch and of the bare decodes, and the peak RSS of the batch process
  * (main + worker threads; ffmpeg children are separate processes, reported beside).
  *
- * Then the visual extractor against its previous settings (detector every 4th frame, face analysed on
- * every frame) and against the every-frame reference, interleaved on the same frames of the bench
+ * Then the visual extractor against its previous settings (fws-features-2: detector every 8th frame,
+ * face analysed on every 2nd, no still-picture hold) and against the every-frame reference, interleaved on the same frames of the bench
  * video's first minute: CPU per frame of each and the per-utterance agreement of the pooled face
  * columns (bench/visual-agreement.ts). The load average is printed with the figures.
  *
