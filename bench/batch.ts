@@ -259,6 +259,7 @@ async function main() {
       `${pad('fws batch end to end (CLI process)', 40)} ${pad(wall.toFixed(2), 9)} ${pad((media / wall).toFixed(1), 12)} ${(peakKB / 1024).toFixed(0)} MB`,
       '',
       `batch / plain decode time: ${(wall / (audio.sec + frames.sec)).toFixed(2)}×`,
+      `batch wall time per media minute: ${((60 * wall) / media).toFixed(2)} s (compare --minutes 10 and --minutes 60 runs for linearity)`,
       ...(cpu !== null
         ? [
             `batch CPU time (user+sys, ffmpeg children included): ${cpu.toFixed(1)} s → ${(media / (cpu / cores)).toFixed(1)}× real time if it had the ${cores} cores to itself (estimate; the wall figure above is the measurement)`,
