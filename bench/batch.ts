@@ -8,8 +8,8 @@
  * per wall second) of the batch and of the bare decodes, and the peak RSS of the batch process
  * (main + worker threads; ffmpeg children are separate processes, reported beside).
  *
- * Then the visual extractor against its previous settings (detector every 4th frame, face analysed on
- * every frame) and against the every-frame reference, interleaved on the same frames of the bench
+ * Then the visual extractor against its previous settings (fws-features-2: detector every 8th frame,
+ * face analysed on every 2nd, no still-picture hold) and against the every-frame reference, interleaved on the same frames of the bench
  * video's first minute: CPU per frame of each and the per-utterance agreement of the pooled face
  * columns (bench/visual-agreement.ts). The load average is printed with the figures.
  *
@@ -259,6 +259,7 @@ async function main() {
       `${pad('fws batch end to end (CLI process)', 40)} ${pad(wall.toFixed(2), 9)} ${pad((media / wall).toFixed(1), 12)} ${(peakKB / 1024).toFixed(0)} MB`,
       '',
       `batch / plain decode time: ${(wall / (audio.sec + frames.sec)).toFixed(2)}×`,
+      `batch wall time per media minute: ${((60 * wall) / media).toFixed(2)} s (compare --minutes 10 and --minutes 60 runs for linearity)`,
       ...(cpu !== null
         ? [
             `batch CPU time (user+sys, ffmpeg children included): ${cpu.toFixed(1)} s → ${(media / (cpu / cores)).toFixed(1)}× real time if it had the ${cores} cores to itself (estimate; the wall figure above is the measurement)`,

@@ -1,6 +1,6 @@
 /**
- * The new visual extractor against the previous settings (detector every 4th frame, face analysed
- * on every frame) on the same frames: both run interleaved frame by frame in this process, so the
+ * The new visual extractor against the previous settings (extractor fws-features-2: detector every
+ * 8th frame, face analysed on every 2nd, no still-picture hold) on the same frames: both run interleaved frame by frame in this process, so the
  * machine's load weighs on both alike. Reports CPU ms per frame of each, their ratio, and how close
  * the per-utterance pooled visual vectors are (mean and std halves of the face columns, expression
  * argmax agreement). Used by bench:batch (on the bench video) and bench/visual-speed.ts.
@@ -10,6 +10,7 @@ import {
   VisualFrameExtractor,
   visualSequence,
   type RgbFrame,
+  type TrackingOptions,
   type VisualRow,
 } from '../src-main/engine/features/visual'
 import {
@@ -20,8 +21,10 @@ import {
   VISUAL_DIM,
 } from '../src-main/engine/features/types'
 
-/** The extractor settings before issue 18. */
-export const PREVIOUS_SETTINGS = { detectEvery: 4, faceEvery: 1 } as const
+/** The previous extractor's settings (fws-features-2). */
+export const PREVIOUS_SETTINGS: TrackingOptions = { detectEvery: 8, faceEvery: 2, holdStill: false }
+/** Detector and face analysis on every frame: the most faithful (and slowest) settings. */
+export const EVERY_FRAME_SETTINGS: TrackingOptions = { detectEvery: 1, faceEvery: 1, holdStill: false }
 
 export interface Span {
   start: number
@@ -51,7 +54,10 @@ export interface VisualAgreement {
   speedup: number
   oldDetections: number
   newDetections: number
+  oldAnalyses: number
   newAnalyses: number
+  /** The new extractor's settings. */
+  newSettings: Required<Pick<TrackingOptions, 'detectEvery' | 'faceEvery' | 'holdStill'>>
   /** new vs previous settings. */
   newVsPrevious: PooledDiff
   /** Each vs the most faithful settings (detector and face analysis on every frame), when run. */
@@ -121,10 +127,16 @@ export async function compareVisual(
   frames: readonly RgbFrame[],
   spans: readonly Span[],
   everyFrame = true,
+  settings: TrackingOptions = {},
 ): Promise<VisualAgreement> {
+  const newSettings = {
+    detectEvery: settings.detectEvery ?? DEFAULT_DETECT_EVERY,
+    faceEvery: settings.faceEvery ?? DEFAULT_FACE_EVERY,
+    holdStill: settings.holdStill ?? true,
+  }
   const oldEx = new VisualFrameExtractor(PREVIOUS_SETTINGS)
-  const newEx = new VisualFrameExtractor()
-  const refEx = new VisualFrameExtractor({ detectEvery: 1, faceEvery: 1 })
+  const newEx = new VisualFrameExtractor(newSettings)
+  const refEx = new VisualFrameExtractor(EVERY_FRAME_SETTINGS)
   const oldRows: VisualRow[] = []
   const newRows: VisualRow[] = []
   const refRows: VisualRow[] = []
@@ -144,7 +156,9 @@ export async function compareVisual(
     speedup: oldMs / newMs,
     oldDetections: oldEx.detections,
     newDetections: newEx.detections,
+    oldAnalyses: oldEx.analyses,
     newAnalyses: newEx.analyses,
+    newSettings,
     newVsPrevious: pooledDiff(newRows, oldRows, spans),
     previousVsEveryFrame: everyFrame ? pooledDiff(oldRows, refRows, spans) : null,
     newVsEveryFrame: everyFrame ? pooledDiff(newRows, refRows, spans) : null,
@@ -159,9 +173,11 @@ function diffLine(name: string, d: PooledDiff): string {
 /** The agreement as report lines. */
 export function formatAgreement(a: VisualAgreement): string[] {
   const load = a.loadavg.map((x) => x.toFixed(1)).join(' ')
+  const n = a.newSettings
+  const p = PREVIOUS_SETTINGS
   return [
-    `visual extractor, new (detect every ${DEFAULT_DETECT_EVERY}, face every ${DEFAULT_FACE_EVERY}) vs previous settings (detect every 4, face every frame), interleaved on the same ${a.frames} frames, ${a.utterances} utterances:`,
-    `  CPU per frame: previous ${a.oldMsPerFrame.toFixed(1)} ms, new ${a.newMsPerFrame.toFixed(1)} ms → ${a.speedup.toFixed(2)}× (detections ${a.oldDetections} → ${a.newDetections}; face analyses ${a.frames} → ${a.newAnalyses}); load ${load}`,
+    `visual extractor, new (detect every ${n.detectEvery}, face every ${n.faceEvery}, ${n.holdStill ? 'still pictures held' : 'no still hold'}) vs previous settings (detect every ${p.detectEvery}, face every ${p.faceEvery}, no still hold), interleaved on the same ${a.frames} frames, ${a.utterances} utterances:`,
+    `  CPU per frame: previous ${a.oldMsPerFrame.toFixed(1)} ms, new ${a.newMsPerFrame.toFixed(1)} ms → ${a.speedup.toFixed(2)}× (detections ${a.oldDetections} → ${a.newDetections}; face analyses ${a.oldAnalyses} → ${a.newAnalyses}); load ${load}`,
     `  pooled face columns (box, score, 136 landmarks, 7 expressions), |Δ| per utterance:`,
     diffLine('new vs previous', a.newVsPrevious),
     ...(a.previousVsEveryFrame ? [diffLine('previous vs every-frame ref.', a.previousVsEveryFrame)] : []),

@@ -3,6 +3,7 @@
  * one process on the same frames (machine load weighs on both alike): a generated 1280×720 clip of
  * a face photo (the astronaut test photograph) drifting slowly across the picture, sampled at 2 fps to 320 p, cut into 4-second
  * "utterances" for the pooled agreement. Usage: npx tsx bench/visual-speed.ts [frames, default 200]
+ * [--face-every N] [--detect-every N] [--no-still] (the new extractor's settings; default: the defaults)
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -38,8 +39,20 @@ async function driftingFaceFrames(n: number, fps: number): Promise<RgbFrame[]> {
   }
 }
 
-const n = Number(process.argv[2] ?? 200)
+const opt = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(process.argv[i + 1]) : undefined
+}
+const n = Number(process.argv[2]?.startsWith('--') ? 200 : (process.argv[2] ?? 200))
 const frames = await driftingFaceFrames(n, 2)
 await loadFaceApi()
 const spans = Array.from({ length: Math.ceil(n / 8) }, (_, i) => ({ start: 4 * i, end: 4 * i + 4 }))
-process.stdout.write(formatAgreement(await compareVisual(frames, spans)).join('\n') + '\n')
+process.stdout.write(
+  formatAgreement(
+    await compareVisual(frames, spans, true, {
+      faceEvery: opt('face-every'),
+      detectEvery: opt('detect-every'),
+      holdStill: !process.argv.includes('--no-still'),
+    }),
+  ).join('\n') + '\n',
+)

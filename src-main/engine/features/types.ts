@@ -8,7 +8,7 @@
  */
 
 /** Bumped whenever any extractor's numbers or layout change; part of every cache key and manifest. */
-export const EXTRACTOR_VERSION = 'fws-features-2'
+export const EXTRACTOR_VERSION = 'fws-features-3'
 
 /** Frames per second sampled for the visual features by default (batch, app, evidence). */
 export const DEFAULT_FPS = 2
@@ -17,7 +17,7 @@ export const DEFAULT_FPS = 2
 export const DEFAULT_DETECT_EVERY = 8
 
 /** The face (landmarks, expressions) is analysed on every Nth sampled frame by default; held in between. */
-export const DEFAULT_FACE_EVERY = 2
+export const DEFAULT_FACE_EVERY = 4
 
 // ---------------------------------------------------------------- audio (How2 layout)
 

@@ -181,8 +181,9 @@ function onCanvas(photo: RgbFrame, x: number, time: number): RgbFrame {
 describe('face tracking between detections', () => {
   it('follows a still face with landmarks and expressions close to detecting on every frame, at a quarter of the detections', async () => {
     const frames = Array.from({ length: 8 }, (_, i) => onCanvas(face, 0, i / 2))
-    const every = new VisualFrameExtractor({ detectEvery: 1 })
-    const tracked = new VisualFrameExtractor({ detectEvery: 4 })
+    // The same picture 8 times: the still-picture hold is off, so the schedule alone decides.
+    const every = new VisualFrameExtractor({ detectEvery: 1, faceEvery: 1, holdStill: false })
+    const tracked = new VisualFrameExtractor({ detectEvery: 4, faceEvery: 1, holdStill: false })
     for (const f of frames) {
       const a = await every.process(f)
       const b = await tracked.process(f)
@@ -264,13 +265,27 @@ describe('face schedule: detector, analysis and held frames', () => {
     expect(faceStep(st({ sinceDetection: 0, sinceAnalysis: 0 }), 8, 2)).toBe('hold')
     expect(faceStep(st({ sinceDetection: 1, sinceAnalysis: 1 }), 8, 2)).toBe('follow')
     expect(faceStep(st({ sinceDetection: 1, sinceAnalysis: 1, tracking: false }), 8, 2)).toBe('none')
-    // faceEvery 1 and detectEvery 4 is the previous extractor: never a held frame.
+    // faceEvery 1 and detectEvery 4 (the extractor before issue 18): never a held frame.
     for (let k = 0; k < 3; k++)
       expect(faceStep(st({ sinceDetection: k, sinceAnalysis: 0 }), 4, 1)).not.toBe('hold')
   })
 
-  it('runs 1 detection, 4 analyses and 4 held frames in 8 frames of one shot at the defaults', async () => {
-    const ex = new VisualFrameExtractor({ detectEvery: 8, faceEvery: 2 })
+  it('holds an unchanged picture instead of analysing it, and instead of a due detection only when unchanged since that detection too', () => {
+    expect(faceStep(st({ sinceDetection: 1, sinceAnalysis: 1, stillSinceAnalysis: true }), 8, 2)).toBe('hold')
+    expect(faceStep(st({ sinceDetection: 3, sinceAnalysis: 3, stillSinceAnalysis: false }), 8, 4)).toBe(
+      'follow',
+    )
+    const due = { sinceDetection: 7, sinceAnalysis: 3, stillSinceAnalysis: true }
+    expect(faceStep(st({ ...due, stillSinceDetection: true }), 8, 4)).toBe('hold')
+    expect(faceStep(st({ ...due, stillSinceDetection: false }), 8, 4)).toBe('detect')
+    // A new shot is always detected.
+    expect(faceStep(st({ sameShot: false, stillSinceAnalysis: true, stillSinceDetection: true }), 8, 4)).toBe(
+      'detect',
+    )
+  })
+
+  it('runs 1 detection, 4 analyses and 4 held frames in 8 frames of one shot at detectEvery 8, faceEvery 2', async () => {
+    const ex = new VisualFrameExtractor({ detectEvery: 8, faceEvery: 2, holdStill: false })
     const rows = []
     for (let i = 0; i < 8; i++) rows.push(await ex.process({ ...face, time: i / 2 }))
     expect([ex.detections, ex.analyses, ex.faces]).toEqual([1, 4, 8])
@@ -279,6 +294,62 @@ describe('face schedule: detector, analysis and held frames', () => {
       Array.from(rows[0]!.row.subarray(0, VIS_FACE_MISSING + 1)),
     )
     expect(rows[1]!.time).toBe(0.5)
+  })
+})
+
+describe('still pictures', () => {
+  /** The face frame with every byte moved by `delta` (clamped) inside [x0, x1) × [y0, y1) (pixels). */
+  const changed = (delta: number, time: number, region = [0, 0, face.width, face.height]) => {
+    const data = Uint8Array.from(face.data)
+    const [x0, y0, x1, y1] = region as [number, number, number, number]
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++)
+        for (let c = 0; c < 3; c++) {
+          const i = (y * face.width + x) * 3 + c
+          data[i] = Math.max(0, Math.min(255, data[i]! + delta))
+        }
+    return { ...face, data, time }
+  }
+  /** The face frame with re-encoding-sized noise: half the rows (bands of 4) one grey level brighter on odd `i`. */
+  const noisy = (i: number) => {
+    const data = Uint8Array.from(face.data)
+    const row = face.width * 3
+    if (i % 2)
+      for (let y = 0; y < face.height; y++)
+        if (y % 8 < 4) for (let p = y * row; p < (y + 1) * row; p++) data[p] = Math.min(255, data[p]! + 1)
+    return { ...face, data, time: i / 2 }
+  }
+
+  it('analyses a still picture once at the defaults: no further analysis or detection while it stays the same', async () => {
+    const ex = new VisualFrameExtractor()
+    const rows = []
+    // 16 frames (two detector periods) of one picture, with re-encoding-sized noise.
+    for (let i = 0; i < 16; i++) rows.push(await ex.process(noisy(i)))
+    expect([ex.detections, ex.analyses, ex.faces]).toEqual([1, 1, 16])
+    expect(Array.from(rows[15]!.row.subarray(0, VIS_FACE_MISSING + 1))).toEqual(
+      Array.from(rows[0]!.row.subarray(0, VIS_FACE_MISSING + 1)),
+    )
+    // The same frames without the hold: a detection every 8th frame, a face analysis every 4th.
+    const plain = new VisualFrameExtractor({ holdStill: false })
+    for (let i = 0; i < 16; i++) await plain.process(noisy(i))
+    expect([plain.detections, plain.analyses]).toEqual([2, 4])
+  })
+
+  it('analyses again when the face changes, even when the rest of the picture does not', async () => {
+    const ex = new VisualFrameExtractor()
+    const first = (await detectFace(face))!
+    const [bx, by, bw, bh] = first.box
+    // Brighten the lower half of the face box (a mouth opening): a few % of the frame's area.
+    const mouth = [
+      Math.round((bx + 0.2 * bw) * face.width),
+      Math.round((by + 0.6 * bh) * face.height),
+      Math.round((bx + 0.8 * bw) * face.width),
+      Math.round((by + bh) * face.height),
+    ]
+    for (let i = 0; i < 4; i++) await ex.process(changed(0, i / 2))
+    expect(ex.analyses).toBe(1)
+    await ex.process(changed(40, 2, mouth))
+    expect(ex.analyses).toBe(2)
   })
 })
 

@@ -29,7 +29,7 @@ export interface TrackingOptions extends FaceOptions {
   /**
    * Run the face detector on every Nth frame and, in between, follow the face it found: landmarks
    * and expressions are computed in the detected box on every frame, only the detector pass is
-   * skipped. 1 = detect on every frame. Default 4 (at 2 fps: a detection every 2 s). A scene
+   * skipped. 1 = detect on every frame. Default 8 (at 2 fps: a detection every 4 s). A scene
    * change or a face that moved out of its box triggers a detection at once; a face that appears
    * between detections is found at the next one.
    */
@@ -37,10 +37,17 @@ export interface TrackingOptions extends FaceOptions {
   /**
    * Analyse the face (landmarks and expressions) on every Nth sampled frame of a shot; the frames
    * in between carry the last analysed face columns (their global columns are their own). 1 =
-   * every frame. Default 2: at 2 fps a face analysis per second, which is what a talking head
-   * changes at, for half the per-frame cost. A scene change analyses at once.
+   * every frame. Default 4: at 2 fps a face analysis every 2 s, two or three per utterance. A
+   * scene change analyses at once.
    */
   faceEvery?: number
+  /**
+   * Hold the face on a frame whose picture has not changed since the last face analysis (mean
+   * |Δluma| at most STILL_LUMA over the whole frame and over the face's box): an analysis would see
+   * the same picture. A due detection is skipped the same way when the picture is also unchanged
+   * since that detection. Default true; false runs the schedule whatever the picture does.
+   */
+  holdStill?: boolean
 }
 
 /** What the extractor does for a frame's face columns. */
@@ -55,21 +62,62 @@ export interface FaceScheduleState {
   sameShot: boolean
   /** The last detection found a face to follow. */
   tracking: boolean
+  /** The picture is unchanged since the last face analysis (see TrackingOptions.holdStill). */
+  stillSinceAnalysis?: boolean
+  /** The picture is unchanged since the last detection. */
+  stillSinceDetection?: boolean
 }
 
 /**
  * The face step for the next frame: detect on a new shot or every `detectEvery` frames; hold the
  * last analysed face on the frames between analyses; otherwise follow the tracked face, or report
  * none when the last detection found nothing (a face that appears is found at the next detection).
+ * A picture unchanged since the last analysis is held instead of analysed, and instead of a due
+ * detection when it is also unchanged since that detection (the same picture, the same result).
  */
 export function faceStep(s: FaceScheduleState, detectEvery: number, faceEvery: number): FaceStep {
-  if (!s.sameShot || s.sinceDetection + 1 >= detectEvery) return 'detect'
-  if (s.sinceAnalysis + 1 < faceEvery) return 'hold'
+  if (!s.sameShot) return 'detect'
+  if (s.sinceDetection + 1 >= detectEvery)
+    return s.stillSinceAnalysis && s.stillSinceDetection ? 'hold' : 'detect'
+  if (s.sinceAnalysis + 1 < faceEvery || s.stillSinceAnalysis) return 'hold'
   return s.tracking ? 'follow' : 'none'
 }
 
 /** Mean |Δluma| (0..1) between consecutive frames above which the shot is taken to have changed. */
 const SCENE_CHANGE_MOTION = 0.06
+
+/**
+ * Mean |Δluma| (0..1), over the whole frame and over the face's box, at or below which a picture
+ * counts as unchanged: one grey level, the size of the re-encoding noise of a still shot, far
+ * below what a moving mouth or eye changes in the box of a face.
+ */
+export const STILL_LUMA = 1 / 255
+
+/**
+ * True when `grid` shows the same picture as `ref`: mean |Δ| at most STILL_LUMA over the whole grid
+ * and over `box` ([x, y, w, h] normalised), when given.
+ */
+export function samePicture(
+  grid: LumaGrid,
+  ref: LumaGrid | null,
+  box: readonly [number, number, number, number] | null,
+): boolean {
+  if (!ref || ref.width !== grid.width || ref.height !== grid.height) return false
+  const { width: w, height: h, values: a } = grid
+  const b = ref.values
+  let all = 0
+  for (let i = 0; i < a.length; i++) all += Math.abs(a[i]! - b[i]!)
+  if (all / a.length > STILL_LUMA) return false
+  if (!box) return true
+  const x0 = Math.max(0, Math.floor(box[0] * w))
+  const y0 = Math.max(0, Math.floor(box[1] * h))
+  const x1 = Math.min(w, Math.ceil((box[0] + box[2]) * w))
+  const y1 = Math.min(h, Math.ceil((box[1] + box[3]) * h))
+  let inBox = 0
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) inBox += Math.abs(a[y * w + x]! - b[y * w + x]!)
+  const n = (x1 - x0) * (y1 - y0)
+  return n <= 0 || inBox / n <= STILL_LUMA
+}
 
 /** Centre and extent of a face's landmarks, in box-normalised coordinates. */
 function landmarkBounds(face: FaceResult): { cx: number; cy: number; extent: number } {
@@ -129,8 +177,12 @@ export class VisualFrameExtractor {
   private detectedSize = { width: 0, height: 0 }
   private sinceDetection = Infinity
   private sinceAnalysis = Infinity
+  /** Luma grids of the frames of the last face analysis and of the last detection. */
+  private analysedGrid: LumaGrid | null = null
+  private detectedGrid: LumaGrid | null = null
   private readonly detectEvery: number
   private readonly faceEvery: number
+  private readonly holdStill: boolean
   /** Frames processed / with a face / on which the detector ran / whose face was analysed, for reports. */
   frames = 0
   faces = 0
@@ -140,29 +192,34 @@ export class VisualFrameExtractor {
   constructor(private readonly options: TrackingOptions = {}) {
     this.detectEvery = Math.max(1, Math.floor(options.detectEvery ?? DEFAULT_DETECT_EVERY))
     this.faceEvery = Math.max(1, Math.floor(options.faceEvery ?? DEFAULT_FACE_EVERY))
+    this.holdStill = options.holdStill ?? true
   }
 
   async process(frame: RgbFrame): Promise<VisualRow> {
     const row = new Float32Array(VISUAL_DIM)
     this.prev = globalDescriptors(frame, this.prev, row)
-    const face = await this.face(frame, row[VIS_MOTION]!)
+    const face = await this.face(frame, row[VIS_MOTION]!, this.prev)
     writeFaceColumns(face, row)
     this.frames++
     if (face) this.faces++
     return { time: frame.time, row, face: face !== null }
   }
 
-  private async face(frame: RgbFrame, motion: number): Promise<FaceResult | null> {
+  private async face(frame: RgbFrame, motion: number, grid: LumaGrid): Promise<FaceResult | null> {
     const sameShot =
       motion <= SCENE_CHANGE_MOTION &&
       frame.width === this.detectedSize.width &&
       frame.height === this.detectedSize.height
+    const stillSinceAnalysis = this.holdStill && samePicture(grid, this.analysedGrid, this.last?.box ?? null)
     const step = faceStep(
       {
         sinceDetection: this.sinceDetection,
         sinceAnalysis: this.sinceAnalysis,
         sameShot,
         tracking: this.detected !== null,
+        stillSinceAnalysis,
+        stillSinceDetection:
+          stillSinceAnalysis && samePicture(grid, this.detectedGrid, this.detected?.box ?? null),
       },
       this.detectEvery,
       this.faceEvery,
@@ -171,6 +228,7 @@ export class VisualFrameExtractor {
     this.sinceAnalysis++
     if (step === 'hold') return this.last
     this.sinceAnalysis = 0
+    this.analysedGrid = grid
     if (step === 'none') return (this.last = null)
     if (step === 'follow') {
       this.analyses++
@@ -179,6 +237,7 @@ export class VisualFrameExtractor {
         return (this.last = this.tracked = recentreOnLandmarks(followed, this.detected!))
     }
     this.sinceDetection = 0
+    this.detectedGrid = grid
     this.detections++
     this.analyses++
     this.detectedSize = { width: frame.width, height: frame.height }

@@ -46,8 +46,25 @@ function outputCap(model: TranslationModel, srcLens: number[], maxLen?: number):
   return Math.min(maxLen ?? Math.ceil(longest * 1.5) + 10, model.config.maxLen - 1)
 }
 
-/** Encodes the batch once and sets up the decoder cache; also the output length cap. */
-function startDecoding(tf: typeof TF, model: TranslationModel, srcs: number[][], opts: DecodeOptions) {
+/** −1e9 on <pad> and <s> (never valid outputs), 0 elsewhere: added to the logits before the softmax. */
+function banBias(v: number): Float32Array {
+  const ban = new Float32Array(v)
+  ban[PAD_ID] = -1e9
+  ban[BOS_ID] = -1e9
+  return ban
+}
+
+/**
+ * Encodes the batch once and sets up the decoder cache; also the output length cap. With `banned`,
+ * the cache's output product adds the ban itself (see beamCandidates).
+ */
+function startDecoding(
+  tf: typeof TF,
+  model: TranslationModel,
+  srcs: number[][],
+  opts: DecodeOptions,
+  banned = false,
+) {
   const cap = outputCap(
     model,
     srcs.map((s) => s.length),
@@ -56,7 +73,9 @@ function startDecoding(tf: typeof TF, model: TranslationModel, srcs: number[][],
   const { data, len } = padRows(srcs)
   const src = tf.tensor2d(data, [srcs.length, len], 'int32')
   const enc = encodeKept(tf, model, src, opts.features)
-  const cache = model.initCache(enc.memory, enc.memBias, enc.fz)
+  const cache = model.initCache(enc.memory, enc.memBias, enc.fz, {
+    logitBias: banned ? banBias(model.config.vocabSize) : undefined,
+  })
   tf.dispose([src, enc.memory, enc.memBias, enc.fz])
   return { cap, cache }
 }
@@ -64,25 +83,75 @@ function startDecoding(tf: typeof TF, model: TranslationModel, srcs: number[][],
 /** Log-probabilities of the next token with <pad> and <s> excluded (never valid outputs). */
 function nextLogProbs(tf: typeof TF, logits: TF.Tensor2D): TF.Tensor2D {
   return tf.tidy(() => {
-    const v = logits.shape[1]
-    const ban = new Float32Array(v)
-    ban[PAD_ID] = -1e9
-    ban[BOS_ID] = -1e9
-    const masked = logits.add(tf.tensor1d(ban))
-    return tf.log(tf.maximum(tf.softmax(masked), tf.scalar(1e-30))) as TF.Tensor2D
+    const masked = logits.add(tf.tensor1d(banBias(logits.shape[1]))) as TF.Tensor2D
+    return logProbs(tf, masked)
   })
 }
 
-/** A decoder: a batch of encoded sources (each ending with EOS) → per source, token ids without BOS/EOS. */
-export type Decoder = (
+/** log(max(softmax(masked logits), 1e-30)): the log-probabilities the search ranks. */
+function logProbs(tf: typeof TF, masked: TF.Tensor2D): TF.Tensor2D {
+  return tf.log(tf.maximum(tf.softmax(masked), tf.scalar(1e-30))) as TF.Tensor2D
+}
+
+/** Extra candidates fetched per row so that ties the log creates at the cut can be resolved. */
+const EXTRA_CANDIDATES = 2
+
+/**
+ * The `m` best next tokens of every row and their log-probabilities, exactly as
+ * `topk(logProbs(masked), m)` gives them (same tokens, same order, same values), from logits the
+ * cache already banned <pad> and <s> in. Cheaper: the top m + EXTRA_CANDIDATES are taken on the
+ * softmax (the log is monotone), the log is computed on those alone, and they are ranked by
+ * (log-probability desc, token id asc), which is topk's order. The log can merge neighbouring
+ * probabilities into one value, so a row where the last fetched candidate ties with the m-th
+ * (a tie group that may extend past what was fetched) is ranked on the full row instead.
+ */
+function beamCandidates(
+  tf: typeof TF,
+  masked: TF.Tensor2D,
+  m: number,
+): { values: Float32Array; indices: Int32Array } {
+  const [n, v] = masked.shape
+  const f = Math.min(v, m + EXTRA_CANDIDATES)
+  const probs = tf.softmax(masked)
+  const top = tf.topk(probs, f)
+  const lp = tf.log(tf.maximum(top.values, tf.scalar(1e-30)))
+  const lpV = lp.dataSync() as Float32Array
+  const idx = top.indices.dataSync() as Int32Array
+  tf.dispose([top.values, top.indices, lp])
+  const values = new Float32Array(n * m)
+  const indices = new Int32Array(n * m)
+  const redo: number[] = []
+  for (let r = 0; r < n; r++) {
+    const order = Array.from({ length: f }, (_, j) => r * f + j).sort(
+      (a, b) => lpV[b]! - lpV[a]! || idx[a]! - idx[b]!,
+    )
+    if (f < v && lpV[order[m - 1]!] === lpV[r * f + f - 1]) redo.push(r)
+    for (let j = 0; j < m; j++) {
+      values[r * m + j] = lpV[order[j]!]!
+      indices[r * m + j] = idx[order[j]!]!
+    }
+  }
+  probs.dispose()
+  if (redo.length) {
+    const full = tf.tidy(() => {
+      const t = tf.topk(logProbs(tf, masked), m)
+      return { v: t.values.dataSync() as Float32Array, i: t.indices.dataSync() as Int32Array }
+    })
+    for (const r of redo) {
+      values.set(full.v.subarray(r * m, (r + 1) * m), r * m)
+      indices.set(full.i.subarray(r * m, (r + 1) * m), r * m)
+    }
+  }
+  return { values, indices }
+}
+
+/** Greedy decoding of a batch of encoded sources (each ending with EOS). Returns token ids without BOS/EOS. */
+export function greedyDecode(
   tf: typeof TF,
   model: TranslationModel,
   srcs: number[][],
-  opts?: DecodeOptions,
-) => number[][]
-
-/** Greedy decoding: the most likely next token at each step. */
-export const greedyDecode: Decoder = (tf, model, srcs, opts = {}) => {
+  opts: DecodeOptions = {},
+): number[][] {
   const b = srcs.length
   const { cap, cache } = startDecoding(tf, model, srcs, opts)
   const outs: number[][] = srcs.map(() => [])
@@ -121,11 +190,16 @@ export function lengthNorm(len: number, alpha: number): number {
  * best finished one (its log-probability only decreases), or at the length cap. Decoding is
  * incremental (cached keys/values), rows re-parented with the chosen hypotheses at each step.
  */
-export const beamDecode: Decoder = (tf, model, srcs, opts = {}) => {
+export function beamDecode(
+  tf: typeof TF,
+  model: TranslationModel,
+  srcs: number[][],
+  opts: DecodeOptions = {},
+): number[][] {
   const k = Math.max(1, Math.floor(opts.beam ?? 5))
   if (k === 1) return greedyDecode(tf, model, srcs, opts)
   const alpha = opts.lengthPenalty ?? 0.6
-  const { cap, cache } = startDecoding(tf, model, srcs, opts)
+  const { cap, cache } = startDecoding(tf, model, srcs, opts, true)
   // One row per live hypothesis; rows of a sentence are contiguous.
   let rows: Array<{ s: number; tokens: number[]; logp: number }> = srcs.map((_, s) => ({
     s,
@@ -138,14 +212,9 @@ export const beamDecode: Decoder = (tf, model, srcs, opts = {}) => {
       const prev = Int32Array.from(
         rows.map((r) => (r.tokens.length ? r.tokens[r.tokens.length - 1]! : BOS_ID)),
       )
-      const { top, idx } = tf.tidy(() => {
-        const logp = nextLogProbs(tf, model.decodeStep(tf.tensor1d(prev, 'int32'), cache))
-        const r = tf.topk(logp, k + 1)
-        return { top: r.values, idx: r.indices }
-      })
-      const topV = top.dataSync() as Float32Array
-      const topI = idx.dataSync() as Int32Array
-      tf.dispose([top, idx])
+      const { values: topV, indices: topI } = tf.tidy(() =>
+        beamCandidates(tf, model.decodeStep(tf.tensor1d(prev, 'int32'), cache), k + 1),
+      )
       const next: typeof rows = []
       const parents: number[] = []
       let r = 0

@@ -6,11 +6,16 @@
  * the output logits. TranslationModel (model.ts) adds the modality latents and the fusion.
  */
 import type * as TF from '@tensorflow/tfjs'
-import { dense, embeddingLookup, matMul } from '../../core/tf-ops'
+import { dense, embeddingLookup, matMul, swapLast2 } from '../../core/tf-ops'
 import type { TranslationConfig } from './model-config'
 
 /** Per-row incremental decoding state (see TranslationModel.initCache). */
 export interface DecodeCache {
+  /**
+   * Per decoder layer, the projected memory keys and values of each row (rows of one source share
+   * theirs), split into heads once: keys [rows·h, dk, S] (transposed for the product), values
+   * [rows·h, S, dk].
+   */
   memK: TF.Tensor[]
   memV: TF.Tensor[]
   selfK: TF.Tensor[]
@@ -19,6 +24,18 @@ export interface DecodeCache {
   fz: TF.Tensor
   /** Number of tokens already fed. */
   t: number
+  /** The per-source memory (one row per encoded source) the row tensors above are taken from. */
+  base: { memK: TF.Tensor[]; memV: TF.Tensor[]; memBias: TF.Tensor; fz: TF.Tensor }
+  /** For each row, the source (row of `base`) it decodes. */
+  rowSource: number[]
+  /**
+   * The transposed output embedding [d, V], made once per cache: a product with the same tensor
+   * every step lets the wasm backend pack its weights once instead of transposing and packing
+   * them at every step (the same numbers either way).
+   */
+  embT: TF.Tensor
+  /** Added to the logits by the output product itself (e.g. −1e9 on tokens that may never be output). */
+  logitBias: TF.Tensor | null
 }
 
 /** Every non-fusion variable's shape, by name (the fusion module's come from its ParamStore). */
@@ -182,15 +199,32 @@ export class Transformer {
    * [B, h, Tq, Tk] (0 keep, −1e9 drop).
    */
   private attend(q: TF.Tensor, k: TF.Tensor, v: TF.Tensor, bias: TF.Tensor, training: boolean): TF.Tensor {
+    const b = q.shape[0]!
+    const tk = k.shape[1]!
+    return this.attendHeads(
+      q,
+      swapLast2(this.splitHeads(k, b, tk)),
+      this.splitHeads(v, b, tk),
+      bias,
+      training,
+    )
+  }
+
+  /** attend() with keys and values already split into heads: khT [B·h, dk, Tk], vh [B·h, Tk, dk]. */
+  private attendHeads(
+    q: TF.Tensor,
+    khT: TF.Tensor,
+    vh: TF.Tensor,
+    bias: TF.Tensor,
+    training: boolean,
+  ): TF.Tensor {
     const tf = this.tf
     const [b, tq] = q.shape as [number, number, number]
-    const tk = k.shape[1]!
+    const tk = khT.shape[2]!
     const h = this.config.heads
     const dk = this.config.dModel / h
     const qh = this.splitHeads(q.mul(1 / Math.sqrt(dk)), b, tq)
-    const kh = this.splitHeads(k, b, tk)
-    const vh = this.splitHeads(v, b, tk)
-    const scores = matMul(qh, kh, false, true).reshape([b, h, tq, tk]).add(bias)
+    const scores = matMul(qh, khT).reshape([b, h, tq, tk]).add(bias)
     let p = tf.softmax(scores).reshape([b * h, tq, tk])
     p = this.drop(p, training)
     const ctx = matMul(p, vh)
@@ -274,21 +308,42 @@ export class Transformer {
   /**
    * Incremental decoding state for one batch of rows: per decoder layer the projected memory
    * keys/values (computed once) and the self-attention keys/values of the tokens so far.
-   * Inference only (no dropout); the caller owns the tensors (disposeCache).
+   * Inference only (no dropout); the caller owns the tensors (disposeCache). `logitBias` [V], when
+   * given, is added to every step's logits inside the output product (a bias of 0 leaves a logit
+   * bit for bit as it is; −1e9 bans a token).
    */
-  initCache(memory: TF.Tensor, memBias: TF.Tensor, fz: TF.Tensor): DecodeCache {
+  initCache(
+    memory: TF.Tensor,
+    memBias: TF.Tensor,
+    fz: TF.Tensor,
+    opts: { logitBias?: Float32Array } = {},
+  ): DecodeCache {
     const tf = this.tf
     const memK: TF.Tensor[] = []
     const memV: TF.Tensor[] = []
+    const [b, s] = memory.shape as [number, number]
     for (let l = 0; l < this.config.decLayers; l++) {
-      const [k, v] = tf.tidy(() => tf.split(this.lin(memory, `dec.${l}.xkv`), 2, -1)) as [
-        TF.Tensor,
-        TF.Tensor,
-      ]
-      memK.push(k)
-      memV.push(v)
+      const [k, v] = tf.tidy(() => {
+        const [kk, vv] = tf.split(this.lin(memory, `dec.${l}.xkv`), 2, -1) as [TF.Tensor, TF.Tensor]
+        return [swapLast2(this.splitHeads(kk, b, s)), this.splitHeads(vv, b, s)]
+      })
+      memK.push(k!)
+      memV.push(v!)
     }
-    return { memK, memV, selfK: [], selfV: [], memBias: tf.clone(memBias), fz: tf.clone(fz), t: 0 }
+    const base = { memK, memV, memBias: tf.clone(memBias), fz: tf.clone(fz) }
+    return {
+      memK: memK.map((x) => tf.clone(x)),
+      memV: memV.map((x) => tf.clone(x)),
+      selfK: [],
+      selfV: [],
+      memBias: tf.clone(memBias),
+      fz: tf.clone(fz),
+      t: 0,
+      base,
+      rowSource: Array.from({ length: b }, (_, i) => i),
+      embT: tf.transpose(this.v('emb')),
+      logitBias: opts.logitBias ? tf.tensor1d(opts.logitBias) : null,
+    }
   }
 
   /**
@@ -320,11 +375,18 @@ export class Transformer {
         newV.push(tf.keep(vAll))
         y = y.add(this.lin(this.attend(q, kAll, vAll, noBias, false), p + '.o'))
         const q2 = this.lin(this.layerNorm(y, p + '.ln2'), p + '.xq')
-        y = y.add(this.lin(this.attend(q2, cache.memK[l]!, cache.memV[l]!, cache.memBias, false), p + '.xo'))
+        const x = this.attendHeads(q2, cache.memK[l]!, cache.memV[l]!, cache.memBias, false)
+        y = y.add(this.lin(x, p + '.xo'))
         const f = this.lin(tf.relu(this.lin(this.layerNorm(y, p + '.ln3'), p + '.ff1')), p + '.ff2')
         y = y.add(f)
       }
-      return this.logits(this.layerNorm(y, 'dec.lnf').reshape([n, d]))
+      const states = this.layerNorm(y, 'dec.lnf').reshape([n, d]) as TF.Tensor2D
+      const embT = cache.embT as TF.Tensor2D
+      return (
+        cache.logitBias
+          ? tf.fused.matMul({ a: states, b: embT, bias: cache.logitBias })
+          : tf.matMul(states, embT)
+      ) as TF.Tensor2D
     })
     tf.dispose([...cache.selfK, ...cache.selfV])
     cache.selfK = newK
@@ -333,26 +395,57 @@ export class Transformer {
     return logits
   }
 
-  /** Keeps only the cache rows `rows` (in that order): beam search re-parenting. */
+  /**
+   * Keeps only the cache rows `rows` (in that order): beam search re-parenting. The memory rows
+   * depend only on each row's source, so they are re-gathered (from the per-source base) only when
+   * the rows' sources change, not at every step where beams of a sentence swap parents.
+   */
   reorderCache(cache: DecodeCache, rows: number[]): void {
     const tf = this.tf
-    const idx = tf.tensor1d(rows, 'int32')
-    const pick = (xs: TF.Tensor[]): TF.Tensor[] => {
-      const out = xs.map((x) => tf.gather(x, idx))
-      tf.dispose(xs)
-      return out
-    }
-    cache.memK = pick(cache.memK)
-    cache.memV = pick(cache.memV)
-    cache.selfK = pick(cache.selfK)
-    cache.selfV = pick(cache.selfV)
-    ;[cache.memBias] = pick([cache.memBias])
-    ;[cache.fz] = pick([cache.fz])
-    idx.dispose()
+    // Rows are copied on the JS side: a plain copy of whole rows, about twice as fast as the wasm
+    // backend's gather (which indexes element by element) and the same numbers.
+    // A row of x is x.shape[0] / rowsIn consecutive slices along axis 0 (the heads of a row's memory).
+    const pick = (xs: TF.Tensor[], order: number[], rowsIn = cache.rowSource.length): TF.Tensor[] =>
+      xs.map((x) => {
+        const [lead, ...rest] = x.shape as [number, ...number[]]
+        const per = lead / rowsIn
+        const size = per * rest.reduce((a, b) => a * b, 1)
+        const data = x.dataSync() as Float32Array
+        const out = new Float32Array(order.length * size)
+        order.forEach((r, j) => out.set(data.subarray(r * size, (r + 1) * size), j * size))
+        return tf.tensor(out, [order.length * per, ...rest], 'float32')
+      })
+    const selfK = pick(cache.selfK, rows)
+    const selfV = pick(cache.selfV, rows)
+    tf.dispose([...cache.selfK, ...cache.selfV])
+    cache.selfK = selfK
+    cache.selfV = selfV
+    const sources = rows.map((r) => cache.rowSource[r]!)
+    if (sources.length === cache.rowSource.length && sources.every((s, i) => s === cache.rowSource[i])) return
+    tf.dispose([...cache.memK, ...cache.memV, cache.memBias, cache.fz])
+    const b = cache.base
+    const sourcesIn = b.memBias.shape[0]!
+    ;[cache.memBias, cache.fz, ...cache.memK] = pick([b.memBias, b.fz, ...b.memK], sources, sourcesIn)
+    cache.memV = pick(b.memV, sources, sourcesIn)
+    cache.rowSource = sources
   }
 
   disposeCache(cache: DecodeCache): void {
-    this.tf.dispose([...cache.memK, ...cache.memV, ...cache.selfK, ...cache.selfV, cache.memBias, cache.fz])
+    const b = cache.base
+    this.tf.dispose([
+      ...cache.memK,
+      ...cache.memV,
+      ...cache.selfK,
+      ...cache.selfV,
+      cache.memBias,
+      cache.fz,
+      ...b.memK,
+      ...b.memV,
+      b.memBias,
+      b.fz,
+      cache.embT,
+      ...(cache.logitBias ? [cache.logitBias] : []),
+    ])
   }
   /** Output logits over the vocabulary for decoder states [N, d] (tied embedding). */
   logits(states2d: TF.Tensor): TF.Tensor2D {
