@@ -224,36 +224,7 @@ export async function inferPart(task: FileTask, part: InferPart, ctx: ProcessCon
   }
   report('emotion', 1)
 
-  const translations: (string | null)[] = new Array(utterances.length).fill(null)
-  if (task.models.translation) {
-    const withText = utterances.map((u, i) => [u.text.trim(), i] as const).filter(([text]) => text.length > 0)
-    if (withText.length) {
-      const tr = await timed('load', () => translator(task.models.translation!.dir))
-      await timed('translation', async () => {
-        check()
-        // One call for the whole part: the model sorts the texts by length before cutting them into
-        // batches of MODEL_CHUNK (less padding, beams that finish together: ~30% less time than
-        // chunks in file order), checks for cancellation and reports between batches. Batches
-        // translate exactly as one by one (test/engine/models/translation/batching.test.ts).
-        let out: string[]
-        try {
-          out = await tr.translate(
-            withText.map(([text]) => text),
-            {
-              features: pooledFeatures(withText.map(([, idx]) => feats[idx] ?? null)),
-              batchSize: MODEL_CHUNK,
-              signal,
-              onProgress: (done, total) => report('translation', done / total),
-            },
-          )
-        } catch (err) {
-          check()
-          throw err
-        }
-        withText.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
-      })
-    }
-  }
+  const translations = await translatePart(task, utterances, feats, { signal, timed, report, check })
   report('translation', 1)
   check()
 
@@ -300,4 +271,52 @@ function contextTurns(m: LoadedEmotionModel): number {
 
 function round3(x: number) {
   return Math.round(x * 1000) / 1000
+}
+
+/**
+ * The part's translations (null where an utterance has no text). One call for the whole part: the
+ * model sorts the texts by length before cutting them into batches of MODEL_CHUNK (less padding,
+ * beams that finish together: ~30% less time than chunks in file order), checks for cancellation
+ * and reports between batches. Batches translate exactly as one by one
+ * (test/engine/models/translation/batching.test.ts).
+ */
+async function translatePart(
+  task: FileTask,
+  utterances: InferPart['utterances'],
+  feats: UtteranceFeatures[],
+  run: {
+    signal: AbortSignal
+    timed: ReturnType<typeof timer>['timed']
+    report: ReturnType<typeof reporter>
+    check: () => void
+  },
+): Promise<(string | null)[]> {
+  const { signal, timed, report, check } = run
+  const translations: (string | null)[] = new Array(utterances.length).fill(null)
+  if (task.models.translation) {
+    const withText = utterances.map((u, i) => [u.text.trim(), i] as const).filter(([text]) => text.length > 0)
+    if (withText.length) {
+      const tr = await timed('load', () => translator(task.models.translation!.dir))
+      await timed('translation', async () => {
+        check()
+        let out: string[]
+        try {
+          out = await tr.translate(
+            withText.map(([text]) => text),
+            {
+              features: pooledFeatures(withText.map(([, idx]) => feats[idx] ?? null)),
+              batchSize: MODEL_CHUNK,
+              signal,
+              onProgress: (done, total) => report('translation', done / total),
+            },
+          )
+        } catch (err) {
+          check()
+          throw err
+        }
+        withText.forEach(([, idx], k) => (translations[idx] = out[k] ?? null))
+      })
+    }
+  }
+  return translations
 }
