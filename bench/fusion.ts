@@ -359,7 +359,9 @@ async function main(): Promise<void> {
     JSON.stringify(p.meld ? MELD_PRESETS[p.name]!.train : p.train.map(describeCondition))
   const usesLeft = new Map<string, number>()
   for (const p of plans) usesLeft.set(trainingOf(p), (usesLeft.get(trainingOf(p)) ?? 0) + 1)
-  const trained = new Map<string, { model: EmotionModel; res: TrainResult; cfg: EmotionTrainConfig }>()
+  type Trained = { model: EmotionModel; res: TrainResult; cfg: EmotionTrainConfig }
+  /** Per training: the models kept for later conditions, by method and seed. */
+  const trained = new Map<string, Map<string, Trained>>()
   const cells: CellResult[] = []
   for (const plan of plans) {
     const training = trainingOf(plan)
@@ -413,8 +415,8 @@ async function main(): Promise<void> {
       async (k) => {
         const r = runs.find((x) => x.name === k.method)!
         const { train, val, test } = prepare(k.seed)
-        const memo = JSON.stringify([training, k.method, k.seed])
-        let t = trained.get(memo)
+        const memo = `${k.method}/${k.seed}`
+        let t = trained.get(training)?.get(memo)
         if (!t) {
           const cfg = config(r.fusion, r.mods, labels, k.seed, r.extra)
           const { model } = await buildEmotionModel(cfg, train)
@@ -434,7 +436,10 @@ async function main(): Promise<void> {
             model.dispose()
             throw e
           }
-          if (keepForLater) trained.set(memo, t)
+          if (keepForLater) {
+            if (!trained.has(training)) trained.set(training, new Map())
+            trained.get(training)!.set(memo, t)
+          }
         }
         try {
           const rep = evaluateClassifier(t.model, test)
@@ -458,12 +463,10 @@ async function main(): Promise<void> {
     )
     cells.push(...got)
     usesLeft.set(training, usesLeft.get(training)! - 1)
-    if (usesLeft.get(training) === 0)
-      for (const [memo, t] of trained)
-        if (memo.startsWith(`[${JSON.stringify(training)},`)) {
-          t.model.dispose()
-          trained.delete(memo)
-        }
+    if (usesLeft.get(training) === 0) {
+      for (const t of trained.get(training)?.values() ?? []) t.model.dispose()
+      trained.delete(training)
+    }
   }
 
   const names = runs.map((r) => r.name)
