@@ -61,22 +61,27 @@ beforeAll(async () => {
   models = await trainTinyModels(path.join(tmp, 'models'))
 }, 300_000)
 
+/** `fws batch` on a fixture folder with the tiny models and every task they have. */
+function batchWithModels(folder: string, out: string, ...extra: string[]) {
+  return fws([
+    'batch',
+    path.join(tmp, folder),
+    '--out',
+    out,
+    '--models',
+    models.dir,
+    '--tasks',
+    models.tasks.join(','),
+    ...extra,
+  ])
+}
+
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 describe('one model runtime for fws batch, fws eval and fws translate', () => {
   it('batch predictions equal eval emotion (text-only model, audio and face present) and translate', async () => {
     const out = path.join(tmp, 'out-subs')
-    const r = await fws([
-      'batch',
-      path.join(tmp, 'subs'),
-      '--out',
-      out,
-      '--models',
-      models.dir,
-      '--tasks',
-      models.tasks.join(','),
-      '--json',
-    ])
+    const r = await batchWithModels('subs', out, '--json')
     expect(r.code, r.stderr).toBe(0)
     const rows = jsonl(path.join(out, 'clip.utterances.jsonl'))
     expect(rows.map((u) => u.text)).toEqual(CUES.map((c) => c.text))
@@ -132,16 +137,7 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
 
   it('gives no emotion label without evidence, and counts it in summary.json and on the console', async () => {
     const out = path.join(tmp, 'out-vad')
-    const r = await fws([
-      'batch',
-      path.join(tmp, 'vad'),
-      '--out',
-      out,
-      '--models',
-      models.dir,
-      '--tasks',
-      models.tasks.join(','),
-    ])
+    const r = await batchWithModels('vad', out)
     expect(r.code, r.stderr).toBe(0)
     const rows = jsonl(path.join(out, 'untranscribed.utterances.jsonl'))
     expect(rows.length).toBeGreaterThan(0)
