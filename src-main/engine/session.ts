@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../contract/contract'
 import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
+import { PATH_REMEDIES } from './exchange/path-remedies'
 import { ensureFolder, ExchangePathError, isInside } from './exchange/safe-path'
 import { addMediaFiles } from './project/media-add'
 import { NoProjectError, ProjectStore } from './project/store'
@@ -48,15 +49,7 @@ export async function resolveForProject(store: ProjectStore, p: string): Promise
  */
 export function pathErrorForDialog(err: unknown, action: string): unknown {
   if (!(err instanceof ExchangePathError)) return err
-  const hint: Partial<Record<ExchangePathError['code'], string>> = {
-    unwritable: 'Choose a folder you can write to (for example inside your home or the project folder).',
-    timeout: 'Choose a location on a local disk.',
-    'needs-folder': 'For "all media" choose a folder (one file per media item), or pick one media item.',
-    'is-folder': 'Type a file name, or pick one media item to export a single file.',
-    'not-folder': 'Choose a folder, not a file.',
-    symlink: 'Choose another file name.',
-  }
-  const h = hint[err.code]
+  const h = PATH_REMEDIES[err.code]?.dialog
   return h ? new ExchangePathError(`${action} failed: ${err.message}. ${h}`, err.code, err.target) : err
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, type ExportFormat } from '../../contract/contract'
 import { exportProject } from '../../engine/exchange/export'
+import { PATH_REMEDIES } from '../../engine/exchange/path-remedies'
 import { ExchangePathError } from '../../engine/exchange/safe-path'
 import { CliError, printJson } from '../output'
 import { withProject } from './project'
@@ -67,14 +68,6 @@ export function registerExport(program: Command): void {
 /** The CLI's wording of an export path error: what to pass to --out / --media instead. */
 function exportErrorForCli(err: unknown): unknown {
   if (!(err instanceof ExchangePathError)) return err
-  const hint: Partial<Record<ExchangePathError['code'], string>> = {
-    unwritable: 'give an --out path in a folder you can write to',
-    timeout: 'give an --out path on a local disk',
-    'needs-folder': 'give a folder for --out (one file per media) or choose one item with --media <id>',
-    'is-folder': 'give a file name for --out, or choose one item with --media <id>',
-    'not-folder': 'give a folder for --out',
-    symlink: 'give another --out file name',
-  }
-  const h = hint[err.code]
+  const h = PATH_REMEDIES[err.code]?.cli
   return new CliError(h ? `${err.message}; ${h}` : err.message, 1)
 }

@@ -21,6 +21,14 @@ export interface DecodeOptions {
   features?: TranslationFeatures
 }
 
+/** A search over a batch of encoded sources (each ending with EOS): token ids without BOS/EOS per source. */
+export type Decoder = (
+  tf: typeof TF,
+  model: TranslationModel,
+  srcs: number[][],
+  opts?: DecodeOptions,
+) => number[][]
+
 function padRows(rows: number[][]): { data: Int32Array; len: number } {
   const len = Math.max(1, ...rows.map((r) => r.length))
   const data = new Int32Array(rows.length * len).fill(PAD_ID)
@@ -145,13 +153,8 @@ function beamCandidates(
   return { values, indices }
 }
 
-/** Greedy decoding of a batch of encoded sources (each ending with EOS). Returns token ids without BOS/EOS. */
-export function greedyDecode(
-  tf: typeof TF,
-  model: TranslationModel,
-  srcs: number[][],
-  opts: DecodeOptions = {},
-): number[][] {
+/** Greedy decoding: the most likely token at each step. */
+export const greedyDecode: Decoder = (tf, model, srcs, opts = {}) => {
   const b = srcs.length
   const { cap, cache } = startDecoding(tf, model, srcs, opts)
   const outs: number[][] = srcs.map(() => [])
@@ -190,12 +193,7 @@ export function lengthNorm(len: number, alpha: number): number {
  * best finished one (its log-probability only decreases), or at the length cap. Decoding is
  * incremental (cached keys/values), rows re-parented with the chosen hypotheses at each step.
  */
-export function beamDecode(
-  tf: typeof TF,
-  model: TranslationModel,
-  srcs: number[][],
-  opts: DecodeOptions = {},
-): number[][] {
+export const beamDecode: Decoder = (tf, model, srcs, opts = {}) => {
   const k = Math.max(1, Math.floor(opts.beam ?? 5))
   if (k === 1) return greedyDecode(tf, model, srcs, opts)
   const alpha = opts.lengthPenalty ?? 0.6
