@@ -27,6 +27,8 @@ const SHIFT4 = AUDIO_FRAME_SHIFT / DOWN // 40
 const WIN4 = AUDIO_FRAME_LENGTH / DOWN // 100
 const MIN_LAG4 = Math.floor(RATE4 / PITCH_MAX_HZ) // 10
 const MAX_LAG4 = Math.ceil(RATE4 / PITCH_MIN_HZ) // 80
+/** Number of 4 kHz lag states, MIN_LAG4..MAX_LAG4. */
+const N_LAGS = MAX_LAG4 - MIN_LAG4 + 1
 const LAG_WEIGHT = 0.3
 /** Viterbi transition cost per (Δ ln lag)²: small, so it only breaks near-ties (Kaldi: 0.1). */
 const PENALTY = 0.1
@@ -84,8 +86,15 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
   const f0 = new Float64Array(frames)
   const nccfOut = new Float64Array(frames)
   if (frames === 0) return { frames, f0, nccf: nccfOut }
+  const x4 = lowPass4k(pcm, frames)
+  const nccf = lagNccf(x4, frames)
+  const path = viterbiPath(nccf, frames)
+  refineLags(pcm, nccf, path, f0, nccfOut)
+  return { frames, f0, nccf: nccfOut }
+}
 
-  // 4 kHz copy, zero-padded so every frame's window + max lag is in range.
+/** The 4 kHz copy of `pcm` (low-passed, decimated), zero-padded so every frame's window + max lag is in range. */
+function lowPass4k(pcm: Float32Array, frames: number): Float64Array {
   const len4 = (frames - 1) * SHIFT4 + WIN4 + MAX_LAG4 + 1
   const x4 = new Float64Array(len4)
   const taps = FIR.length
@@ -114,14 +123,20 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
       x4[j] = acc
     }
   }
+  return x4
+}
 
-  const nLags = MAX_LAG4 - MIN_LAG4 + 1
-  const nccf = new Float64Array(frames * nLags)
+/**
+ * NCCF of every frame of the 4 kHz signal at every lag, row-major (frames × N_LAGS); rows of frames
+ * quieter than MIN_RMS stay 0.
+ */
+function lagNccf(x4: Float64Array, frames: number): Float64Array {
+  const nccf = new Float64Array(frames * N_LAGS)
   // +4: the 4-lag kernel reads up to 3 lags past MAX_LAG4 (those products are computed and dropped).
   const frame = new Float64Array(WIN4 + MAX_LAG4 + 4)
   const fullLen = WIN4 + MAX_LAG4
   const minEnergy = WIN4 * MIN_RMS * MIN_RMS
-  const energy = new Float64Array(nLags) // Σ frame[L..L+WIN4)² per lag
+  const energy = new Float64Array(N_LAGS) // Σ frame[L..L+WIN4)² per lag
   const dots = new Float64Array(4)
   for (let t = 0; t < frames; t++) {
     const s0 = t * SHIFT4
@@ -141,7 +156,7 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
       eL += b * b - a * a
       energy[L - MIN_LAG4] = eL
     }
-    const row = t * nLags
+    const row = t * N_LAGS
     for (let L = MIN_LAG4; L <= MAX_LAG4; L += 4) {
       lagDot4(frame, L, WIN4, dots)
       for (let k = 0; k < 4 && L + k <= MAX_LAG4; k++) {
@@ -150,29 +165,35 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
       }
     }
   }
+  return nccf
+}
 
-  // Viterbi over lag states: local cost 1 − nccf·(1 − LAG_WEIGHT·L/maxLag), transition PENALTY·(ln Li/Lj)².
-  const lnLag = new Float64Array(nLags)
-  const bias = new Float64Array(nLags)
-  for (let s = 0; s < nLags; s++) {
+/**
+ * The lag state of every frame on the cheapest path: Viterbi over lag states with local cost
+ * 1 − nccf·(1 − LAG_WEIGHT·L/maxLag) and transition cost PENALTY·(ln Li/Lj)².
+ */
+function viterbiPath(nccf: Float64Array, frames: number): Int16Array {
+  const lnLag = new Float64Array(N_LAGS)
+  const bias = new Float64Array(N_LAGS)
+  for (let s = 0; s < N_LAGS; s++) {
     lnLag[s] = Math.log(MIN_LAG4 + s)
     bias[s] = 1 - (LAG_WEIGHT * (MIN_LAG4 + s)) / MAX_LAG4
   }
   // min_i prev[i] + PENALTY·(x_j − x_i)² for all j at once (x = ln lag, sorted): the lower envelope of
   // parabolas (Felzenszwalb & Huttenlocher's distance transform), O(S) per frame instead of O(S²).
-  const back = new Int16Array(frames * nLags)
-  let prev = new Float64Array(nLags)
-  let cur = new Float64Array(nLags)
-  for (let s = 0; s < nLags; s++) prev[s] = 1 - nccf[s]! * bias[s]!
-  const hull = new Int32Array(nLags) // parabola indices on the envelope
-  const bound = new Float64Array(nLags + 1) // where each envelope parabola starts
+  const back = new Int16Array(frames * N_LAGS)
+  let prev = new Float64Array(N_LAGS)
+  let cur = new Float64Array(N_LAGS)
+  for (let s = 0; s < N_LAGS; s++) prev[s] = 1 - nccf[s]! * bias[s]!
+  const hull = new Int32Array(N_LAGS) // parabola indices on the envelope
+  const bound = new Float64Array(N_LAGS + 1) // where each envelope parabola starts
   for (let t = 1; t < frames; t++) {
-    const row = t * nLags
+    const row = t * N_LAGS
     let k = 0
     hull[0] = 0
     bound[0] = -Infinity
     bound[1] = Infinity
-    for (let q = 1; q < nLags; q++) {
+    for (let q = 1; q < N_LAGS; q++) {
       const xq = lnLag[q]!
       const fq = prev[q]! + PENALTY * xq * xq
       for (;;) {
@@ -191,7 +212,7 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
       }
     }
     k = 0
-    for (let j = 0; j < nLags; j++) {
+    for (let j = 0; j < N_LAGS; j++) {
       const x = lnLag[j]!
       while (bound[k + 1]! < x) k++
       const i = hull[k]!
@@ -204,31 +225,46 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     cur = tmp
   }
   let state = 0
-  for (let s = 1; s < nLags; s++) if (prev[s]! < prev[state]!) state = s
+  for (let s = 1; s < N_LAGS; s++) if (prev[s]! < prev[state]!) state = s
   const path = new Int16Array(frames)
   for (let t = frames - 1; t >= 0; t--) {
     path[t] = state
-    if (t > 0) state = back[t * nLags + state]!
+    if (t > 0) state = back[t * N_LAGS + state]!
   }
+  return path
+}
 
-  // Refine each chosen lag of a voiced frame on the 16 kHz signal: NCCF at the 5 lags nearest 4·lag4, parabola through the peak.
+/**
+ * Writes each frame's NCCF at its chosen lag to `nccfOut` and its F0 to `f0`. The lag is refined by
+ * a parabola through the 4 kHz NCCF around it and, for frames that may be voiced, sharpened on the
+ * 16 kHz signal: NCCF at the 5 lags nearest 4·lag4, parabola through the peak.
+ */
+function refineLags(
+  pcm: Float32Array,
+  nccf: Float64Array,
+  path: Int16Array,
+  f0: Float64Array,
+  nccfOut: Float64Array,
+): void {
+  const n = pcm.length
   const win = AUDIO_FRAME_LENGTH
   const buf = new Float64Array(win + (MAX_LAG4 + 1) * DOWN + 8)
   const cum = new Float64Array(buf.length + 1) // prefix sums of buf², so any lag's energy is O(1)
   let e0 = 0
   const near = new Float64Array(5)
+  const dots = new Float64Array(4)
   const nccAt = (L: number, dot: number): number => {
     const den = e0 * (cum[L + win]! - cum[L]!)
     return den > 0 ? dot / Math.sqrt(den) : 0
   }
-  for (let t = 0; t < frames; t++) {
+  for (let t = 0; t < path.length; t++) {
     const s = path[t]!
-    const row = t * nLags
+    const row = t * N_LAGS
     const c4 = nccf[row + s]!
     nccfOut[t] = c4
     // Parabola through the 4 kHz NCCF around the chosen lag gives a sub-sample estimate...
     let lag4 = MIN_LAG4 + s
-    if (s > 0 && s < nLags - 1) lag4 += parabolaOffset(nccf[row + s - 1]!, c4, nccf[row + s + 1]!)
+    if (s > 0 && s < N_LAGS - 1) lag4 += parabolaOffset(nccf[row + s - 1]!, c4, nccf[row + s + 1]!)
     if (c4 < REFINE_MIN_NCCF) {
       // Unvoiced: its pitch carries no information (the POV weighting ignores it); skip the refinement.
       f0[t] = RATE4 / lag4
@@ -259,7 +295,6 @@ export function pitchTrack(pcm: Float32Array): PitchTrack {
     if (best > 0 && best < 4) lag += parabolaOffset(near[best - 1]!, near[best]!, near[best + 1]!)
     f0[t] = AUDIO_SAMPLE_RATE / lag
   }
-  return { frames, f0, nccf: nccfOut }
 }
 
 /** Σ x[i]·x[i+L] for i < n, unrolled ×4 (independent accumulators: the loop is add-latency bound). */
