@@ -9,31 +9,36 @@ import type { EngineService } from '../engine/service'
 import { mediaContentType, parseRange } from './range'
 import { sendJson } from './reply'
 
-export async function handleMedia(
-  service: EngineService,
-  req: IncomingMessage,
-  res: ServerResponse,
-  id: string,
-): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD')
-    return sendJson(res, 405, { error: 'method not allowed' })
-  // Only media of the open project: the engine maps ids to files, never a path from the client.
-  const file = service.mediaFile(id)
-  if (!file) return sendJson(res, 404, { error: `media "${id}" is not in the open project` })
-  return streamFile(req, res, file)
+/** What a media route streams: the file the engine has for an id (null: none), and the 404 then. */
+export interface MediaSource {
+  find(service: EngineService, id: string): string | null | Promise<string | null>
+  missing(id: string): string
 }
 
-/** The playable proxy the engine made for a media item (media.playback said `proxy`). */
-export async function handleProxy(
+/** /media/<id>: only media of the open project (the engine maps ids to files, never a path from the client). */
+export const PROJECT_MEDIA: MediaSource = {
+  find: (service, id) => service.mediaFile(id),
+  missing: (id) => `media "${id}" is not in the open project`,
+}
+
+/** /proxy/<id>: the playable proxy the engine made for a media item (media.playback said `proxy`). */
+export const PLAYABLE_PROXY: MediaSource = {
+  find: (service, id) => service.proxyFile(id),
+  missing: (id) => `no playable proxy of media "${id}" (ask media.playback)`,
+}
+
+/** GET/HEAD of the file a media route has for `id`, streamed with range support. */
+export async function handleMediaFile(
   service: EngineService,
+  source: MediaSource,
   req: IncomingMessage,
   res: ServerResponse,
   id: string,
 ): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return sendJson(res, 405, { error: 'method not allowed' })
-  const file = await service.proxyFile(id)
-  if (!file) return sendJson(res, 404, { error: `no playable proxy of media "${id}" (ask media.playback)` })
+  const file = await source.find(service, id)
+  if (!file) return sendJson(res, 404, { error: source.missing(id) })
   return streamFile(req, res, file)
 }
 

@@ -16,7 +16,7 @@ import type { EngineService } from '../engine/service'
 import { handleApi } from './api'
 import { startEventHub, type EventHub } from './events'
 import { gate, refuseRequest, tradeQueryToken, upgradeRefusalStatus, type SessionKeys } from './gate'
-import { handleMedia, handleProxy } from './media-files'
+import { handleMediaFile, PLAYABLE_PROXY, PROJECT_MEDIA } from './media-files'
 import { checkRendererDir, handleRendererFile } from './renderer-files'
 import { sendJson } from './reply'
 import { decodePath, parseUrl, routeIn } from './request-url'
@@ -58,8 +58,8 @@ interface ServeContext {
 
 /** Routes under /media/ and /proxy/: the rest of the path is a media id. */
 const MEDIA_ROUTES = [
-  ['/media/', handleMedia],
-  ['/proxy/', handleProxy],
+  ['/media/', PROJECT_MEDIA],
+  ['/proxy/', PLAYABLE_PROXY],
 ] as const
 
 /** One HTTP request: the gate, the query-token trade, then the API, media or the renderer's files. */
@@ -74,11 +74,11 @@ async function handleRequest(ctx: ServeContext, req: IncomingMessage, res: Serve
   const route = routeIn(ctx.keys.prefix, url.pathname)
   if (g.via === 'query' && req.method === 'GET') return tradeQueryToken(res, ctx.keys, url, route)
   if (route.startsWith('/api/')) return handleApi(ctx.service, ctx.log, req, res, route.slice('/api/'.length))
-  for (const [prefix, handle] of MEDIA_ROUTES)
+  for (const [prefix, source] of MEDIA_ROUTES)
     if (route.startsWith(prefix)) {
       const id = decodePath(route.slice(prefix.length))
       if (id === null) return sendJson(res, 400, { error: 'malformed %-encoding in the media id' })
-      return handle(ctx.service, req, res, id)
+      return handleMediaFile(ctx.service, source, req, res, id)
     }
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return sendJson(res, 405, { error: 'method not allowed' })
