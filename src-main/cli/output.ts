@@ -39,3 +39,33 @@ export function onStopSignals(onStop: (sig: StopSignal) => void): {
   for (const sig of STOP_SIGNALS) process.on(sig, handler)
   return { signal: () => first, off: () => STOP_SIGNALS.forEach((sig) => process.off(sig, handler)) }
 }
+
+/** onStopSignals for work that takes an AbortSignal: `abortSignal` is aborted on the first stop signal. */
+export interface AbortingStop {
+  abortSignal: AbortSignal
+  signal: () => StopSignal | null
+  off: () => void
+}
+
+/**
+ * Like onStopSignals, and the first stop signal also aborts `abortSignal` (after `onStop` has said
+ * what happens now), so a training stops after its current step.
+ */
+export function abortOnStopSignals(onStop: (sig: StopSignal) => void): AbortingStop {
+  const ac = new AbortController()
+  const stop = onStopSignals((sig) => {
+    onStop(sig)
+    ac.abort()
+  })
+  return { ...stop, abortSignal: ac.signal }
+}
+
+/**
+ * What a training's error becomes: when the run was stopped (cancelled by the engine, or aborted
+ * by a stop signal), a CliError saying `message` with the signal's exit code; any other error as it is.
+ */
+export function cancelledError(err: unknown, stop: AbortingStop, message: string): unknown {
+  if ((err as Error).name === 'TrainingCancelled' || stop.abortSignal.aborted)
+    return new CliError(message, SIGNAL_EXIT[stop.signal() ?? 'SIGINT'])
+  return err
+}

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { EventMap, EventName } from '../../src-main/contract/contract'
 import { createEngineService, type EngineService } from '../../src-main/engine/service'
-import { checkRendererDir, MAX_BODY, startServe, type ServeHandle } from '../../src-main/serve/server'
+import { MAX_BODY } from '../../src-main/serve/body'
+import { checkRendererDir } from '../../src-main/serve/renderer-files'
+import { startServe, type ServeHandle } from '../../src-main/serve/server'
 import { cookieName } from '../../src-main/serve/security'
 
 let dir: string

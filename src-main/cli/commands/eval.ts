@@ -13,15 +13,14 @@ import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } fr
 import { addConditionOptions, conditionsFromCli, type ConditionCliOptions } from '../condition-options'
 import { applyConditions, describeCondition } from '../../engine/models/corpus-conditions'
 import { CliError, printJson } from '../output'
+import { addCommandGroup } from '../command-group'
 import { registerEvalTranslation } from './translation'
 
 export function registerEval(program: Command): Command {
-  const evalCmd = program
-    .command('eval')
-    .description('measure a model on labelled data (emotion | translation)')
-  registerEvalEmotion(evalCmd)
-  registerEvalTranslation(evalCmd)
-  return evalCmd
+  return addCommandGroup(program, 'eval', 'measure a model on labelled data (emotion | translation)', [
+    registerEvalEmotion,
+    registerEvalTranslation,
+  ])
 }
 
 function registerEvalEmotion(evalCmd: Command): void {

@@ -8,7 +8,8 @@
 import type { Command } from 'commander'
 import { finetuneFromCorpus } from '../../engine/jobs/finetune'
 import { addCorpusPathOptions, corpusReadOptions, type CorpusPathCliOptions } from '../corpus-options'
-import { CliError, onStopSignals, printJson, SIGNAL_EXIT } from '../output'
+import { parseNumber, parseOptionalNumber } from '../number-options'
+import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 
 interface FinetuneCliOptions extends CorpusPathCliOptions {
   base: string
@@ -21,13 +22,6 @@ interface FinetuneCliOptions extends CorpusPathCliOptions {
   allLabels?: boolean
   version?: string
   json?: boolean
-}
-
-function num(v: string, name: string, int = false): number {
-  const n = Number(v)
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
-    throw new CliError(`--${name} must be ${int ? 'an integer' : 'a number'}, got '${v}'`, 2)
-  return n
 }
 
 export function registerFinetune(program: Command): void {
@@ -58,15 +52,14 @@ export function registerFinetune(program: Command): void {
     .option('--json', 'print the result as JSON')
   addCorpusPathOptions(cmd).action(async (o: FinetuneCliOptions) => {
     const corpusPaths = corpusReadOptions(o)
-    const heldOut = num(o.heldOut, 'held-out')
+    // A bad value is a usage error: exit code 2.
+    const heldOut = parseNumber(o.heldOut, 'held-out', false, 2)
     if (!(heldOut >= 0.05 && heldOut <= 0.5)) throw new CliError('--held-out must be between 0.05 and 0.5', 2)
-    const ac = new AbortController()
-    const stop = onStopSignals((sig) => {
+    const stop = abortOnStopSignals((sig) =>
       process.stderr.write(
         `${sig}: stopping after the current batch (nothing is written to --out; the base model is unchanged)\n`,
-      )
-      ac.abort()
-    })
+      ),
+    )
     try {
       const res = await finetuneFromCorpus({
         base: o.base,
@@ -75,11 +68,11 @@ export function registerFinetune(program: Command): void {
         labels: o.allLabels ? 'all' : 'human',
         corpusPaths,
         heldOutFraction: heldOut,
-        epochs: o.epochs === undefined ? undefined : num(o.epochs, 'epochs', true),
-        lr: o.lr === undefined ? undefined : num(o.lr, 'lr'),
-        seed: num(o.seed, 'seed', true),
+        epochs: parseOptionalNumber(o.epochs, 'epochs', true, 2),
+        lr: parseOptionalNumber(o.lr, 'lr', false, 2),
+        seed: parseNumber(o.seed, 'seed', true, 2),
         version: o.version,
-        signal: ac.signal,
+        signal: stop.abortSignal,
         log: (s) => process.stderr.write(`${s}\n`),
       })
       const parent = res.manifest.parent
@@ -121,9 +114,7 @@ export function registerFinetune(program: Command): void {
         )
       }
     } catch (err) {
-      if ((err as Error).name === 'TrainingCancelled' || ac.signal.aborted)
-        throw new CliError('fine-tuning cancelled', SIGNAL_EXIT[stop.signal() ?? 'SIGINT'])
-      throw err
+      throw cancelledError(err, stop, 'fine-tuning cancelled')
     } finally {
       stop.off()
     }

@@ -13,19 +13,90 @@ import { averageTranslationSnapshots } from '../../engine/models/translation/ave
 import { trainTranslation } from '../../engine/models/translation/train'
 import { startGradientWorkers } from '../../engine/jobs/gradient-workers'
 import { DEFAULT_TRANSLATION_CONFIG } from '../../engine/models/translation/model'
-import { CliError, printJson, onStopSignals, SIGNAL_EXIT } from '../output'
+import { abortOnStopSignals, CliError, printJson, SIGNAL_EXIT } from '../output'
+import {
+  addNumberOptions,
+  parseNumber,
+  parseOptionalNumber,
+  readNumberOptions,
+  type NumberOptionTable,
+} from '../number-options'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { parseFusionMethod } from '../../engine/fusion'
 
-function num(v: string | undefined, name: string, int = false): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
-    throw new CliError(`--${name} must be ${int ? 'an integer' : 'a number'}, got '${v}'`)
-  return n
-}
+/** The numeric options of `fws train translation`, in the order --help lists them. */
+const TRAIN_NUMBERS = {
+  vocabSize: { flag: '--vocab-size <n>', help: 'joint BPE vocabulary size', default: '8000', int: true },
+  batchTokens: {
+    flag: '--batch-tokens <n>',
+    help: 'max rows × padded length per batch',
+    default: '1200',
+    int: true,
+  },
+  lr: {
+    flag: '--lr <x>',
+    help: 'peak learning rate (Adam, warmup then inverse square root)',
+    default: '0.001',
+  },
+  warmup: { flag: '--warmup <n>', help: 'warmup steps', default: '400', int: true },
+  epochs: { flag: '--epochs <n>', help: 'maximum epochs', default: '40', int: true },
+  maxSteps: { flag: '--max-steps <n>', help: 'stop after this many steps (total)', int: true },
+  maxMinutes: { flag: '--max-minutes <n>', help: 'stop (state saved) after this many minutes of this run' },
+  checkpointEvery: {
+    flag: '--checkpoint-every <n>',
+    help: 'save the resumable state every N steps',
+    default: '100',
+    int: true,
+  },
+  validateEvery: {
+    flag: '--validate-every <n>',
+    help: 'validation BLEU every N steps (0 = each epoch)',
+    default: '300',
+    int: true,
+  },
+  valLimit: {
+    flag: '--val-limit <n>',
+    help: 'validation sentences used for selection (0 = all)',
+    default: '500',
+    int: true,
+  },
+  dModel: { flag: '--d-model <n>', help: 'model width', default: '128', int: true },
+  latent: {
+    flag: '--latent <n>',
+    help: 'size of each modality latent and of the fused vector (default 128)',
+    int: true,
+  },
+  layers: { flag: '--layers <n>', help: 'encoder and decoder layers', default: '4', int: true },
+  ff: { flag: '--ff <n>', help: 'feed-forward width', default: '512', int: true },
+  dropout: { flag: '--dropout <x>', help: 'dropout', default: '0.1' },
+  workers: {
+    flag: '--workers <n>',
+    help: 'extra gradient worker threads (data parallel)',
+    default: '0',
+    int: true,
+  },
+  seed: { flag: '--seed <n>', help: 'random seed', default: '1', int: true },
+  patience: {
+    flag: '--patience <n>',
+    help: 'stop after N validations without a new best',
+    default: '8',
+    int: true,
+  },
+  snapshotEvery: {
+    flag: '--snapshot-every <n>',
+    help: 'also keep the weights every N steps in <train-dir>/snapshots (0 = never)',
+    default: '0',
+    int: true,
+  },
+  keepSnapshots: {
+    flag: '--keep-snapshots <n>',
+    help: 'how many snapshots to keep',
+    default: '10',
+    int: true,
+  },
+} as const satisfies NumberOptionTable
 
-interface TrainTranslationCli extends GanCliOptions {
+interface TrainTranslationCli extends GanCliOptions, Partial<Record<keyof typeof TRAIN_NUMBERS, string>> {
   trainSrc: string
   trainTgt: string
   valSrc: string
@@ -33,26 +104,6 @@ interface TrainTranslationCli extends GanCliOptions {
   out: string
   fusion: string
   resume?: boolean
-  vocabSize: string
-  batchTokens: string
-  lr: string
-  warmup: string
-  epochs: string
-  maxSteps?: string
-  maxMinutes?: string
-  checkpointEvery: string
-  validateEvery: string
-  valLimit: string
-  dModel: string
-  latent?: string
-  layers: string
-  ff: string
-  dropout: string
-  workers: string
-  seed: string
-  patience: string
-  snapshotEvery: string
-  keepSnapshots: string
   log?: string
   trainDir?: string
 }
@@ -79,30 +130,7 @@ export function registerTrainTranslation(train: Command): void {
       'autofusion',
     )
     .option('--resume', 'continue the training state in <train-dir>/state')
-    .option('--vocab-size <n>', 'joint BPE vocabulary size', '8000')
-    .option('--batch-tokens <n>', 'max rows × padded length per batch', '1200')
-    .option('--lr <x>', 'peak learning rate (Adam, warmup then inverse square root)', '0.001')
-    .option('--warmup <n>', 'warmup steps', '400')
-    .option('--epochs <n>', 'maximum epochs', '40')
-    .option('--max-steps <n>', 'stop after this many steps (total)')
-    .option('--max-minutes <n>', 'stop (state saved) after this many minutes of this run')
-    .option('--checkpoint-every <n>', 'save the resumable state every N steps', '100')
-    .option('--validate-every <n>', 'validation BLEU every N steps (0 = each epoch)', '300')
-    .option('--val-limit <n>', 'validation sentences used for selection (0 = all)', '500')
-    .option('--d-model <n>', 'model width', '128')
-    .option('--latent <n>', 'size of each modality latent and of the fused vector (default 128)')
-    .option('--layers <n>', 'encoder and decoder layers', '4')
-    .option('--ff <n>', 'feed-forward width', '512')
-    .option('--dropout <x>', 'dropout', '0.1')
-    .option('--workers <n>', 'extra gradient worker threads (data parallel)', '0')
-    .option('--seed <n>', 'random seed', '1')
-    .option('--patience <n>', 'stop after N validations without a new best', '8')
-    .option(
-      '--snapshot-every <n>',
-      'also keep the weights every N steps in <train-dir>/snapshots (0 = never)',
-      '0',
-    )
-    .option('--keep-snapshots <n>', 'how many snapshots to keep', '10')
+  addNumberOptions(cmd, TRAIN_NUMBERS)
     .option('--log <file>', 'append progress lines to this file')
     .action(async (o: TrainTranslationCli) => {
       let fusion
@@ -111,19 +139,17 @@ export function registerTrainTranslation(train: Command): void {
       } catch (err) {
         throw new CliError(`--fusion: ${(err as Error).message}`)
       }
-      const latent = num(o.latent, 'latent', true)
-      const fusionOptions = fusionOptionsFromCli(fusion, o, latent ?? DEFAULT_TRANSLATION_CONFIG.latentDim)
+      const n = readNumberOptions(o, TRAIN_NUMBERS)
+      const fusionOptions = fusionOptionsFromCli(fusion, o, n.latent ?? DEFAULT_TRANSLATION_CONFIG.latentDim)
       if (o.log) mkdirSync(path.dirname(path.resolve(o.log)), { recursive: true })
       const log = (line: string): void => {
         const s = `${new Date().toISOString()} ${line}`
         process.stderr.write(s + '\n')
         if (o.log) appendFileSync(o.log, s + '\n')
       }
-      const ac = new AbortController()
-      const stop = onStopSignals((sig) => {
-        log(`${sig}: stopping after the current step (state saved; rerun with --resume)`)
-        ac.abort()
-      })
+      const stop = abortOnStopSignals((sig) =>
+        log(`${sig}: stopping after the current step (state saved; rerun with --resume)`),
+      )
       try {
         const r = await trainTranslation({
           trainSrc: o.trainSrc,
@@ -134,33 +160,33 @@ export function registerTrainTranslation(train: Command): void {
           ...(o.trainDir ? { trainDir: o.trainDir } : {}),
           gradientWorkers: startGradientWorkers,
           resume: o.resume,
-          vocabSize: num(o.vocabSize, 'vocab-size', true),
-          batchTokens: num(o.batchTokens, 'batch-tokens', true),
-          peakLr: num(o.lr, 'lr'),
-          warmupSteps: num(o.warmup, 'warmup', true),
-          maxEpochs: num(o.epochs, 'epochs', true),
-          maxSteps: num(o.maxSteps, 'max-steps', true),
-          maxMinutes: num(o.maxMinutes, 'max-minutes'),
-          checkpointEvery: num(o.checkpointEvery, 'checkpoint-every', true),
-          validateEvery: num(o.validateEvery, 'validate-every', true),
-          valLimit: num(o.valLimit, 'val-limit', true),
-          workers: num(o.workers, 'workers', true),
-          patience: num(o.patience, 'patience', true),
-          snapshotEvery: num(o.snapshotEvery, 'snapshot-every', true),
-          keepSnapshots: num(o.keepSnapshots, 'keep-snapshots', true),
+          vocabSize: n.vocabSize,
+          batchTokens: n.batchTokens,
+          peakLr: n.lr,
+          warmupSteps: n.warmup,
+          maxEpochs: n.epochs,
+          maxSteps: n.maxSteps,
+          maxMinutes: n.maxMinutes,
+          checkpointEvery: n.checkpointEvery,
+          validateEvery: n.validateEvery,
+          valLimit: n.valLimit,
+          workers: n.workers,
+          patience: n.patience,
+          snapshotEvery: n.snapshotEvery,
+          keepSnapshots: n.keepSnapshots,
           model: {
-            dModel: num(o.dModel, 'd-model', true),
-            encLayers: num(o.layers, 'layers', true),
-            decLayers: num(o.layers, 'layers', true),
-            ffDim: num(o.ff, 'ff', true),
-            dropout: num(o.dropout, 'dropout'),
-            ...(latent !== undefined ? { latentDim: latent, fusedDim: latent } : {}),
+            dModel: n.dModel,
+            encLayers: n.layers,
+            decLayers: n.layers,
+            ffDim: n.ff,
+            dropout: n.dropout,
+            ...(n.latent !== undefined ? { latentDim: n.latent, fusedDim: n.latent } : {}),
             fusion,
             fusionOptions,
           },
-          seed: num(o.seed, 'seed', true),
+          seed: n.seed,
           command: `fws train translation ${process.argv.slice(4).join(' ')}`,
-          signal: ac.signal,
+          signal: stop.abortSignal,
           onProgress: (p) => log(`[${p.stage}] ${p.message}`),
         })
         printJson({ out: o.out, bestValBleu: r.bestValBleu, steps: r.steps, history: r.history })
@@ -202,14 +228,14 @@ export function registerEvalTranslation(evalCmd: Command): void {
         const m = await loadTranslationModel(o.model)
         try {
           let { src, tgt: ref } = readParallel(resolveTextPath(o.src), resolveTextPath(o.ref))
-          const limit = num(o.limit, 'limit', true)
+          const limit = parseOptionalNumber(o.limit, 'limit', true)
           if (limit !== undefined) {
             src = src.slice(0, limit)
             ref = ref.slice(0, limit)
           }
           const { result, hypotheses } = await evaluateTranslation(m, src, ref, {
-            beam: num(o.beam, 'beam', true),
-            lengthPenalty: num(o.lengthPenalty, 'length-penalty'),
+            beam: parseOptionalNumber(o.beam, 'beam', true),
+            lengthPenalty: parseOptionalNumber(o.lengthPenalty, 'length-penalty'),
             onProgress: o.json ? undefined : (d, t) => process.stderr.write(`\rtranslated ${d}/${t}`),
           })
           if (o.hypOut) {
@@ -245,8 +271,8 @@ export function registerTranslate(program: Command): void {
         const flush = async (): Promise<void> => {
           if (!batch.length) return
           const out = await m.translate(batch.splice(0), {
-            beam: num(o.beam, 'beam', true),
-            lengthPenalty: num(o.lengthPenalty, 'length-penalty'),
+            beam: parseOptionalNumber(o.beam, 'beam', true),
+            lengthPenalty: parseOptionalNumber(o.lengthPenalty, 'length-penalty'),
           })
           process.stdout.write(out.map((s) => s + '\n').join(''))
         }
@@ -285,8 +311,8 @@ export function registerAverageCheckpoints(program: Command): void {
         const r = await averageTranslationSnapshots({
           model: o.model,
           snapshots: o.snapshots,
-          last: num(o.last, 'last', true)!,
-          upToStep: num(o.upToStep, 'up-to-step', true),
+          last: parseNumber(o.last, 'last', true),
+          upToStep: parseOptionalNumber(o.upToStep, 'up-to-step', true),
           out: o.out,
         })
         if (o.json) printJson(r)
