@@ -9,7 +9,7 @@ import { EMOTIONS } from '../core/labels'
 import { isHuman } from '../project/rows'
 import type { ExportRecord } from '../project/store'
 import { toCsv, type CsvCell } from './csv'
-import { el, serialize } from './xml'
+import { el, serialize } from '../core/xml'
 
 export type TextChoice = 'transcript' | 'translation'
 

@@ -3,6 +3,7 @@
  * parsing, text normalisation (line endings, HTML-ish and ASS tags, entities) and the clean-up of
  * real-world cue lists (zero-length, reversed, beyond the media's end, duplicates, overlaps).
  */
+import { decodeEntities } from '../../core/xml'
 import { MediaError } from '../errors'
 
 export interface Cue {
@@ -88,29 +89,6 @@ export function parseTime(raw: string): number | null {
   const frac = m[4] ? Number(m[4].padEnd(3, '0')) / 1000 : 0
   // Round to the millisecond so that sums of parts do not drift (0.1 + 0.2 style).
   return Math.round((h * 3600 + min * 60 + sec + frac) * 1000) / 1000
-}
-
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  lrm: '',
-  rlm: '',
-}
-
-/** Decode HTML/XML entities (&amp; &#39; &#x2014; &nbsp; ...). */
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
-      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : all
-    }
-    const v = ENTITIES[e.toLowerCase()]
-    return v ?? all
-  })
 }
 
 /**

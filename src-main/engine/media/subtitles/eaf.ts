@@ -1,13 +1,13 @@
 /**
  * ELAN annotation files (.eaf) → tiers and cues, pure over a string, in linear time. Owns the EAF
  * schema subset we read (TIME_ORDER, TIER, ALIGNABLE_ANNOTATION, REF_ANNOTATION) on top of the
- * XML reader (xml-reader.ts), the interpolation of unaligned time slots, the resolution of
+ * engine XML library (core/xml.ts), the interpolation of unaligned time slots, the resolution of
  * reference chains, and the choice of the transcript tier when the caller names none. A document
  * that is not well-formed, or refers to time slots / annotations that do not exist, is a
  * BAD_SUBTITLE error naming the line, never an empty success.
  */
 import { badSubtitle, normalizeNewlines, stripTags, tooManyCues, type Cue, type ParseOptions } from './cue'
-import { readXml } from './xml-reader'
+import { readXml, XmlSyntaxError } from '../../core/xml'
 
 export interface EafTier {
   id: string
@@ -119,9 +119,8 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
   let count = 0
   /** Reference annotations of the tier being read. */
   let tierRefs = 0
-  readXml(
-    src,
-    {
+  try {
+    readXml(src, {
       open(name, a, line) {
         if (root === null) {
           root = name
@@ -193,9 +192,10 @@ export function parseEafTiers(text: string, opts: ParseOptions = {}): EafTier[] 
           annotation = null
         }
       },
-    },
-    file,
-  )
+    })
+  } catch (err) {
+    throw err instanceof XmlSyntaxError ? badSubtitle(file, err.line, err.what) : err
+  }
   if (root === null) throw badSubtitle(file, 1, 'not an ELAN file (no <ANNOTATION_DOCUMENT> element)')
 
   interpolateSlots(slotTimes)
