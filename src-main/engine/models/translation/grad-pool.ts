@@ -23,7 +23,7 @@ export interface GradResponse {
   loss: number
 }
 
-/** What the trainer needs of a worker pool (jobs/pool.ts WorkerPool is one). */
+/** What the trainer needs of a worker pool (core/pool.ts WorkerPool is one). */
 export interface GradientRunner {
   readonly size: number
   run(req: GradRequest): Promise<GradResponse>
