@@ -3,9 +3,13 @@
  * (architecture, data hashes, hyperparameters, decoding and how it was chosen, averaging and how
  * it was chosen, test metrics written by `npm run eval:models -- --update`) and the training state
  * (`<train-dir>/state/trainer.json`: steps, time, validation curve; the training folder defaults to
- * `<model>.training`). The `<!-- eval:models -->` table already in the card is kept.
+ * `<model>.training`). The `<!-- eval:models -->` table already in the card is kept. A training
+ * folder may hold NOTES.md: what its state does not record (how the run was stopped and resumed),
+ * printed under the run. Every other run of the model (`--other-run DIR`, repeatable: runs that were
+ * not shipped) is listed with its command, its hyperparameters that differ and its curve.
  *
- *   npx tsx scripts/translation-model-card.ts --model resources/models/translation-en-de --train-dir training/translation-en-de
+ *   npx tsx scripts/translation-model-card.ts --model resources/models/translation-en-de --train-dir training/translation-en-de \
+ *     [--other-run training/translation-en-de-r2]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -16,25 +20,49 @@ import { defaultTrainingDir } from '../src-main/engine/models/training/state'
 import { translationConfig, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
 
 const TARGET_BLEU = 36
-const args = parseArgs({ options: { model: { type: 'string' }, 'train-dir': { type: 'string' } } }).values
+const args = parseArgs({
+  options: {
+    model: { type: 'string' },
+    'train-dir': { type: 'string' },
+    'other-run': { type: 'string', multiple: true, default: [] },
+  },
+}).values
 const dir = args.model
 if (!dir) throw new Error('--model DIR is required')
 const trainDir = args['train-dir'] ?? defaultTrainingDir(dir)
+
+interface RunState {
+  step: number
+  epoch: number
+  seconds: number
+  command?: string
+  bestValBleu: number
+  bestStep: number
+  hyper?: { config?: { dropout?: number } }
+  history: Array<{ step: number; epoch: number; bleu: number; chrf: number }>
+}
+/** A training folder's resumable state (`<dir>/state/trainer.json`), or null. */
+function readRun(folder: string): RunState | null {
+  const file = path.join(folder, 'state', 'trainer.json')
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunState) : null
+}
+/** A training folder's NOTES.md (what its state does not record), or ''. */
+function runNotes(folder: string): string {
+  const file = path.join(folder, 'NOTES.md')
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : ''
+}
+function curveTable(run: RunState): string {
+  const rows = run.history.map(
+    (r) => `| ${r.step} | ${r.epoch} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} |`,
+  )
+  return `| step | epoch | val BLEU | val chrF |\n|---|---|---|---|\n${rows.join('\n')}`
+}
 
 const ck = verifyCheckpoint(dir, { task: 'translation' })
 /** The translation fields a training run records (translationManifestInput). */
 const m = ck.manifest as CheckpointManifest &
   Pick<TranslationManifest, 'training' | 'averaged' | 'parameters'> & { normalization: string }
-const statePath = path.join(trainDir, 'state', 'trainer.json')
-const state = existsSync(statePath)
-  ? (JSON.parse(readFileSync(statePath, 'utf8')) as {
-      step: number
-      epoch: number
-      seconds: number
-      command?: string
-      history: Array<{ step: number; epoch: number; bleu: number; chrf: number }>
-    })
-  : null
+const state = readRun(trainDir)
 const test = m.metrics.test_2016_flickr as { bleu: number; chrf: number; msPerSentence: number } | undefined
 if (!test)
   throw new Error(
@@ -74,14 +102,25 @@ const decLines = sel
   ? `chosen by \`npx tsx scripts/tune-decoding.ts --model ${dir}\` on ${sel.data} (${sel.sentences} sentences)${sel.confirm ? ` and ${sel.confirm.data} (${sel.confirm.sentences} sentences), rule: ${sel.rule ?? ''}. ${sel.confirm.data} took part in this choice, so its figures above are not fully unseen for the decoding setting (the weights never saw it)` : ''}:${decTable}`
   : 'not tuned on val.'
 const d = Object.fromEntries(m.data.map((e) => [e.role, e]))
-const curve =
-  state?.history
-    .map((r) => `| ${r.step} | ${r.epoch} | ${r.bleu.toFixed(2)} | ${r.chrf.toFixed(2)} |`)
-    .join('\n') ?? ''
 const resume = withBareDataNames(state?.command ?? m.training.command)
   .replace(/^npx tsx /, 'node --import tsx ')
   .replace(/ --train-dir \S+/, '')
   .replace(/(--out \S+)/, `$1 --train-dir ${trainDir}`)
+const otherRuns = args['other-run']
+  .map((folder) => {
+    const run = readRun(folder)
+    if (!run) throw new Error(`--other-run ${folder}: no state/trainer.json there`)
+    const notes = runNotes(folder)
+    return `### \`${folder}\` (not shipped)
+Dropout ${run.hyper?.config?.dropout ?? '?'}; step ${run.step}, epoch ${run.epoch}, ${(run.seconds / 3600).toFixed(1)} h of training; best val BLEU ${run.bestValBleu.toFixed(2)} at step ${run.bestStep}. The latest command:
+\`\`\`
+${withBareDataNames(run.command ?? '?').replace(/^npx tsx /, 'node --import tsx ')}
+\`\`\`
+${notes ? `${notes}\n\n` : ''}${curveTable(run)}
+`
+  })
+  .join('\n')
+const notes = runNotes(trainDir)
 /** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
 const freshOut = `/tmp/fws-train/${m.name}`
 const fresh = resume
@@ -140,16 +179,13 @@ machine (${m.training.machine}). The latest command:
 ${resume} \\
   >> ${trainDir}/training-log.txt 2>&1
 \`\`\`
-(the first 400 steps ran with \`--workers 2 --validate-every 200\`, snapshots were added at step 5678;
-\`${trainDir}/training-log.txt\` has every step).
-${state ? `State: step ${state.step}, epoch ${state.epoch}, ${(state.seconds / 3600).toFixed(1)} h of training wall time in all (about 1.5 s per step on a quiet core; much of the first session ran at 7–20 s per step on a machine shared with other jobs).` : ''}
+${notes ? `${notes}\n` : ''}\`${trainDir}/training-log.txt\` has every step.
+${state ? `State: step ${state.step}, epoch ${state.epoch}, ${(state.seconds / 3600).toFixed(1)} h of training wall time in all.` : ''}
 
 Validation curve (greedy decoding, val[0:300]):
 
-| step | epoch | val BLEU | val chrF |
-|---|---|---|---|
-${curve}
-
+${state ? curveTable(state) : ''}
+${otherRuns ? `\n## Other runs\nEvery other training run of this model, with its command and curve (same data, validation and seed unless the command says otherwise).\n\n${otherRuns}` : ''}
 ## Metrics on test_2016_flickr
 \`\`\`
 fws eval translation --model ${dir} --src test_2016_flickr.en --ref test_2016_flickr.de --json
