@@ -12,6 +12,7 @@ import {
   type GanRealGrad,
   type MethodFusionOptions,
 } from '../engine/fusion/types'
+import { parseOptionalNumber } from './number-options'
 import { CliError } from './output'
 
 export interface GanCliOptions {
@@ -52,13 +53,6 @@ export function addGanOptions(cmd: Command): Command {
     )
 }
 
-function number(v: string, flag: string, int: boolean): number {
-  const n = Number(v)
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
-    throw new CliError(`${flag} must be ${int ? 'an integer' : 'a number'}, got '${v}'`)
-  return n
-}
-
 /**
  * The `fusionOptions` to build and record: GAN-Fusion's settings resolved against their defaults
  * (latentDim gives D's default size); other methods take no --gan-* flag (an error, not ignored).
@@ -79,10 +73,10 @@ export function fusionOptionsFromCli(
       modalities: [],
       latentDim,
       outputDim: 1,
-      ganLambda: o.ganLambda === undefined ? undefined : number(o.ganLambda, FLAGS.ganLambda, false),
-      ganNoise: o.ganNoise === undefined ? undefined : number(o.ganNoise, FLAGS.ganNoise, false),
-      ganHidden: o.ganDHidden === undefined ? undefined : number(o.ganDHidden, FLAGS.ganDHidden, true),
-      ganDSteps: o.ganDSteps === undefined ? undefined : number(o.ganDSteps, FLAGS.ganDSteps, true),
+      ganLambda: parseOptionalNumber(o.ganLambda, FLAGS.ganLambda.slice(2), false),
+      ganNoise: parseOptionalNumber(o.ganNoise, FLAGS.ganNoise.slice(2), false),
+      ganHidden: parseOptionalNumber(o.ganDHidden, FLAGS.ganDHidden.slice(2), true),
+      ganDSteps: parseOptionalNumber(o.ganDSteps, FLAGS.ganDSteps.slice(2), true),
       ganGeneratorLoss: o.ganGeneratorLoss as GanGeneratorLoss | undefined,
       ganRealGrad: o.ganRealGrad as GanRealGrad | undefined,
     })

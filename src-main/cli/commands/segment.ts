@@ -8,6 +8,7 @@ import { isMediaError } from '../../engine/media/errors'
 import { droppedTotal } from '../../engine/media/subtitles'
 import { segmentMediaDetailed, type SegmentResult } from '../../engine/segment'
 import type { VadOptions } from '../../engine/segment/vad'
+import { parseOptionalNumber } from '../number-options'
 import { CliError, printJson } from '../output'
 
 interface SegmentCliOptions {
@@ -22,13 +23,6 @@ interface SegmentCliOptions {
   minSilence?: string
   pad?: string
   maxLength?: string
-}
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isFinite(n)) throw new CliError(`--${name} needs a number, got "${v}"`, 2)
-  return n
 }
 
 export function registerSegment(program: Command): void {
@@ -53,11 +47,11 @@ export function registerSegment(program: Command): void {
       if (opts.overlap && !['keep', 'trim', 'merge'].includes(opts.overlap))
         throw new CliError(`--overlap must be keep, trim or merge, got "${opts.overlap}"`, 2)
       const tuning: Partial<VadOptions> = {
-        threshold: num('threshold', opts.threshold),
-        minSpeechSec: num('min-speech', opts.minSpeech),
-        minSilenceSec: num('min-silence', opts.minSilence),
-        padSec: num('pad', opts.pad),
-        maxUtteranceSec: num('max-length', opts.maxLength),
+        threshold: parseOptionalNumber(opts.threshold, 'threshold', false, 2),
+        minSpeechSec: parseOptionalNumber(opts.minSpeech, 'min-speech', false, 2),
+        minSilenceSec: parseOptionalNumber(opts.minSilence, 'min-silence', false, 2),
+        padSec: parseOptionalNumber(opts.pad, 'pad', false, 2),
+        maxUtteranceSec: parseOptionalNumber(opts.maxLength, 'max-length', false, 2),
       }
       const ac = new AbortController()
       const onSigint = () => ac.abort()
