@@ -18,90 +18,17 @@ export type { SortKey, ProvenanceFilter } from './utterances-view'
 export type { SaveState } from './utterances-save-queue'
 
 export const useUtterancesStore = defineStore('utterances', () => {
-  const { rows, mediaId, byId, setRows, byIdGet } = useUtteranceRows()
-  const {
-    sortKey,
-    sortDesc,
-    filterText,
-    filterEmotion,
-    filterProvenance,
-    confidenceBelow,
-    queueMode,
-    metric,
-    view,
-    reviewedCount,
-  } = useReviewView(rows)
-  const { selectedId, selected, selectedIndex, select, move } = useSelection(byId, view)
-  const { loading, loadError, load, reload } = useRowLoading({ rows, mediaId, byId, selectedId, view })
-  const { saveState, saveError, lastSavedAt, pending, enqueue } = useSaveQueue()
-  const { lastHistoryId, canUndo, canRedo, apply, undo, redo, resetHistoryFlags } = useEdits({
-    rows,
-    mediaId,
-    selectedId,
-    view,
-    saveState,
-    saveError,
-    enqueue,
-  })
-  const {
-    accept,
-    acceptTranslation,
-    relabel,
-    setTranscript,
-    setTranslation,
-    staleTranslations,
-    clearStale,
-    nudge,
-    split,
-    mergeNext,
-  } = useRowActions({ rows, byId, selected, apply })
-
-  return {
-    rows,
-    mediaId,
-    loading,
-    loadError,
-    selectedId,
-    selected,
-    selectedIndex,
-    sortKey,
-    sortDesc,
-    filterText,
-    filterEmotion,
-    filterProvenance,
-    confidenceBelow,
-    queueMode,
-    metric,
-    view,
-    reviewedCount,
-    saveState,
-    saveError,
-    lastHistoryId,
-    lastSavedAt,
-    pending,
-    canUndo,
-    canRedo,
-    load,
-    reload,
-    setRows,
-    byIdGet,
-    select,
-    move,
-    apply,
-    undo,
-    redo,
-    accept,
-    acceptTranslation,
-    relabel,
-    setTranscript,
-    setTranslation,
-    staleTranslations,
-    clearStale,
-    nudge,
-    split,
-    mergeNext,
-    resetHistoryFlags,
-  }
+  const { byId, ...rowsApi } = useUtteranceRows()
+  const { rows, mediaId } = rowsApi
+  const review = useReviewView(rows)
+  const selection = useSelection(byId, review.view)
+  const { selectedId, selected } = selection
+  const loading = useRowLoading({ rows, mediaId, byId, selectedId, view: review.view })
+  const { enqueue, ...saveQueue } = useSaveQueue()
+  const { saveState, saveError } = saveQueue
+  const edits = useEdits({ rows, mediaId, selectedId, view: review.view, saveState, saveError, enqueue })
+  const actions = useRowActions({ rows, byId, selected, apply: edits.apply })
+  return { ...rowsApi, ...loading, ...selection, ...review, ...saveQueue, ...edits, ...actions }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useUtterancesStore, import.meta.hot))
