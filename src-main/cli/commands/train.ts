@@ -50,9 +50,6 @@ export function registerTrain(program: Command): Command {
   ])
 }
 
-/** The model defaults the options start from. */
-const DEFAULTS = DEFAULT_EMOTION_CONFIG
-
 interface TrainEmotionCliOptions extends CorpusPathCliOptions, GanCliOptions, ConditionCliOptions {
   data: string[]
   dev?: string
@@ -122,27 +119,35 @@ function registerTrainEmotion(train: Command): void {
     .requiredOption('--data <paths...>', 'training data: MELD *_sent_emo.csv files and/or corpus folders')
     .option('--dev <path>', 'validation data for model selection (default: 10% of --data held out)')
     .requiredOption('--out <dir>', 'checkpoint folder to write')
-    .option('--fusion <method>', 'concat | tfn | lmf | attention | autofusion | ganfusion', DEFAULTS.fusion)
-    .option('--modalities <list>', 'branches of the model (comma-separated)', DEFAULTS.modalities.join(','))
+    .option(
+      '--fusion <method>',
+      'concat | tfn | lmf | attention | autofusion | ganfusion',
+      DEFAULT_EMOTION_CONFIG.fusion,
+    )
+    .option(
+      '--modalities <list>',
+      'branches of the model (comma-separated)',
+      DEFAULT_EMOTION_CONFIG.modalities.join(','),
+    )
     .option('--labels <list>', 'label set (comma-separated)', EMOTIONS.join(','))
     .option('--epochs <n>', 'maximum epochs', '12')
     .option('--batch-size <n>', 'batch size', '32')
     .option('--lr <x>', 'peak learning rate (Adam)', '0.002')
     .option('--patience <n>', 'early stopping: epochs without dev improvement', '3')
-    .option('--seed <n>', 'random seed (weights, shuffling, dropout)', String(DEFAULTS.seed))
+    .option('--seed <n>', 'random seed (weights, shuffling, dropout)', String(DEFAULT_EMOTION_CONFIG.seed))
     .option(
       '--context <n>',
       'previous turns of the same dialogue given to the text encoder',
-      String(DEFAULTS.text.contextTurns),
+      String(DEFAULT_EMOTION_CONFIG.text.contextTurns),
     )
     .option(
       '--dialogue <n>',
       'hidden size of a dialogue-context BiGRU across the utterances of each dialogue (0 = none)',
-      String(DEFAULTS.dialogueHidden),
+      String(DEFAULT_EMOTION_CONFIG.dialogueHidden),
     )
-    .option('--latent <n>', 'latent size L of every modality', String(DEFAULTS.latentDim))
-    .option('--hidden <n>', 'text BiGRU hidden size', String(DEFAULTS.text.hidden))
-    .option('--dropout <x>', 'dropout rate', String(DEFAULTS.dropout))
+    .option('--latent <n>', 'latent size L of every modality', String(DEFAULT_EMOTION_CONFIG.latentDim))
+    .option('--hidden <n>', 'text BiGRU hidden size', String(DEFAULT_EMOTION_CONFIG.text.hidden))
+    .option('--dropout <x>', 'dropout rate', String(DEFAULT_EMOTION_CONFIG.dropout))
     .option('--class-weighting <mode>', 'none | sqrt | inverse', 'sqrt')
     .option(
       '--aux-sentiment <w>',
@@ -318,7 +323,7 @@ async function loadExamples(
 function emotionConfig(run: EmotionRun): EmotionTrainConfig {
   const { o, n, fusion } = run
   return {
-    ...DEFAULTS,
+    ...DEFAULT_EMOTION_CONFIG,
     fusion,
     fusionOptions: fusionOptionsFromCli(fusion, o, n.latent),
     modalities: run.modalities,
@@ -328,7 +333,7 @@ function emotionConfig(run: EmotionRun): EmotionTrainConfig {
     headHidden: n.latent,
     dropout: n.dropout,
     text: {
-      ...DEFAULTS.text,
+      ...DEFAULT_EMOTION_CONFIG.text,
       hidden: n.hidden,
       contextTurns: n.context,
       pretrained: o.pretrained,
