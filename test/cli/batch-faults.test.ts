@@ -3,8 +3,8 @@
 //  - names that collide (clip.mp4 / clip.mkv, a'b.mp4 / a_b.mp4 with the same bytes): one output
 //    set per input, and --resume takes each file's own record only;
 //  - a FIFO (named explicitly and inside the folder), a symbolic link to media elsewhere
-//    (followed), a broken link, a link loop, and a file the batch may not read (chmod 000, run as
-//    an unprivileged user when the tests run as root, for whom chmod 000 is still readable):
+//    (followed), a broken link, a link loop, and a file the batch may not read (chmod 000; when the
+//    tests run as root, fws runs without the capabilities that let root read it anyway):
 //    reported in summary.json with their reasons, and the batch does not hang;
 //  - SIGTERM / SIGHUP: summary.json written, exit 143 / 129.
 import { execFileSync, spawn } from 'node:child_process'
@@ -46,13 +46,19 @@ function fwsBatch(
   args: string[],
   opts: {
     onLine?: (l: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void
-    uid?: number
+    /** Root reads a chmod 000 file anyway: drop the capabilities that allow it (setpriv). */
+    withoutReadOverride?: boolean
   } = {},
 ): Promise<Run> {
+  const asRoot = opts.withoutReadOverride && process.getuid?.() === 0
+  const [command, prefix] = asRoot
+    ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath]]
+    : [process.execPath, []]
   return new Promise((resolve, reject) => {
     const child = spawn(
-      process.execPath,
+      command,
       [
+        ...prefix,
         path.join(root, 'bin/fws.mjs'),
         'batch',
         ...args,
@@ -70,7 +76,6 @@ function fwsBatch(
         cwd: root,
         env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp },
         stdio: ['ignore', 'pipe', 'pipe'],
-        ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
       },
     )
     // A hang is a failure of its own, not a test timeout.
@@ -105,7 +110,6 @@ const sha = (file: string) => `sha256:${createHash('sha256').update(readFileSync
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-batch-faults-'))
-  chmodSync(tmp, 0o755) // the unprivileged run below reads the model and media from here
   const [a, b] = await Promise.all([
     makeSpeechVideo(null, { video: false, phrases: ['Call me back when you can.'] }),
     makeSpeechVideo(null, { video: false, phrases: ['It is raining again.', 'Where is the station?'] }),
@@ -184,14 +188,8 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
       copyFileSync(clipA, path.join(input, 'private', 'hidden-away.m4a'))
       chmodSync(path.join(input, 'private'), 0o000)
       const out = path.join(tmp, 'odd-out')
-      mkdirSync(out)
-      chmodSync(out, 0o777)
-      mkdirSync(path.join(tmp, 'cache'), { recursive: true })
-      chmodSync(path.join(tmp, 'cache'), 0o777)
-      // Root reads a chmod 000 file anyway; as "nobody" the permission error is real.
-      const uid = process.getuid?.() === 0 ? 65534 : undefined
       const t0 = Date.now()
-      const r = await fwsBatch([input, fifo, '--out', out], { uid })
+      const r = await fwsBatch([input, fifo, '--out', out], { withoutReadOverride: true })
       expect(r.signal, 'the batch hung and was killed').toBeNull()
       expect(r.code, r.stderr).toBe(1) // the unreadable file failed
       expect(Date.now() - t0).toBeLessThan(120_000)
