@@ -13,6 +13,7 @@ import { cachedProxy, decidePlayback, makeProxy } from './media/playback'
 import type { MediaProbe } from './media/probe'
 import { sha256File } from './project/media-identity'
 import { NoProjectError, type ProjectStore } from './project/store'
+import { UnknownIdError } from './core/unknown-id'
 
 /** How long a peaks request waits for a first decode before answering with what it has so far. */
 const PARTIAL_AFTER_MS = 1000
@@ -51,7 +52,7 @@ export function createMediaAccess(opts: {
   }
   const details = (mediaId: string) => {
     const d = need().mediaDetails(mediaId)
-    if (!d) throw new Error(`media "${mediaId}" is not in the open project`)
+    if (!d) throw new UnknownIdError(`media "${mediaId}" is not in the open project`)
     return { ...d, sha256: d.sha256, probe: d.probe as MediaProbe }
   }
 

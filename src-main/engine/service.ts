@@ -15,6 +15,7 @@ import { createMediaAccess } from './media-access'
 import { computeDashboard } from './review/dashboard'
 import { utteranceEvidence } from './review/evidence'
 import type { MediaProbe } from './media/probe'
+import { UnknownIdError } from './core/unknown-id'
 
 export interface EngineService {
   handlers: RequestHandlers
@@ -69,7 +70,7 @@ export function createEngineService(): EngineService {
       const store = project.current()
       if (!store) throw new NoProjectError()
       const row = store.getUtterance(utteranceId)
-      if (!row) throw new Error(`utterance "${utteranceId}" is not in the open project`)
+      if (!row) throw new UnknownIdError(`utterance "${utteranceId}" is not in the open project`)
       const media = store.mediaDetails(row.mediaId)!
       return utteranceEvidence(row, { ...media, probe: media.probe as MediaProbe })
     },

@@ -1,7 +1,7 @@
 /**
  * The HTTP status of an error a request ended with, decided by the error's class (its `name`) and
  * code, never by its message text. Errors that are the user's doing (a bad payload, a missing or
- * damaged file, no project open, an edit that does not apply) are 4xx with their message; anything
+ * damaged file, no project open, an id that is not there, an edit that does not apply) are 4xx with their message; anything
  * else is a 500. Names rather than `instanceof`, because errors that crossed a worker thread
  * arrive as TaskError carrying the original name and code (engine/core/protocol.ts).
  */
@@ -43,6 +43,7 @@ const BY_NAME: Record<string, number> = {
   ModelSelectionError: 422,
   CheckpointError: 422,
   NoProjectError: 409,
+  UnknownIdError: 404,
 }
 
 export function httpStatusFor(err: unknown): number {

@@ -5,6 +5,7 @@ import { ProjectFileError } from '../../src-main/engine/project/schema'
 import { NoProjectError } from '../../src-main/engine/project/store'
 import { ContractError } from '../../src-main/contract/contract'
 import { TaskError, toWireError } from '../../src-main/engine/core/protocol'
+import { UnknownIdError } from '../../src-main/engine/core/unknown-id'
 import { httpStatusFor } from '../../src-main/serve/errors'
 
 describe('httpStatusFor', () => {
@@ -17,6 +18,7 @@ describe('httpStatusFor', () => {
     expect(httpStatusFor(new ProjectFileError('x', 'locked'))).toBe(409)
     expect(httpStatusFor(new NoProjectError())).toBe(409)
     expect(httpStatusFor(new EditError('x'))).toBe(422)
+    expect(httpStatusFor(new UnknownIdError('no job with id j9'))).toBe(404)
   })
   it('keeps the mapping for errors that crossed a worker thread', () => {
     const wire = toWireError(new MediaError('NOT_MEDIA', 'f', 'not a media file'))

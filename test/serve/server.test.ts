@@ -260,6 +260,10 @@ describe('fws serve', () => {
     const noProject = await api('utterances.list', { mediaId: 'm1' })
     expect(noProject.status).toBe(409)
     expect(JSON.parse(noProject.body.toString()).error).toMatch(/no project is open/)
+    // An id that is not there (a stale page): 404 with the engine's message.
+    const noJob = await api('jobs.cancel', { jobId: 'no-such-job' })
+    expect(noJob.status).toBe(404)
+    expect(JSON.parse(noJob.body.toString()).error).toBe('no job with id no-such-job')
     // A project file that does not exist: 404 with the message naming it.
     const missing = path.join(dir, 'nope', 'missing.fwsproj')
     const notFound = await api('project.open', { path: missing })

@@ -13,6 +13,7 @@ import { storeSink } from '../pipeline/project-sink'
 import { selectAvailableModels, type ModelChoice } from '../pipeline/select-models'
 import type { ProjectStore } from '../project/store'
 import type { JobRegistry } from './registry'
+import { UnknownIdError } from '../core/unknown-id'
 
 export interface InferenceJobInput {
   mediaIds: string[]
@@ -39,7 +40,7 @@ export function startInferenceJob(
   const mediaByFile = new Map<string, string>()
   const files = input.mediaIds.map((id) => {
     const f = store.mediaFile(id)
-    if (!f) throw new Error(`media "${id}" is not in the open project`)
+    if (!f) throw new UnknownIdError(`media "${id}" is not in the open project`)
     mediaByFile.set(f, id)
     return f
   })

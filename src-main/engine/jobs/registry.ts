@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto'
 import type { JobControl } from '../core/job-control'
 import type { JobKind, JobSnapshot, JobStatus } from './types'
 import { abortError, isAbortError } from '../core/abort'
+import { UnknownIdError } from '../core/unknown-id'
 
 /** What a running job can do to its own snapshot. */
 export interface JobSpec {
@@ -121,7 +122,7 @@ export class JobRegistry {
   /** Resolves with the final snapshot once the job has finished (whatever the outcome). */
   wait(id: string): Promise<JobSnapshot> {
     const e = this.jobs.get(id)
-    if (!e) return Promise.reject(new Error(`no job with id ${id}`))
+    if (!e) return Promise.reject(new UnknownIdError(`no job with id ${id}`))
     return e.done
   }
 
@@ -131,7 +132,7 @@ export class JobRegistry {
    */
   cancel(id: string): void {
     const e = this.jobs.get(id)
-    if (!e) throw new Error(`no job with id ${id}`)
+    if (!e) throw new UnknownIdError(`no job with id ${id}`)
     if (isFinished(e.snap.status)) return
     e.controller.abort(abortError('cancelled by user'))
     if (e.snap.status === 'queued') this.finish(e, 'cancelled', null, null)
