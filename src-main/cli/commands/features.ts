@@ -12,7 +12,7 @@ import { segmentMediaDetailed } from '../../engine/segment'
 import { extractFeatures, featureCacheStats, type FaceDetectorChoice } from '../../engine/features'
 import { checkExportTarget, writeFeatureExport } from '../../engine/features/export'
 import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
-import { CliError, printJson } from '../output'
+import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 
 interface FeaturesCliOptions {
   subs?: string
@@ -55,9 +55,7 @@ export function registerFeatures(program: Command): void {
         throw new CliError(`--detect-every must be a whole number ≥ 1, got "${opts.detectEvery}"`, 2)
       if (!['tiny', 'tiny+ssd', 'ssd'].includes(opts.detector))
         throw new CliError(`--detector must be tiny, tiny+ssd or ssd, got "${opts.detector}"`, 2)
-      const ac = new AbortController()
-      const onSigint = () => ac.abort()
-      process.once('SIGINT', onSigint)
+      const stop = abortOnStopSignals(() => {})
       const tty = process.stderr.isTTY && !opts.json
       const hitsBefore = featureCacheStats.hits
       const t0 = Date.now()
@@ -67,7 +65,7 @@ export function registerFeatures(program: Command): void {
         })
         const seg = await segmentMediaDetailed(video, {
           subs: opts.subs,
-          signal: ac.signal,
+          signal: stop.abortSignal,
           onProgress: tty
             ? (f) => process.stderr.write(`\rsegmenting ${(f * 100).toFixed(0).padStart(3)}%`)
             : undefined,
@@ -85,7 +83,7 @@ export function registerFeatures(program: Command): void {
           fullHash: opts.fullHash,
           noVisual: !opts.visual,
           probe: seg.probe,
-          signal: ac.signal,
+          signal: stop.abortSignal,
           onProgress: tty
             ? (f, stage) =>
                 process.stderr.write(`\rfeatures ${(f * 100).toFixed(0).padStart(3)}% (${stage})\x1b[K`)
@@ -119,11 +117,11 @@ export function registerFeatures(program: Command): void {
               `cache hits ${summary.cacheHits}, ${summary.seconds.toFixed(1)} s\n`,
           )
       } catch (err) {
-        if (isMediaError(err)) throw new CliError(err.message, err.code === 'CANCELLED' ? 130 : 2)
-        if ((err as Error)?.name === 'AbortError') throw new CliError('cancelled', 130)
+        if (stop.abortSignal.aborted) throw cancelledError(err, stop, 'cancelled')
+        if (isMediaError(err)) throw new CliError(err.message, 2)
         throw err
       } finally {
-        process.off('SIGINT', onSigint)
+        stop.off()
       }
     })
 }

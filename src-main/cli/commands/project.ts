@@ -8,7 +8,7 @@ import type { Command } from 'commander'
 import { EMOTIONS, editInput, type UtteranceRow } from '../../contract/contract'
 import { addMediaFiles } from '../../engine/project/media-add'
 import { ProjectStore } from '../../engine/project/store'
-import { CliError, printJson } from '../output'
+import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 
 /** Opens a project for one command and always closes it. */
 export async function withProject<T>(file: string, fn: (s: ProjectStore) => Promise<T> | T): Promise<T> {
@@ -48,6 +48,38 @@ function formatRow(r: UtteranceRow): string {
   return `${String(r.index).padStart(4)} ${r.id} ${t(r.start)} ${t(r.end)}  ${emo.padEnd(22)} ${states.padEnd(28)} ${JSON.stringify(r.transcript)}`
 }
 
+/** `fws project add`: each file is saved as it is added, so a stop keeps the ones before it. */
+async function addMedia(file: string, media: string[], opts: { json?: boolean }): Promise<void> {
+  const stop = abortOnStopSignals(() => {})
+  try {
+    const store = existsSync(file) ? ProjectStore.open(file) : ProjectStore.create(file)
+    try {
+      const added = await addMediaFiles(store, media, {
+        signal: stop.abortSignal,
+        onProgress: (f, name) => {
+          if (process.stderr.isTTY)
+            process.stderr.write(`\r${(f * 100).toFixed(0).padStart(3)}% ${name}\x1b[K`)
+        },
+      })
+      if (process.stderr.isTTY) process.stderr.write('\n')
+      if (opts.json) printJson(added)
+      else
+        for (const m of added)
+          process.stdout.write(
+            `${m.id}  ${m.name}  ${m.durationSec.toFixed(2)} s  ${m.utteranceCount} utterances\n`,
+          )
+    } finally {
+      store.close()
+    }
+  } catch (err) {
+    if (stop.abortSignal.aborted)
+      throw cancelledError(err, stop, 'cancelled: the media added before the stop are saved')
+    throw err
+  } finally {
+    stop.off()
+  }
+}
+
 export function registerProject(program: Command): void {
   const project = program
     .command('project')
@@ -69,34 +101,7 @@ export function registerProject(program: Command): void {
     .argument('<media...>', 'media files to add')
     .option('--json', 'print the added media as JSON')
     .description('add media files: probe, content hash, and utterances from subtitles or voice activity')
-    .action(async (file: string, media: string[], opts: { json?: boolean }) => {
-      const ac = new AbortController()
-      const onSigint = () => ac.abort()
-      process.once('SIGINT', onSigint)
-      try {
-        const store = existsSync(file) ? ProjectStore.open(file) : ProjectStore.create(file)
-        try {
-          const added = await addMediaFiles(store, media, {
-            signal: ac.signal,
-            onProgress: (f, name) => {
-              if (process.stderr.isTTY)
-                process.stderr.write(`\r${(f * 100).toFixed(0).padStart(3)}% ${name}\x1b[K`)
-            },
-          })
-          if (process.stderr.isTTY) process.stderr.write('\n')
-          if (opts.json) printJson(added)
-          else
-            for (const m of added)
-              process.stdout.write(
-                `${m.id}  ${m.name}  ${m.durationSec.toFixed(2)} s  ${m.utteranceCount} utterances\n`,
-              )
-        } finally {
-          store.close()
-        }
-      } finally {
-        process.off('SIGINT', onSigint)
-      }
-    })
+    .action(addMedia)
 
   project
     .command('info')

@@ -9,7 +9,7 @@ import { droppedTotal } from '../../engine/media/subtitles'
 import { segmentMediaDetailed, type SegmentResult } from '../../engine/segment'
 import type { VadOptions } from '../../engine/segment/vad'
 import { parseOptionalNumber } from '../number-options'
-import { CliError, printJson } from '../output'
+import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 
 interface SegmentCliOptions {
   subs?: string
@@ -53,9 +53,7 @@ export function registerSegment(program: Command): void {
         padSec: parseOptionalNumber(opts.pad, 'pad', false, 2),
         maxUtteranceSec: parseOptionalNumber(opts.maxLength, 'max-length', false, 2),
       }
-      const ac = new AbortController()
-      const onSigint = () => ac.abort()
-      process.once('SIGINT', onSigint)
+      const stop = abortOnStopSignals(() => {})
       const tty = process.stderr.isTTY && !opts.json
       let result: SegmentResult
       try {
@@ -66,16 +64,17 @@ export function registerSegment(program: Command): void {
           tier: opts.tier,
           encoding: opts.encoding,
           overlap: opts.overlap,
-          signal: ac.signal,
+          signal: stop.abortSignal,
           onProgress: tty
             ? (f) => process.stderr.write(`\rsegmenting ${(f * 100).toFixed(0).padStart(3)}%`)
             : undefined,
         })
       } catch (err) {
-        if (isMediaError(err)) throw new CliError(err.message, err.code === 'CANCELLED' ? 130 : 2)
+        if (stop.abortSignal.aborted) throw cancelledError(err, stop, 'cancelled')
+        if (isMediaError(err)) throw new CliError(err.message, 2)
         throw err
       } finally {
-        process.off('SIGINT', onSigint)
+        stop.off()
         if (tty) process.stderr.write('\r\x1b[K')
       }
       const notes = result.warnings.map((w) => `note: ${w}`)
