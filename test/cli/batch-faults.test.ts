@@ -24,6 +24,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSpeechVideo } from '../helpers/media-fixtures'
+import { withoutRootOverride } from '../helpers/without-root-override'
 import { trainTinyEmotionModel } from '../engine/pipeline/helpers/tiny-models'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import type { CompletionRecord } from '../../src-main/engine/pipeline/outputs'
@@ -41,43 +42,35 @@ interface Run {
   stderr: string
 }
 
-/** Runs `fws batch … --json`; `onLine` may act on the child (e.g. send it a signal). */
+/** Runs `fws batch … --json` (as root: without passing over file permissions); `onLine` may act on the child. */
 function fwsBatch(
   args: string[],
   opts: {
     onLine?: (l: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void
-    /** Root reads a chmod 000 file anyway: drop the capabilities that allow it (setpriv). */
-    withoutReadOverride?: boolean
   } = {},
 ): Promise<Run> {
-  const asRoot = opts.withoutReadOverride && process.getuid?.() === 0
-  const [command, prefix] = asRoot
-    ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath]]
-    : [process.execPath, []]
+  const argv = [
+    path.join(root, 'bin/fws.mjs'),
+    'batch',
+    ...args,
+    '--tasks',
+    'emotion',
+    '--emotion-model',
+    model,
+    '--fps',
+    '1',
+    '--jobs',
+    '1',
+    '--json',
+  ]
+  // Root reads a chmod 000 file anyway: run without the capabilities that allow it.
+  const [command, commandArgs] = withoutRootOverride(process.execPath, argv)
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      command,
-      [
-        ...prefix,
-        path.join(root, 'bin/fws.mjs'),
-        'batch',
-        ...args,
-        '--tasks',
-        'emotion',
-        '--emotion-model',
-        model,
-        '--fps',
-        '1',
-        '--jobs',
-        '1',
-        '--json',
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
+    const child = spawn(command, commandArgs, {
+      cwd: root,
+      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     // A hang is a failure of its own, not a test timeout.
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
     const lines: Record<string, unknown>[] = []
@@ -189,7 +182,7 @@ describe('fws batch: nothing lost, nothing mixed up, nothing hangs', () => {
       chmodSync(path.join(input, 'private'), 0o000)
       const out = path.join(tmp, 'odd-out')
       const t0 = Date.now()
-      const r = await fwsBatch([input, fifo, '--out', out], { withoutReadOverride: true })
+      const r = await fwsBatch([input, fifo, '--out', out])
       expect(r.signal, 'the batch hung and was killed').toBeNull()
       expect(r.code, r.stderr).toBe(1) // the unreadable file failed
       expect(Date.now() - t0).toBeLessThan(120_000)
