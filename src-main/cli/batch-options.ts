@@ -3,6 +3,7 @@
  * check of the values the run's numbers depend on (exit code 2 on a bad value).
  */
 import { ModelSelectionError, selectModels, TASKS, type Task } from '../engine/pipeline/select-models'
+import { commaList, parseFrameOptions, parsePositive } from './number-options'
 import { CliError } from './output'
 
 export interface BatchCliOptions {
@@ -26,24 +27,11 @@ export interface BatchCliOptions {
   cancel?: boolean
 }
 
-function parsePositive(name: string, v: string | undefined, int: boolean): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n)))
-    throw new CliError(`--${name} must be a positive ${int ? 'integer' : 'number'} (got "${v}")`, 2)
-  return n
-}
-
 /** The options a run's numbers depend on, checked (exit code 2 on a bad value). */
 export function parseRunOptions(o: BatchCliOptions) {
-  const fps = parsePositive('fps', o.fps, false)!
-  if (fps > 30) throw new CliError(`--fps must be at most 30 (got ${fps})`, 2)
-  const detectEvery = parsePositive('detect-every', o.detectEvery, true)!
-  const jobs = parsePositive('jobs', o.jobs, true)
-  const tasks = o.tasks
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean)
+  const { fps, detectEvery } = parseFrameOptions(o)
+  const jobs = o.jobs === undefined ? undefined : parsePositive(o.jobs, 'jobs', { int: true, exitCode: 2 })
+  const tasks = commaList(o.tasks)
   for (const t of tasks)
     if (!TASKS.includes(t as Task))
       throw new CliError(`--tasks: unknown task "${t}" (use ${TASKS.join(', ')})`, 2)

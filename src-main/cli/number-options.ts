@@ -14,6 +14,25 @@ export function parseNumber(text: string, name: string, int = false, exitCode = 
   return n
 }
 
+/**
+ * The number `text` gives for `--name` when it must be above zero (whole when `int`, at most
+ * `max` when given); a CliError with `exitCode` otherwise.
+ */
+export function parsePositive(
+  text: string,
+  name: string,
+  opts: { int?: boolean; max?: number; exitCode?: number } = {},
+): number {
+  const n = Number(text)
+  const { int = false, max, exitCode = 1 } = opts
+  if (!(Number.isFinite(n) && n > 0 && (!int || Number.isInteger(n)) && (max === undefined || n <= max)))
+    throw new CliError(
+      `--${name} must be a positive ${int ? 'integer' : 'number'}${max === undefined ? '' : ` no larger than ${max}`}, got '${text}'`,
+      exitCode,
+    )
+  return n
+}
+
 /** parseNumber for an option that may be absent: undefined when it was not given. */
 export function parseOptionalNumber(
   text: string | undefined,
@@ -60,4 +79,23 @@ export function readNumberOptions<T extends NumberOptionTable>(
   for (const [key, spec] of Object.entries(table))
     values[key] = parseOptionalNumber(given[key], spec.flag.split(' ')[0]!.slice(2), spec.int)
   return values as NumberValues<T>
+}
+
+/** The items of a comma-separated option ("text, audio" → ["text", "audio"]). */
+export function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+}
+
+/** --fps (frames per second sampled for visual features, at most 30) and --detect-every, exit code 2 on a bad value. */
+export function parseFrameOptions(o: { fps: string; detectEvery: string }): {
+  fps: number
+  detectEvery: number
+} {
+  return {
+    fps: parsePositive(o.fps, 'fps', { max: 30, exitCode: 2 }),
+    detectEvery: parsePositive(o.detectEvery, 'detect-every', { int: true, exitCode: 2 }),
+  }
 }

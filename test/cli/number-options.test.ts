@@ -3,7 +3,10 @@ import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import {
   addNumberOptions,
+  commaList,
+  parseFrameOptions,
   parseNumber,
+  parsePositive,
   parseOptionalNumber,
   readNumberOptions,
   type NumberOptionTable,
@@ -38,6 +41,40 @@ describe('parseNumber', () => {
     expect(notNumber.exitCode).toBe(2)
     expect(parseOptionalNumber(undefined, 'beam', true)).toBeUndefined()
     expect(parseOptionalNumber('5', 'beam', true)).toBe(5)
+  })
+})
+
+describe('parsePositive', () => {
+  it('takes numbers above zero (whole ones where asked, up to a maximum), naming the flag otherwise', () => {
+    expect(parsePositive('0.5', 'fps')).toBe(0.5)
+    expect(parsePositive('30', 'fps', { max: 30 })).toBe(30)
+    expect(parsePositive('4', 'jobs', { int: true })).toBe(4)
+    for (const [text, opts, message] of [
+      ['0', {}, "--fps must be a positive number, got '0'"],
+      ['-1', { int: true }, "--jobs must be a positive integer, got '-1'"],
+      ['2.5', { int: true }, "--jobs must be a positive integer, got '2.5'"],
+      ['31', { max: 30 }, "--fps must be a positive number no larger than 30, got '31'"],
+      ['', {}, "--fps must be a positive number, got ''"],
+      ['NaN', {}, "--fps must be a positive number, got 'NaN'"],
+    ] as const) {
+      const name = message.slice(2, message.indexOf(' '))
+      const err = thrown(() => parsePositive(text, name, { ...opts, exitCode: 2 }))
+      expect(err.message).toBe(message)
+      expect(err.exitCode).toBe(2)
+    }
+  })
+
+  it('checks --fps and --detect-every alike for fws batch and fws features', () => {
+    expect(parseFrameOptions({ fps: '2', detectEvery: '3' })).toEqual({ fps: 2, detectEvery: 3 })
+    expect(thrown(() => parseFrameOptions({ fps: '40', detectEvery: '3' })).message).toMatch(
+      /no larger than 30/,
+    )
+    expect(thrown(() => parseFrameOptions({ fps: '2', detectEvery: '0' })).exitCode).toBe(2)
+  })
+
+  it('splits a comma list, dropping blanks', () => {
+    expect(commaList(' text, audio ,,visual')).toEqual(['text', 'audio', 'visual'])
+    expect(commaList('')).toEqual([])
   })
 })
 

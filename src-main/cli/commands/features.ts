@@ -12,6 +12,7 @@ import { segmentMediaDetailed } from '../../engine/segment'
 import { extractFeatures, featureCacheStats, type FaceDetectorChoice } from '../../engine/features'
 import { checkExportTarget, writeFeatureExport } from '../../engine/features/export'
 import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
+import { parseFrameOptions } from '../number-options'
 import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 
 interface FeaturesCliOptions {
@@ -47,12 +48,7 @@ export function registerFeatures(program: Command): void {
     .option('--no-visual', 'skip visual features (audio only)')
     .option('--json', 'print a JSON summary instead of text')
     .action(async (video: string, opts: FeaturesCliOptions) => {
-      const fps = Number(opts.fps)
-      if (!(fps > 0 && fps <= 30))
-        throw new CliError(`--fps must be a number in (0, 30], got "${opts.fps}"`, 2)
-      const detectEvery = Number(opts.detectEvery)
-      if (!(Number.isInteger(detectEvery) && detectEvery >= 1))
-        throw new CliError(`--detect-every must be a whole number ≥ 1, got "${opts.detectEvery}"`, 2)
+      const { fps, detectEvery } = parseFrameOptions(opts)
       if (!['tiny', 'tiny+ssd', 'ssd'].includes(opts.detector))
         throw new CliError(`--detector must be tiny, tiny+ssd or ssd, got "${opts.detector}"`, 2)
       const stop = abortOnStopSignals(() => {})

@@ -40,7 +40,7 @@ import { applyConditions, describeCondition } from '../../engine/models/corpus-c
 import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
 import { addGanOptions, fusionOptionsFromCli, type GanCliOptions } from '../fusion-options'
 import { addCommandGroup } from '../command-group'
-import { parseNumber } from '../number-options'
+import { commaList, parseNumber } from '../number-options'
 import { registerTrainTranslation } from './translation'
 
 export function registerTrain(program: Command): Command {
@@ -99,14 +99,6 @@ interface EmotionData {
   train: EmotionExample[]
   dev: EmotionExample[]
   dataFiles: DataFile[]
-}
-
-/** The items of a comma-separated option. */
-function commaList(s: string): string[] {
-  return s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)
 }
 
 function registerTrainEmotion(train: Command): void {

@@ -9,6 +9,7 @@ import os from 'node:os'
 import type { Command } from 'commander'
 import { describeQueueUrl, parseQueueUrl, QueueUrlError } from '../../engine/queue/connection'
 import { startQueueWorker } from '../../engine/queue/worker'
+import { parsePositive } from '../number-options'
 import { CliError, onStopSignals, SIGNAL_EXIT } from '../output'
 
 interface WorkerCliOptions {
@@ -41,13 +42,6 @@ export function registerWorker(program: Command): void {
     })
 }
 
-function positiveInt(name: string, v: string): number {
-  const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0)
-    throw new CliError(`--${name} must be a positive integer (got "${v}")`, 2)
-  return n
-}
-
 async function workerCommand(o: WorkerCliOptions): Promise<number> {
   try {
     parseQueueUrl(o.queue)
@@ -55,9 +49,10 @@ async function workerCommand(o: WorkerCliOptions): Promise<number> {
     if (err instanceof QueueUrlError) throw new CliError(err.message, 2)
     throw err
   }
-  const jobs = o.jobs === undefined ? os.availableParallelism() : positiveInt('jobs', o.jobs)
-  const lockDurationMs = positiveInt('lock-duration', o.lockDuration)
-  const stalledIntervalMs = positiveInt('stalled-interval', o.stalledInterval)
+  const positiveInt = (text: string, name: string) => parsePositive(text, name, { int: true, exitCode: 2 })
+  const jobs = o.jobs === undefined ? os.availableParallelism() : positiveInt(o.jobs, 'jobs')
+  const lockDurationMs = positiveInt(o.lockDuration, 'lock-duration')
+  const stalledIntervalMs = positiveInt(o.stalledInterval, 'stalled-interval')
   const log = (line: string) => process.stderr.write(`fws worker: ${line}\n`)
   const worker = await startQueueWorker({ url: o.queue, jobs, lockDurationMs, stalledIntervalMs, log })
   const { host, pid } = worker.identity
