@@ -85,6 +85,7 @@ export function registerFinetune(program: Command): void {
           version: res.manifest.version,
           parent,
           trainCount: res.trainCount,
+          ...(res.task === 'emotion' ? { devCount: res.devCount } : {}),
           heldOutCount: res.heldOutCount,
           before: res.before,
           after: res.after,
@@ -106,7 +107,7 @@ export function registerFinetune(program: Command): void {
         const f = (x: number) => x.toFixed(4)
         process.stdout.write(
           `new model ${res.manifest.name}@${res.manifest.version} (parent ${parentTag}) in ${res.out}\n` +
-            `${res.used} corrections: ${res.trainCount} trained on, ${res.heldOutCount} held out\n` +
+            `${res.used} corrections: ${res.trainCount} trained on, ${res.devCount} for early stopping, ${res.heldOutCount} held out\n` +
             `held-out       before   after\n` +
             (['weightedF1', 'macroF1', 'accuracy'] as const)
               .map((k) => `${k.padEnd(13)} ${f(res.before[k])}  ${f(res.after[k])}\n`)

@@ -11,21 +11,16 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../../src-main/engine/backend'
-import { AUDIO_DIM, type UtteranceFeatures } from '../../../src-main/engine/features/types'
 import { GanFusion } from '../../../src-main/engine/fusion/adaptive'
-import { Rng } from '../../../src-main/engine/fusion/nn'
-import type { FusionMethod } from '../../../src-main/engine/fusion/types'
 import {
   buildEmotionModel,
-  DEFAULT_EMOTION_CONFIG,
   finetuneEmotion,
   loadEmotionModel,
   saveEmotionModel,
-  type EmotionTrainConfig,
 } from '../../../src-main/engine/models/emotion'
-import type { EmotionExample } from '../../../src-main/engine/models/emotion-model'
 import { Adam } from '../../../src-main/engine/models/training/adam'
 import { ganStage, trainClassifier } from '../../../src-main/engine/models/trainer'
+import { config, dataset, saveOpts } from './helpers/emotion-task'
 
 let tf: typeof TF
 beforeAll(async () => {
@@ -33,75 +28,6 @@ beforeAll(async () => {
 })
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fws-emo-'))
-
-/** Label = word valence (text) × loudness (audio): needs both modalities. */
-function dataset(n: number, seed: number): EmotionExample[] {
-  const rng = new Rng(seed)
-  const pos = ['great', 'lovely', 'nice', 'wonderful']
-  const neg = ['awful', 'terrible', 'bad', 'horrible']
-  const out: EmotionExample[] = []
-  for (let i = 0; i < n; i++) {
-    const v = rng.next() < 0.5
-    const a = rng.next() < 0.5
-    const w = (v ? pos : neg)[rng.int(4)]!
-    const frames = 4 + rng.int(4)
-    const seq = new Float32Array(frames * AUDIO_DIM)
-    for (let j = 0; j < seq.length; j++) seq[j] = (a ? 1 : -1) + rng.normal() * 0.3
-    const features = {
-      utteranceId: `u${i}`,
-      start: 0,
-      end: 1,
-      text: `this is ${w}`,
-      textPresent: true,
-      audio: { frames, dims: AUDIO_DIM, seq, pooled: new Float32Array(2 * AUDIO_DIM), present: true },
-      visual: {
-        frames: 0,
-        dims: 161,
-        seq: new Float32Array(0),
-        pooled: new Float32Array(322),
-        present: false,
-        facePresent: false,
-        times: new Float32Array(0),
-      },
-      extractorVersion: 'test',
-    } satisfies UtteranceFeatures
-    out.push({ text: `this is ${w}`, features, label: v ? (a ? 'joy' : 'neutral') : a ? 'anger' : 'sadness' })
-  }
-  return out
-}
-
-function config(fusion: FusionMethod): EmotionTrainConfig {
-  return {
-    ...DEFAULT_EMOTION_CONFIG,
-    fusion,
-    labels: ['joy', 'neutral', 'anger', 'sadness'],
-    latentDim: 16,
-    fusedDim: 16,
-    headHidden: 16,
-    dropout: 0.1,
-    modalityDropout: 0,
-    text: {
-      ...DEFAULT_EMOTION_CONFIG.text,
-      embDim: 16,
-      hidden: 8,
-      contextTurns: 0,
-      pretrained: false,
-      freezeEmbedding: false,
-    },
-    seqHidden: 8,
-    seed: 3,
-  }
-}
-
-const saveOpts = {
-  name: 'tiny',
-  version: '1.0.0',
-  parent: null,
-  data: [],
-  hyperparameters: {},
-  metrics: {},
-  trained: { text: true, audio: true, visual: false },
-}
 
 describe('emotion model training', () => {
   const train = dataset(160, 1)
