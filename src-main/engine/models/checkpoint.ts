@@ -48,6 +48,25 @@ const dataFile = z.object({
   lines: z.number().int().min(0).optional(),
 })
 
+/** A further network of a translation ensemble: its subfolder, what it is, the checksum of its weights. */
+const ensembleMember = z.object({
+  dir: z
+    .string()
+    .min(1)
+    .refine(
+      (d) =>
+        !path.isAbsolute(d) && !d.split(/[\\/]/).some((part) => part === '..' || part === '.' || part === ''),
+      'a subfolder of the model folder',
+    ),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  weightsSha256: z.string().regex(SHA256),
+})
+export type EnsembleMember = z.infer<typeof ensembleMember>
+
+/** The key under `files` of an ensemble member's manifest. */
+export const memberManifestKey = (dir: string) => `member:${dir}`
+
 /** Decoding settings tuned on val (translation): used when a caller gives none. */
 export const decodingSchema = z.object({
   beam: z.number().int().min(1),
@@ -104,6 +123,13 @@ const manifestObject = z.object({
   sourceLanguage: z.string().min(1).optional(),
   targetLanguage: z.string().min(1).optional(),
   decoding: decodingSchema.optional(),
+  /**
+   * Translation: further networks decoded together with this folder's own (engine/models/
+   * translation/ensemble.ts), each a complete checkpoint in a subfolder `dir`, whose manifest.json
+   * this manifest lists under `files` (so its checksum, and through it every file of the member,
+   * is checked at load).
+   */
+  ensemble: z.array(ensembleMember).optional(),
 })
 
 export const manifestSchema = manifestObject.passthrough().superRefine((m, ctx) => {
@@ -120,6 +146,15 @@ export const manifestSchema = manifestObject.passthrough().superRefine((m, ctx) 
         path: ['fileSha256', f],
         message: 'checksum of a listed file is missing',
       })
+  for (const member of m.ensemble ?? [])
+    if (m.files[memberManifestKey(member.dir)] !== `${member.dir}/manifest.json`)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files', memberManifestKey(member.dir)],
+        message: `must list ${member.dir}/manifest.json (the ensemble member's checksum)`,
+      })
+  if (m.ensemble && m.task !== 'translation')
+    ctx.addIssue({ code: 'custom', path: ['ensemble'], message: 'only translation models are ensembles' })
   if (m.task === 'emotion' && !m.labels)
     ctx.addIssue({ code: 'custom', path: ['labels'], message: 'required for an emotion model' })
 })

@@ -15,10 +15,12 @@ import type { BpeVocabJson } from '../../features/text/bpe'
 import { FUSION_METHODS, type FusionMethod } from '../../fusion/types'
 import {
   CheckpointError,
+  memberManifestKey,
   readManifest as readCheckpointManifest,
   saveCheckpoint,
   type CheckpointManifest,
   type DecodingSettings,
+  type EnsembleMember,
   type ManifestInput,
   type NamedTensor,
 } from '../checkpoint'
@@ -175,7 +177,19 @@ export function saveModelFolder(
   )
 }
 
-/** Writes a translation model folder (replaced atomically): manifest, model.json, weights, vocabulary. */
+/** One network of a translation folder: what its manifest says, its configuration and weights. */
+export interface TranslationNetworkFiles {
+  manifest: ManifestInput
+  config: TranslationConfig
+  weights: Map<string, TF.Tensor>
+}
+
+/**
+ * Writes a translation model folder (replaced atomically): manifest, model.json, weights,
+ * vocabulary. With `members` (subfolder → network), an ensemble: each member is written as a
+ * complete model folder in its subfolder (same vocabulary), and the manifest names them
+ * (`ensemble`, with their weights' checksums) and lists their manifests under `files`.
+ */
 export function saveTranslationCheckpoint(
   dir: string,
   manifest: ManifestInput,
@@ -183,15 +197,27 @@ export function saveTranslationCheckpoint(
   weights: Map<string, TF.Tensor>,
   vocab: BpeVocabJson,
   vocabFile = 'vocab.json',
+  members: Record<string, TranslationNetworkFiles> = {},
 ): void {
-  writeDirAtomic(dir, (tmp) =>
-    saveCheckpoint(tmp, {
-      manifest: { ...manifest, files: {} },
-      modelConfig: config as unknown as Record<string, unknown>,
-      tensors: namedTensors(weights),
+  const write = (folder: string, net: TranslationNetworkFiles, files: Record<string, string> = {}) =>
+    saveCheckpoint(folder, {
+      manifest: { ...net.manifest, files },
+      modelConfig: net.config as unknown as Record<string, unknown>,
+      tensors: namedTensors(net.weights),
       extraFiles: { vocab: { file: vocabFile, content: JSON.stringify(vocab) } },
-    }),
-  )
+    })
+  writeDirAtomic(dir, (tmp) => {
+    const files: Record<string, string> = {}
+    const ensemble: EnsembleMember[] = []
+    for (const [sub, net] of Object.entries(members)) {
+      const m = write(join(tmp, sub), net)
+      ensemble.push({ dir: sub, name: m.name, version: m.version, weightsSha256: m.weights.sha256 })
+      files[memberManifestKey(sub)] = `${sub}/manifest.json`
+    }
+    const { ensemble: _previous, ...own } = manifest
+    void _previous
+    write(tmp, { manifest: ensemble.length ? { ...own, ensemble } : own, config, weights }, files)
+  })
 }
 
 /**
@@ -201,6 +227,7 @@ export function saveTranslationCheckpoint(
  */
 export function installModelFiles(from: string, dir: string): void {
   const manifest = readManifest(from)
+  if (manifest.ensemble) throw new Error(`${from} is an ensemble: install it as a whole folder`)
   for (const f of [...Object.values(manifest.files), 'model.json', manifest.weights.file, 'manifest.json'])
     renameSync(join(from, f), join(dir, f))
   rmSync(from, { recursive: true, force: true })

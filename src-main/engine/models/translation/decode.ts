@@ -9,7 +9,7 @@
  */
 import type * as TF from '@tensorflow/tfjs'
 import { BOS_ID, EOS_ID, PAD_ID } from '../../features/text/bpe'
-import type { TranslationFeatures, TranslationModel } from './model'
+import type { TranslationFeatures } from './model'
 
 export interface DecodeOptions {
   /** Beam width (1 = greedy). Default 5. */
@@ -21,10 +21,24 @@ export interface DecodeOptions {
   features?: TranslationFeatures
 }
 
+/**
+ * What a search needs of a network, one batch at a time: encode the sources into a decoding state
+ * (`logitBias` [V], when given, is added to every step's logits), the next-token logits of each
+ * row, re-parenting rows (beam search), and freeing the state. TranslationModel is one; an
+ * ensemble of them (ensemble.ts) is another.
+ */
+export interface StepModel<C> {
+  readonly config: { vocabSize: number; maxLen: number }
+  beginDecoding(src: TF.Tensor2D, features: TranslationFeatures | undefined, logitBias?: Float32Array): C
+  decodeStep(tokens: TF.Tensor1D, cache: C): TF.Tensor2D
+  reorderCache(cache: C, rows: number[]): void
+  disposeCache(cache: C): void
+}
+
 /** A search over a batch of encoded sources (each ending with EOS): token ids without BOS/EOS per source. */
-export type Decoder = (
+export type Decoder = <C>(
   tf: typeof TF,
-  model: TranslationModel,
+  model: StepModel<C>,
   srcs: number[][],
   opts?: DecodeOptions,
 ) => number[][]
@@ -36,20 +50,7 @@ function padRows(rows: number[][]): { data: Int32Array; len: number } {
   return { data, len }
 }
 
-/** Runs the encoder once; keeps only what the decoder needs (the rest is freed by tidy). */
-function encodeKept(
-  tf: typeof TF,
-  model: TranslationModel,
-  src: TF.Tensor2D,
-  features: TranslationFeatures | undefined,
-): { memory: TF.Tensor; memBias: TF.Tensor; fz: TF.Tensor } {
-  return tf.tidy(() => {
-    const e = model.encode(src, features, false)
-    return { memory: e.memory, memBias: e.memBias, fz: e.fz }
-  })
-}
-
-function outputCap(model: TranslationModel, srcLens: number[], maxLen?: number): number {
+function outputCap(model: StepModel<unknown>, srcLens: number[], maxLen?: number): number {
   const longest = Math.max(...srcLens)
   return Math.min(maxLen ?? Math.ceil(longest * 1.5) + 10, model.config.maxLen - 1)
 }
@@ -66,13 +67,13 @@ function banBias(v: number): Float32Array {
  * Encodes the batch once and sets up the decoder cache; also the output length cap. With `banned`,
  * the cache's output product adds the ban itself (see beamCandidates).
  */
-function startDecoding(
+function startDecoding<C>(
   tf: typeof TF,
-  model: TranslationModel,
+  model: StepModel<C>,
   srcs: number[][],
   opts: DecodeOptions,
   banned = false,
-) {
+): { cap: number; cache: C } {
   const cap = outputCap(
     model,
     srcs.map((s) => s.length),
@@ -80,12 +81,12 @@ function startDecoding(
   )
   const { data, len } = padRows(srcs)
   const src = tf.tensor2d(data, [srcs.length, len], 'int32')
-  const enc = encodeKept(tf, model, src, opts.features)
-  const cache = model.initCache(enc.memory, enc.memBias, enc.fz, {
-    logitBias: banned ? banBias(model.config.vocabSize) : undefined,
-  })
-  tf.dispose([src, enc.memory, enc.memBias, enc.fz])
-  return { cap, cache }
+  try {
+    const bias = banned ? banBias(model.config.vocabSize) : undefined
+    return { cap, cache: model.beginDecoding(src, opts.features, bias) }
+  } finally {
+    src.dispose()
+  }
 }
 
 /** Log-probabilities of the next token with <pad> and <s> excluded (never valid outputs). */

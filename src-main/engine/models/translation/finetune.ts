@@ -18,11 +18,13 @@ import {
   readManifest,
   type CheckpointManifest,
   type DataFile,
+  type LoadedCheckpoint,
+  type ManifestInput,
 } from '../checkpoint'
 import { saveTranslationCheckpoint, translationConfig } from './checkpoint'
 import { epochBatches, type EncodedPair } from './data'
 import { evaluateTranslation, loadTranslationModel } from './index'
-import { TranslationModel } from './model'
+import { TranslationModel, type TranslationConfig } from './model'
 import { throwIfAborted } from '../training/control'
 import { disposeOptimisers, translationOptimisers, translationStep } from './train-step'
 
@@ -83,16 +85,133 @@ async function score(dir: string, pairs: TranslationPair[], beam?: number): Prom
   }
 }
 
+/** One network of the base folder (its own, or an ensemble member's subfolder), checked and read. */
+interface BaseNetwork {
+  /** Subfolder of an ensemble member; null for the folder's own network. */
+  sub: string | null
+  ck: LoadedCheckpoint
+  config: TranslationConfig
+}
+
+function baseNetworks(base: string): BaseNetwork[] {
+  const ck = loadCheckpoint(base, { task: 'translation' })
+  const own: BaseNetwork = { sub: null, ck, config: translationConfig(base, ck.modelConfig) }
+  return [
+    own,
+    ...(ck.manifest.ensemble ?? []).map((m) => {
+      const dir = path.join(base, m.dir)
+      const member = loadCheckpoint(dir, { task: 'translation' })
+      return { sub: m.dir, ck: member, config: translationConfig(dir, member.modelConfig) }
+    }),
+  ]
+}
+
+/** The label smoothing a network was trained with (fine-tuning keeps it). */
+const labelSmoothingOf = (m: CheckpointManifest) =>
+  (m.hyperparameters as { labelSmoothing?: number }).labelSmoothing ?? 0.1
+
+/** What training one network from its base weights gave: the model (caller disposes), losses, steps. */
+interface TrainedNetwork {
+  model: TranslationModel
+  losses: number[]
+  steps: number
+}
+
+/** A fixed number of epochs of teacher-forced training of one network from its base weights. */
+async function trainNetwork(
+  tf: typeof TF,
+  net: BaseNetwork,
+  encoded: EncodedPair[],
+  o: { epochs: number; lr: number; seed: number; batchTokens: number; signal?: AbortSignal },
+  onEpoch: (epoch: number, loss: number) => void,
+): Promise<TrainedNetwork> {
+  const weights = new Map<string, TF.Tensor>()
+  for (const [name, t] of net.ck.tensors) weights.set(name, tf.tensor(t.data, t.shape, 'float32'))
+  const model = new TranslationModel(tf, net.config, { seed: o.seed, weights })
+  tf.dispose([...weights.values()])
+  const hyper = net.ck.manifest.hyperparameters as { clipNorm?: number }
+  const labelSmoothing = labelSmoothingOf(net.ck.manifest)
+  const opt = translationOptimisers(model, hyper.clipNorm ?? 1)
+  const losses: number[] = []
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const batches = epochBatches(encoded, o.batchTokens, o.seed, epoch)
+      let sum = 0
+      for (const rows of batches) {
+        throwIfAborted(o.signal, 'fine-tuning cancelled')
+        const loss = await translationStep(tf, model, opt, { pairs: encoded, rows, lr: o.lr, labelSmoothing })
+        if (!Number.isFinite(loss)) throw new Error(`fine-tuning diverged (loss ${loss}); use a lower --lr`)
+        sum += loss
+        await new Promise((r) => setImmediate(r))
+      }
+      losses.push(sum / Math.max(1, batches.length))
+      onEpoch(epoch, losses[epoch]!)
+    }
+    return { model, losses, steps: opt.main.adam.step }
+  } catch (err) {
+    model.dispose()
+    throw err
+  } finally {
+    disposeOptimisers(opt)
+  }
+}
+
+/** How a fine-tuning ran, as the new manifests record it. */
+interface FinetuneRecord {
+  version?: string
+  corpus: DataFile
+  stamp: string
+  t0: number
+  settings: { epochs: number; lr: number; batchTokens: number; heldOutFraction: number; seed: number }
+}
+
+/** The new manifest of a network: the base's, as a child version of it trained on the corrections. */
+function childManifest(
+  net: BaseNetwork,
+  t: TrainedNetwork,
+  metrics: Record<string, unknown>,
+  r: FinetuneRecord,
+): ManifestInput {
+  const m = net.ck.manifest
+  const training = m.training as { steps?: number; seconds?: number } | undefined
+  const { averaged: _averaged, ...base } = manifestInput(m)
+  void _averaged
+  return {
+    ...base,
+    version: r.version ?? `${m.version}.ft${r.stamp}`,
+    createdAt: new Date().toISOString(),
+    parent: { name: m.name, version: m.version, weightsSha256: m.weights.sha256 },
+    parameters: t.model.parameterCount(),
+    // What the weights have seen: the parent's data, then the corrections.
+    data: [...m.data, r.corpus],
+    hyperparameters: {
+      ...m.hyperparameters,
+      finetune: { ...r.settings, labelSmoothing: labelSmoothingOf(m) },
+    },
+    training: {
+      ...training,
+      steps: (training?.steps ?? 0) + t.steps,
+      seconds: (training?.seconds ?? 0) + Math.round((Date.now() - r.t0) / 1000),
+      command: 'fws finetune',
+    },
+    metrics,
+  }
+}
+
+/**
+ * Fine-tunes a translation model folder on corrected pairs. An ensemble is fine-tuned member by
+ * member on the same pairs (same seed and batches) and written as an ensemble again.
+ */
 export async function finetuneTranslation(o: FinetuneTranslationOptions): Promise<FinetuneTranslationResult> {
   const log = o.log ?? (() => {})
   if (path.resolve(o.out) === path.resolve(o.base))
     throw new Error('fine-tuning must write a new folder, not overwrite the base model')
   if (existsSync(path.join(o.out, 'manifest.json')))
     throw new Error(`${o.out} already holds a model; choose a new folder for the fine-tuned version`)
-  // Checked (manifest, every file's checksum) before anything heavy happens.
-  const ck = loadCheckpoint(o.base, { task: 'translation' })
+  // Checked (manifests, every file's checksum) before anything heavy happens.
+  const nets = baseNetworks(o.base)
+  const { ck, config } = nets[0]!
   const bm = ck.manifest
-  const config = translationConfig(o.base, ck.modelConfig)
   const frac = o.heldOutFraction ?? 0.2
   const seed = o.seed ?? 1
   const epochs = o.epochs ?? 5
@@ -112,10 +231,6 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
   const { tf } = await getTf()
   const vocabJson = JSON.parse(ck.readFile('vocab')) as BpeVocabJson
   const vocab = new BpeVocab(vocabJson)
-  const weights = new Map<string, TF.Tensor>()
-  for (const [name, t] of ck.tensors) weights.set(name, tf.tensor(t.data, t.shape, 'float32'))
-  const model = new TranslationModel(tf, config, { seed, weights })
-  tf.dispose([...weights.values()])
   const maxTok = config.maxLen - 2
   const encoded: EncodedPair[] = train
     .map((p) => ({
@@ -123,59 +238,51 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
       tgt: vocab.encode(p.tgt).slice(0, maxTok - 1),
     }))
     .filter((p) => p.tgt.length > 0)
-  const hyper = bm.hyperparameters as { labelSmoothing?: number; clipNorm?: number }
-  const labelSmoothing = hyper.labelSmoothing ?? 0.1
-  const opt = translationOptimisers(model, hyper.clipNorm ?? 1)
   const batchTokens = o.batchTokens ?? 1200
-  const losses: number[] = []
-  const t0 = Date.now()
+  const record: FinetuneRecord = {
+    version: o.version,
+    corpus: o.corpus,
+    stamp: new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14),
+    t0: Date.now(),
+    settings: { epochs, lr, batchTokens, heldOutFraction: frac, seed },
+  }
+  const trained: TrainedNetwork[] = []
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const batches = epochBatches(encoded, batchTokens, seed, epoch)
-      let sum = 0
-      for (const rows of batches) {
-        throwIfAborted(o.signal, 'fine-tuning cancelled')
-        const loss = await translationStep(tf, model, opt, { pairs: encoded, rows, lr, labelSmoothing })
-        if (!Number.isFinite(loss)) throw new Error(`fine-tuning diverged (loss ${loss}); use a lower --lr`)
-        sum += loss
-        await new Promise((r) => setImmediate(r))
-      }
-      losses.push(sum / Math.max(1, batches.length))
-      log(`epoch ${epoch + 1}/${epochs}: loss ${losses[epoch]!.toFixed(3)}`)
-      o.onProgress?.({ fraction: (epoch + 1) / epochs, epoch: epoch + 1, epochs })
+    for (const [i, net] of nets.entries()) {
+      if (nets.length > 1) log(`ensemble member ${i + 1}/${nets.length}${net.sub ? ` (${net.sub})` : ''}`)
+      trained.push(
+        await trainNetwork(
+          tf,
+          net,
+          encoded,
+          { epochs, lr, seed, batchTokens, signal: o.signal },
+          (epoch, loss) => {
+            log(`epoch ${epoch + 1}/${epochs}: loss ${loss.toFixed(3)}`)
+            const done = i * epochs + epoch + 1
+            o.onProgress?.({ fraction: done / (nets.length * epochs), epoch: epoch + 1, epochs })
+          },
+        ),
+      )
     }
     log(`scoring the new version on the same held-out corrections …`)
-    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
-    const training = bm.training as { steps?: number; seconds?: number } | undefined
-    const { averaged: _averaged, ...base } = manifestInput(bm)
-    void _averaged
     const save = (metrics: Record<string, unknown>) =>
       saveTranslationCheckpoint(
         o.out,
-        {
-          ...base,
-          version: o.version ?? `${bm.version}.ft${stamp}`,
-          createdAt: new Date().toISOString(),
-          parent: { name: bm.name, version: bm.version, weightsSha256: bm.weights.sha256 },
-          parameters: model.parameterCount(),
-          // What the weights have seen: the parent's data, then the corrections.
-          data: [...bm.data, o.corpus],
-          hyperparameters: {
-            ...bm.hyperparameters,
-            finetune: { epochs, lr, batchTokens, heldOutFraction: frac, seed, labelSmoothing },
-          },
-          training: {
-            ...training,
-            steps: (training?.steps ?? 0) + opt.main.adam.step,
-            seconds: (training?.seconds ?? 0) + Math.round((Date.now() - t0) / 1000),
-            command: 'fws finetune',
-          },
-          metrics,
-        },
+        childManifest(nets[0]!, trained[0]!, metrics, record),
         config,
-        new Map(model.vars),
+        new Map(trained[0]!.model.vars),
         vocabJson,
         bm.files.vocab,
+        Object.fromEntries(
+          nets.slice(1).map((net, j) => [
+            net.sub!,
+            {
+              manifest: childManifest(net, trained[j + 1]!, net.ck.manifest.metrics, record),
+              config: net.config,
+              weights: new Map(trained[j + 1]!.model.vars),
+            },
+          ]),
+        ),
       )
     save({ ...bm.metrics })
     const after = await score(o.out, held, o.beam)
@@ -187,10 +294,9 @@ export async function finetuneTranslation(o: FinetuneTranslationOptions): Promis
       after,
       trainCount: train.length,
       heldOutCount: held.length,
-      losses,
+      losses: trained[0]!.losses,
     }
   } finally {
-    disposeOptimisers(opt)
-    model.dispose()
+    for (const t of trained) t.model.dispose()
   }
 }

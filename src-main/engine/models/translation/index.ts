@@ -6,6 +6,7 @@
  * decoding settings (the manifest's val-tuned `decoding` unless the caller overrides them), and
  * batching of inference; the network, search and format live in model.ts, decode.ts, checkpoint.ts.
  */
+import path from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../backend'
 import { BpeVocab, EOS_ID, type BpeVocabJson } from '../../features/text/bpe'
@@ -14,7 +15,8 @@ import { CheckpointError, loadCheckpoint, type CheckpointManifest } from '../che
 import { trainedModalities } from '../evidence'
 import { corpusBleu, corpusChrf, BLEU_SIGNATURE, CHRF_SIGNATURE } from '../metrics/bleu'
 import { translationConfig } from './checkpoint'
-import { beamDecode } from './decode'
+import { beamDecode, type StepModel } from './decode'
+import { TranslationEnsemble } from './ensemble'
 import { TranslationModel, type TranslationConfig, type TranslationFeatures } from './model'
 
 /** Pooled audio/visual features per text, with presence masks. */
@@ -58,12 +60,20 @@ export function pooledFeatures(feats: (UtteranceFeatures | null)[]): PooledFeatu
   return { audio: one('audio'), visual: one('visual') }
 }
 
+/** A translation network read from its folder: what the manifest says, the configuration, vocabulary and weights. */
+export interface TranslationNetwork {
+  manifest: CheckpointManifest
+  config: TranslationConfig
+  vocab: BpeVocab
+  model: TranslationModel
+}
+
 /**
- * Loads a translation model folder. Validates the manifest and every file's checksum before
- * reading any weight (a CheckpointError names the file that does not match), then the
- * configuration, the vocabulary and every tensor's shape.
+ * Reads a translation model folder into a network. Validates the manifest and every file's
+ * checksum before reading any weight (a CheckpointError names the file that does not match),
+ * then the configuration, the vocabulary and every tensor's shape.
  */
-export async function loadTranslationModel(dir: string): Promise<LoadedTranslationModel> {
+export async function readTranslationNetwork(dir: string): Promise<TranslationNetwork> {
   const ck = loadCheckpoint(dir, { task: 'translation' })
   const manifest = ck.manifest
   const config = translationConfig(dir, ck.modelConfig)
@@ -76,12 +86,74 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
     )
   const weights = new Map<string, TF.Tensor>()
   for (const [name, t] of ck.tensors) weights.set(name, tf.tensor(t.data, t.shape, 'float32'))
-  let model: TranslationModel
   try {
-    model = new TranslationModel(tf, config, { weights })
+    return { manifest, config, vocab, model: new TranslationModel(tf, config, { weights }) }
   } finally {
     tf.dispose([...weights.values()])
   }
+}
+
+/**
+ * The further networks of an ensemble folder (manifest `ensemble`), each read and checked like any
+ * model folder, and checked to be the member the manifest names (weights checksum) over the same
+ * vocabulary (vocab.json checksum).
+ */
+async function readEnsembleMembers(dir: string, top: TranslationNetwork): Promise<TranslationModel[]> {
+  const models: TranslationModel[] = []
+  try {
+    for (const m of top.manifest.ensemble ?? []) {
+      const net = await readTranslationNetwork(path.join(dir, m.dir))
+      models.push(net.model)
+      if (net.manifest.weights.sha256 !== m.weightsSha256)
+        throw new CheckpointError(
+          dir,
+          `ensemble member ${m.dir} is not the one the manifest names (weights checksum differs)`,
+        )
+      const vocabSha = (n: CheckpointManifest) => n.fileSha256[n.files.vocab!]
+      if (vocabSha(net.manifest) !== vocabSha(top.manifest))
+        throw new CheckpointError(
+          dir,
+          `ensemble member ${m.dir} has another vocabulary; members must share one`,
+        )
+    }
+  } catch (err) {
+    for (const m of models) m.dispose()
+    throw err
+  }
+  return models
+}
+
+/**
+ * Loads a translation model folder (readTranslationNetwork) for translating: its own network, and
+ * when the manifest names an ensemble, the members decoded together with it.
+ */
+export async function loadTranslationModel(dir: string): Promise<LoadedTranslationModel> {
+  const net = await readTranslationNetwork(dir)
+  let members: TranslationModel[]
+  try {
+    members = [net.model, ...(await readEnsembleMembers(dir, net))]
+  } catch (err) {
+    net.model.dispose()
+    throw err
+  }
+  const { tf } = await getTf()
+  return translationRuntime(tf, net, new TranslationEnsemble(tf, members), () =>
+    members.forEach((m) => m.dispose()),
+  )
+}
+
+/**
+ * The runtime over a network `search` decodes with (the network itself, or an ensemble of it with
+ * others over the same vocabulary): which inputs reach it (the manifest's trained modalities), the
+ * decoding settings, batching, progress and cancellation.
+ */
+export function translationRuntime<C>(
+  tf: typeof TF,
+  net: Omit<TranslationNetwork, 'model'>,
+  search: StepModel<C>,
+  dispose: () => void,
+): LoadedTranslationModel {
+  const { manifest, config, vocab } = net
   const trained = trainedModalities(manifest.modalities)
   const maxSrc = config.maxLen - 1
 
@@ -135,7 +207,7 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
         try {
           const ids = beamDecode(
             tf,
-            model,
+            search,
             chunk.map((j) => encoded[j]!),
             { ...decodingSettings(manifest, opts), features: feats },
           )
@@ -157,9 +229,7 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
       }
       return out
     },
-    dispose() {
-      model.dispose()
-    },
+    dispose,
   }
 }
 

@@ -38,7 +38,7 @@ import {
   type TranslationConfig,
   type TranslationFeatures,
 } from './model-config'
-import { Transformer } from './transformer'
+import { Transformer, type DecodeCache } from './transformer'
 
 export {
   DEFAULT_TRANSLATION_CONFIG,
@@ -165,6 +165,27 @@ export class TranslationModel extends Transformer {
     const memory = tf.concat([fz.reshape([b, 1, this.config.dModel]), hEnc], 1)
     const memMask = tf.concat([tf.ones([b, 1]), srcMask], 1)
     return { memory, memBias: this.keyBias(memMask), fz, auxLoss: fused.auxLoss }
+  }
+
+  /**
+   * Starts incremental decoding of a batch (inference: no dropout): the encoder and the fusion run
+   * once and only what the decoder reads is kept, in a cache the caller frees (disposeCache).
+   * `logitBias` as in initCache.
+   */
+  beginDecoding(
+    src: TF.Tensor2D,
+    features: TranslationFeatures | undefined,
+    logitBias?: Float32Array,
+  ): DecodeCache {
+    const e = this.tf.tidy(() => {
+      const { memory, memBias, fz } = this.encode(src, features, false)
+      return { memory, memBias, fz }
+    })
+    try {
+      return this.initCache(e.memory, e.memBias, e.fz, { logitBias })
+    } finally {
+      this.tf.dispose([e.memory, e.memBias, e.fz])
+    }
   }
 
   /**
