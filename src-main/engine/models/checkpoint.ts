@@ -330,9 +330,29 @@ function checkFile(dir: string, manifest: CheckpointManifest, file: string, buf?
 }
 
 /**
+ * An ensemble member: a complete checkpoint in its subfolder (verified like any), the one the
+ * manifest names (weights checksum), over the same vocabulary (vocab.json checksum).
+ */
+function verifyMember(dir: string, manifest: CheckpointManifest, member: EnsembleMember): void {
+  const m = verifyCheckpoint(path.join(dir, member.dir), { task: 'translation' }).manifest
+  if (m.weights.sha256 !== member.weightsSha256)
+    throw new CheckpointError(
+      dir,
+      `ensemble member ${member.dir} is not the one the manifest names (weights checksum differs)`,
+    )
+  const vocabSha = (x: CheckpointManifest) => x.fileSha256[x.files.vocab ?? '']
+  if (vocabSha(m) !== vocabSha(manifest))
+    throw new CheckpointError(
+      dir,
+      `ensemble member ${member.dir} has another vocabulary; members must share one`,
+    )
+}
+
+/**
  * Validates a checkpoint folder: the manifest, the task, and every file against its recorded
- * size / sha256 (model.json, the weights, each listed file). Returns the parsed parts and the raw
- * weights; throws a CheckpointError naming the first file that does not match.
+ * size / sha256 (model.json, the weights, each listed file), and each ensemble member's folder
+ * likewise. Returns the parsed parts and the raw weights (the folder's own); throws a
+ * CheckpointError naming the first file that does not match.
  */
 export function verifyCheckpoint(
   dir: string,
@@ -366,6 +386,7 @@ export function verifyCheckpoint(
   const buf = readFileSync(wPath)
   checkFile(dir, manifest, wFile, buf)
   for (const f of Object.values(manifest.files)) checkFile(dir, manifest, f)
+  for (const member of manifest.ensemble ?? []) verifyMember(dir, manifest, member)
   return { manifest, modelJson: mj.data, weights: buf }
 }
 

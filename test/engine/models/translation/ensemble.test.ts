@@ -10,7 +10,7 @@ import path from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../../src-main/engine/backend'
-import { readManifest } from '../../../../src-main/engine/models/checkpoint'
+import { readManifest, verifyCheckpoint } from '../../../../src-main/engine/models/checkpoint'
 import { loadTranslationModel, readTranslationNetwork } from '../../../../src-main/engine/models/translation'
 import {
   TranslationEnsemble,
@@ -138,6 +138,8 @@ describe('translation ensembles', () => {
     bytes[100] ^= 1
     writeFileSync(w, bytes)
     await expect(loadTranslationModel(dir('bad'))).rejects.toThrow(/members\/b: weights\.bin does not match/)
+    // …as early as the check before a batch starts (select-models verifies the folder).
+    expect(() => verifyCheckpoint(dir('bad'), { task: 'translation' })).toThrow(/members\/b: weights\.bin/)
     bytes[100] ^= 1
     writeFileSync(w, bytes)
     // The member's manifest replaced (e.g. by another model's): the ensemble's checksum catches it.
