@@ -122,7 +122,8 @@ describe.skipIf(!haveMeld)('fws finetune on MELD text', () => {
       if (res.task !== 'emotion') throw new Error('expected an emotion fine-tune')
       expect(res.labelled).toBe(120)
       expect(res.used).toBe(80)
-      expect(res.trainCount + res.heldOutCount).toBe(80)
+      expect(res.trainCount + res.devCount + res.heldOutCount).toBe(80)
+      expect(res.devCount).toBeGreaterThan(0)
       expect(res.before.n).toBe(res.heldOutCount)
       expect(res.after.n).toBe(res.heldOutCount)
       // Provenance: the parent with the checksum of its weights, the corrections corpus by content hash.

@@ -54,13 +54,14 @@ export class TranslationEnsemble implements StepModel<DecodeCache[]> {
     return caches
   }
 
-  /** log(mean_i softmax(logits_i)): the members' mean distribution, as logits the search ranks. */
+  /** log(mean_i softmax(logits_i)) (floored at 1e-30): the members’ mean distribution, as logits the search ranks. */
   decodeStep(tokens: TF.Tensor1D, caches: DecodeCache[]): TF.Tensor2D {
     const tf = this.tf
     if (this.members.length === 1) return this.members[0]!.decodeStep(tokens, caches[0]!)
     return tf.tidy(() => {
-      const logProbs = this.members.map((m, i) => tf.logSoftmax(m.decodeStep(tokens, caches[i]!)))
-      return tf.logSumExp(tf.stack(logProbs), 0).sub(tf.scalar(Math.log(logProbs.length))) as TF.Tensor2D
+      const probs = this.members.map((m, i) => tf.softmax(m.decodeStep(tokens, caches[i]!)))
+      const mean = tf.addN(probs).mul(tf.scalar(1 / probs.length))
+      return tf.log(tf.maximum(mean, tf.scalar(1e-30))) as TF.Tensor2D
     })
   }
 
