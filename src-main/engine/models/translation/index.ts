@@ -1,10 +1,11 @@
 /**
  * The translation runtime: the one loader of a translation model folder, used by `fws translate`,
  * `fws eval translation`, the batch pipeline and the app. Owns load-time validation (manifest →
- * every file's checksum → configuration → vocabulary → shapes, via ../checkpoint.ts), which inputs
- * reach the model (an audio/visual branch the manifest marks untrained always sees "absent"), the
- * decoding settings (the manifest's val-tuned `decoding` unless the caller overrides them), and
- * batching of inference; the network, search and format live in model.ts, decode.ts, checkpoint.ts.
+ * every file's checksum → configuration → vocabulary → shapes, via ../checkpoint.ts; an ensemble
+ * folder's members likewise), which inputs reach the model (an audio/visual branch the manifest
+ * marks untrained always sees "absent"), the decoding settings (the manifest's tuned `decoding`
+ * unless the caller overrides them), and batching of inference; the network, search, ensemble and
+ * format live in model.ts, decode.ts, ensemble.ts, checkpoint.ts.
  */
 import path from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
