@@ -6,10 +6,12 @@
  * `<model>.training`). The `<!-- eval:models -->` table already in the card is kept. A training
  * folder may hold NOTES.md: what its state does not record (how the run was stopped and resumed),
  * printed under the run. Every other run of the model (`--other-run DIR`, repeatable: runs that were
- * not shipped) is listed with its command, its hyperparameters that differ and its curve.
+ * not shipped) is listed with its command, its hyperparameters that differ and its curve. An
+ * ensemble folder's members are described from their own manifests and training folders
+ * (`--member-train-dir SUB=DIR` for the member in subfolder SUB).
  *
  *   npx tsx scripts/translation-model-card.ts --model resources/models/translation-en-de --train-dir training/translation-en-de \
- *     [--other-run training/translation-en-de-r2]
+ *     [--member-train-dir members/r3=training/translation-en-de-r3] [--other-run training/translation-en-de-r2]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -19,12 +21,13 @@ import { verifyCheckpoint, type CheckpointManifest } from '../src-main/engine/mo
 import { defaultTrainingDir } from '../src-main/engine/models/training/state'
 import { translationConfig, type TranslationManifest } from '../src-main/engine/models/translation/checkpoint'
 
-const TARGET_BLEU = 36
+const TARGET_BLEU = 39 // issue 24
 const args = parseArgs({
   options: {
     model: { type: 'string' },
     'train-dir': { type: 'string' },
     'other-run': { type: 'string', multiple: true, default: [] },
+    'member-train-dir': { type: 'string', multiple: true, default: [] },
   },
 }).values
 const dir = args.model
@@ -106,6 +109,45 @@ const resume = withBareDataNames(state?.command ?? m.training.command)
   .replace(/^npx tsx /, 'node --import tsx ')
   .replace(/ --train-dir \S+/, '')
   .replace(/(--out \S+)/, `$1 --train-dir ${trainDir}`)
+const memberTrainDirs = Object.fromEntries(
+  args['member-train-dir'].map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+)
+/** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
+const fromScratch = (command: string, out: string) =>
+  command
+    .replace(/ --resume\b/, '')
+    .replace(/ --train-dir \S+/, '')
+    .replace(/--out \S+/, `--out ${out}`)
+const members = (m.ensemble ?? []).map((e) => {
+  const mm = verifyCheckpoint(path.join(dir, e.dir), { task: 'translation' }).manifest as typeof m
+  const runDir = memberTrainDirs[e.dir]
+  if (!runDir) throw new Error(`${dir} is an ensemble: give --member-train-dir ${e.dir}=DIR`)
+  const run = readRun(runDir)
+  if (!run) throw new Error(`--member-train-dir ${e.dir}=${runDir}: no state/trainer.json there`)
+  const command = withBareDataNames(run.command ?? mm.training.command).replace(
+    /^npx tsx /,
+    'node --import tsx ',
+  )
+  const weights = mm.averaged
+    ? `the mean of its weights at steps ${mm.averaged.steps.join(', ')}`
+    : `its weights at step ${mm.training.steps}`
+  return { e, mm, runDir, run, command, weights }
+})
+const memberSections = members
+  .map(
+    ({ e, mm, runDir, run, command, weights }) => `### \`${e.dir}\`: ${mm.name}@${mm.version}
+Trained in \`${runDir}\` (dropout ${run.hyper?.config?.dropout ?? '?'}); shipped: ${weights}. Step ${run.step}, epoch ${run.epoch},
+${(run.seconds / 3600).toFixed(1)} h of training; best val BLEU ${run.bestValBleu.toFixed(2)} at step ${run.bestStep}. The latest command:
+\`\`\`
+${command}
+\`\`\`
+${runNotes(runDir) ? `${runNotes(runDir)}\n\n` : ''}${curveTable(run)}
+`,
+  )
+  .join('\n')
+const ensembleLines = members.length
+  ? `\n## Ensemble\nThis folder's own network (trained as below) and ${members.length} more over the same vocabulary are decoded together: at every step the next-token distribution is the mean of theirs (src-main/engine/models/translation/ensemble.ts). Each member is a complete checkpoint in its subfolder, checked with the folder. Made with:\n\`\`\`\nnpx tsx scripts/ensemble-translation.ts --primary <this network's folder> ${members.map(({ e, runDir }) => `--member ${e.dir}=<${runDir}'s model folder>`).join(' ')} --out ${dir} --name ${m.name} --version ${m.version}\n\`\`\`\n\n${memberSections}`
+  : ''
 const otherRuns = args['other-run']
   .map((folder) => {
     const run = readRun(folder)
@@ -123,10 +165,12 @@ ${notes ? `${notes}\n\n` : ''}${curveTable(run)}
 const notes = runNotes(trainDir)
 /** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
 const freshOut = `/tmp/fws-train/${m.name}`
-const fresh = resume
-  .replace(/ --resume\b/, '')
-  .replace(/ --train-dir \S+/, '')
-  .replace(/--out \S+/, `--out ${freshOut}`)
+const fresh = fromScratch(resume, freshOut)
+const freshMembers = members.map(({ e, command }) => ({
+  e,
+  out: `${freshOut}-${path.basename(e.dir)}`,
+  command,
+}))
 
 const card = `# ${m.name} — English → German, Transformer + AutoFusion
 
@@ -185,7 +229,7 @@ ${state ? `State: step ${state.step}, epoch ${state.epoch}, ${(state.seconds / 3
 Validation curve (greedy decoding, val[0:300]):
 
 ${state ? curveTable(state) : ''}
-${otherRuns ? `\n## Other runs\nEvery other training run of this model, with its command and curve (same data, validation and seed unless the command says otherwise).\n\n${otherRuns}` : ''}
+${ensembleLines}${otherRuns ? `\n## Other runs\nEvery other training run of this model, with its command and curve (same data, validation and seed unless the command says otherwise).\n\n${otherRuns}` : ''}
 ## Metrics on test_2016_flickr
 \`\`\`
 fws eval translation --model ${dir} --src test_2016_flickr.en --ref test_2016_flickr.de --json
@@ -206,8 +250,9 @@ npm run data
 mkdir -p ${path.dirname(freshOut)}
 nohup ${fresh} \\
   >> ${freshOut}.log 2>&1 &
+${freshMembers.map(({ out, command }) => `nohup ${fromScratch(command, out)} \\\n  >> ${out}.log 2>&1 &`).join('\n')}${freshMembers.length ? '\n# each run takes many hours: on a 2-core machine run them one after another' : ''}
 \`\`\`
-then average, re-tune, measure and write the card as below (with \`--model ${freshOut}\`). Add
+then average${freshMembers.length ? ' each' : ''}, ${freshMembers.length ? `join them (\`npx tsx scripts/ensemble-translation.ts --primary ${freshOut} ${freshMembers.map(({ e, out }) => `--member ${e.dir}=${out}`).join(' ')} --out ${freshOut}-ensemble …\`), ` : ''}re-tune, measure and write the card as below (with \`--model ${freshOut}${freshMembers.length ? '-ensemble' : ''}\`). Add
 \`--resume\` to the same command to continue after a stop.
 
 ## Continue training (resume)

@@ -77,8 +77,9 @@ export class TranslationEnsemble implements StepModel<DecodeCache[]> {
 /**
  * Writes an ensemble folder from model folders over one vocabulary: `primary`'s network is the
  * folder's own, each of `members` (subfolder → model folder) a complete model folder inside it.
- * The manifest is the primary's with `name`/`version` given and no parent; every folder is
- * checked (manifest, checksums) before anything is written.
+ * The manifest is the primary's with `name`/`version` given, no parent, and neither metrics nor
+ * decoding settings (measure and choose them for the ensemble); every folder is checked
+ * (manifest, checksums) before anything is written.
  */
 export async function writeEnsembleFolder(
   out: string,
@@ -112,7 +113,10 @@ export async function writeEnsembleFolder(
     return { manifest, config: translationConfig(ck.dir, ck.modelConfig), weights }
   }
   try {
-    const own = files(top, { ...manifestInput(top.manifest), ...id, parent: null })
+    // What was measured or chosen for the primary alone (test figures, decoding) is not the ensemble's.
+    const { decoding: _decoding, ...primary } = manifestInput(top.manifest)
+    void _decoding
+    const own = files(top, { ...primary, ...id, parent: null, metrics: {} })
     saveTranslationCheckpoint(
       out,
       own.manifest,

@@ -125,6 +125,10 @@ describe('translation ensembles', () => {
       },
     ])
     expect(m.files['member:members/b']).toBe('members/b/manifest.json')
+    // The primary's own figures are not the ensemble's: measured again for it.
+    expect(Object.keys(readManifest(dir('a')).metrics).length).toBeGreaterThan(0)
+    expect(m.metrics).toEqual({})
+    expect(m.decoding).toBeUndefined()
     const ab = await translations(dir('ab'))
     expect(ab).toHaveLength(sources.length)
     expect(ab.every((t) => t.length > 0)).toBe(true)
