@@ -18,7 +18,7 @@ import { JobRegistry } from '../../../src-main/engine/jobs/registry'
 import { ProjectStore } from '../../../src-main/engine/project/store'
 import { readCorpus, writeCorpus, type CorpusUtterance } from '../../../src-main/engine/models/corpus'
 import { loadTranslationModel } from '../../../src-main/engine/models/translation'
-import { trainTranslation } from '../../../src-main/engine/models/translation/train'
+import { trainToyTranslation } from '../models/helpers/toy-translation'
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, '../../..')
@@ -76,29 +76,11 @@ beforeAll(async () => {
       .map((p) => p[1])
       .join('\n') + '\n',
   )
-  await trainTranslation({
-    trainSrc: path.join(tmp, 'train.en'),
-    trainTgt: path.join(tmp, 'train.de'),
-    valSrc: path.join(tmp, 'val.en'),
-    valTgt: path.join(tmp, 'val.de'),
+  await trainToyTranslation({
+    src: path.join(tmp, 'train.en'),
+    tgt: path.join(tmp, 'train.de'),
+    val: { src: path.join(tmp, 'val.en'), tgt: path.join(tmp, 'val.de') },
     out: base(),
-    vocabSize: 60,
-    model: {
-      dModel: 32,
-      heads: 2,
-      ffDim: 64,
-      encLayers: 1,
-      decLayers: 1,
-      dropout: 0,
-      latentDim: 16,
-      fusedDim: 16,
-    },
-    batchTokens: 200,
-    peakLr: 4e-3,
-    warmupSteps: 20,
-    maxSteps: 150,
-    validateEvery: 0,
-    checkpointEvery: 1000,
     seed: 3,
   })
 }, 300_000)

@@ -8,17 +8,25 @@ import type { FusionMethod } from '../../../../src-main/engine/fusion/types'
 import { DEFAULT_EMOTION_CONFIG, type EmotionTrainConfig } from '../../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
 
-/** Label = word valence (text) × loudness (audio): needs both modalities. */
-export function dataset(n: number, seed: number): EmotionExample[] {
+/**
+ * Label = word valence (text) × loudness (audio): needs both modalities. `words` per valence and
+ * `frameSpread` (4 to 4 + spread − 1 audio frames) vary the task; the defaults are the usual one.
+ */
+export function dataset(
+  n: number,
+  seed: number,
+  o: { pos?: string[]; neg?: string[]; frameSpread?: number } = {},
+): EmotionExample[] {
   const rng = new Rng(seed)
-  const pos = ['great', 'lovely', 'nice', 'wonderful']
-  const neg = ['awful', 'terrible', 'bad', 'horrible']
+  const pos = o.pos ?? ['great', 'lovely', 'nice', 'wonderful']
+  const neg = o.neg ?? ['awful', 'terrible', 'bad', 'horrible']
   const out: EmotionExample[] = []
   for (let i = 0; i < n; i++) {
     const v = rng.next() < 0.5
     const a = rng.next() < 0.5
-    const w = (v ? pos : neg)[rng.int(4)]!
-    const frames = 4 + rng.int(4)
+    const words = v ? pos : neg
+    const w = words[rng.int(words.length)]!
+    const frames = 4 + rng.int(o.frameSpread ?? 4)
     const seq = new Float32Array(frames * AUDIO_DIM)
     for (let j = 0; j < seq.length; j++) seq[j] = (a ? 1 : -1) + rng.normal() * 0.3
     const features = {

@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getTf } from '../../../../src-main/engine/backend'
-import { AUDIO_DIM, type UtteranceFeatures } from '../../../../src-main/engine/features/types'
-import { Rng } from '../../../../src-main/engine/fusion/nn'
 import type { FusionMethod } from '../../../../src-main/engine/fusion/types'
 import { startGradientWorkers } from '../../../../src-main/engine/jobs/gradient-workers'
 import { buildEmotionModel, DEFAULT_EMOTION_CONFIG } from '../../../../src-main/engine/models/emotion'
-import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
 import { trainClassifier } from '../../../../src-main/engine/models/trainer'
 import { readTensorFile } from '../../../../src-main/engine/models/training/tensor-file'
 import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
+import { dataset as emotionTask } from '../helpers/emotion-task'
 
 let dir: string
 beforeAll(async () => {
@@ -63,38 +61,9 @@ function sha(arrays: Float32Array[]): string {
   return h.digest('hex').slice(0, 16)
 }
 
-function dataset(n: number, seed: number): EmotionExample[] {
-  const rng = new Rng(seed)
-  const out: EmotionExample[] = []
-  for (let i = 0; i < n; i++) {
-    const v = rng.next() < 0.5
-    const a = rng.next() < 0.5
-    const w = (v ? ['great', 'nice'] : ['awful', 'bad'])[rng.int(2)]!
-    const frames = 4 + rng.int(3)
-    const seq = new Float32Array(frames * AUDIO_DIM)
-    for (let j = 0; j < seq.length; j++) seq[j] = (a ? 1 : -1) + rng.normal() * 0.3
-    const features = {
-      utteranceId: `u${i}`,
-      start: 0,
-      end: 1,
-      text: `this is ${w}`,
-      textPresent: true,
-      audio: { frames, dims: AUDIO_DIM, seq, pooled: new Float32Array(2 * AUDIO_DIM), present: true },
-      visual: {
-        frames: 0,
-        dims: 161,
-        seq: new Float32Array(0),
-        pooled: new Float32Array(322),
-        present: false,
-        facePresent: false,
-        times: new Float32Array(0),
-      },
-      extractorVersion: 'test',
-    } satisfies UtteranceFeatures
-    out.push({ text: `this is ${w}`, features, label: v ? (a ? 'joy' : 'neutral') : a ? 'anger' : 'sadness' })
-  }
-  return out
-}
+/** The synthetic task these figures were recorded on (two words per valence, 4–6 audio frames). */
+const dataset = (n: number, seed: number) =>
+  emotionTask(n, seed, { pos: ['great', 'nice'], neg: ['awful', 'bad'], frameSpread: 3 })
 
 async function emotionRun(fusion: FusionMethod): Promise<{ losses: number[]; weights: string }> {
   const { model } = await buildEmotionModel(

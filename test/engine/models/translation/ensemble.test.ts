@@ -17,7 +17,7 @@ import {
   writeEnsembleFolder,
 } from '../../../../src-main/engine/models/translation/ensemble'
 import { finetuneTranslation } from '../../../../src-main/engine/models/translation/finetune'
-import { trainTranslation } from '../../../../src-main/engine/models/translation/train'
+import { trainToyTranslation } from '../helpers/toy-translation'
 
 const NOUNS = ['dog', 'cat', 'man', 'woman', 'child', 'bird']
 const DE = ['Hund', 'Katze', 'Mann', 'Frau', 'Kind', 'Vogel']
@@ -33,33 +33,8 @@ let tf: typeof TF
 let tmp: string
 const dir = (name: string) => path.join(tmp, name)
 
-async function train(out: string, seed: number, vocabSize = 60): Promise<void> {
-  await trainTranslation({
-    trainSrc: dir('train.en'),
-    trainTgt: dir('train.de'),
-    valSrc: dir('train.en'),
-    valTgt: dir('train.de'),
-    out,
-    vocabSize,
-    model: {
-      dModel: 32,
-      heads: 2,
-      ffDim: 64,
-      encLayers: 1,
-      decLayers: 1,
-      dropout: 0,
-      latentDim: 16,
-      fusedDim: 16,
-    },
-    batchTokens: 200,
-    peakLr: 4e-3,
-    warmupSteps: 20,
-    maxSteps: 60,
-    validateEvery: 0,
-    checkpointEvery: 1000,
-    seed,
-  })
-}
+const train = (out: string, seed: number, vocabSize = 60) =>
+  trainToyTranslation({ src: dir('train.en'), tgt: dir('train.de'), out, seed, vocabSize, maxSteps: 60 })
 
 beforeAll(async () => {
   tf = (await getTf()).tf

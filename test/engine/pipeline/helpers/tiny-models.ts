@@ -10,6 +10,7 @@ import { getTf } from '../../../../src-main/engine/backend'
 import { findDataFile, missingDataMessage } from '../../../../src-main/engine/datasets'
 import { DEFAULT_EMOTION_CONFIG, trainEmotion } from '../../../../src-main/engine/models/emotion'
 import type { EmotionExample } from '../../../../src-main/engine/models/emotion-model'
+import { TINY_TRANSFORMER } from '../../models/helpers/toy-translation'
 
 /** Label, text pairs: the first `n` usable MELD rows (simple CSV read), or a small fixed set. */
 function labelledText(n: number): EmotionExample[] {
@@ -132,16 +133,7 @@ export async function trainTinyTranslationModel(out: string): Promise<boolean> {
     valTgt: path.join(data, 'val.de'),
     out,
     vocabSize: 400,
-    model: {
-      dModel: 32,
-      heads: 2,
-      ffDim: 64,
-      encLayers: 1,
-      decLayers: 1,
-      latentDim: 16,
-      fusedDim: 16,
-      maxLen: 64,
-    },
+    model: { ...TINY_TRANSFORMER, maxLen: 64 },
     batchTokens: 2000,
     maxSteps: 4,
     validateEvery: 4,
