@@ -18,6 +18,7 @@ import {
   safeFileName,
 } from './safe-path'
 import { writeFileAtomic } from './write'
+import { UnknownIdError } from '../core/unknown-id'
 
 export interface ExportOptions {
   format: ExportFormat
@@ -54,7 +55,7 @@ function groupByMedia(records: ExportRecord[]): Map<string, ExportRecord[]> {
 export async function exportProject(store: ProjectStore, opts: ExportOptions): Promise<ExportResult> {
   if (opts.signal?.aborted) throw new Error('export cancelled')
   if (opts.mediaId && !store.getMedia(opts.mediaId))
-    throw new Error(`no media with id "${opts.mediaId}" in this project`)
+    throw new UnknownIdError(`no media with id "${opts.mediaId}" in this project`)
   opts.onProgress?.(0, 'collecting')
   const records = store.exportRecords({ mediaId: opts.mediaId, onlyCorrected: opts.onlyCorrected })
   const which = opts.text ?? 'transcript'

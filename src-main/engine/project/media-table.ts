@@ -10,6 +10,7 @@ import type { MediaInfo } from './types'
 import { toMediaInfo, type MediaRecord } from './rows'
 import { newId } from './connection'
 import { insertUtt, normaliseSegments, segmentRow, type NewUtterance } from './utterance-table'
+import { UnknownIdError } from '../core/unknown-id'
 
 /** A media file as the store records it (probe + hash are done by the caller, see media-add.ts). */
 export interface NewMedia {
@@ -130,7 +131,7 @@ export class MediaTable {
     const r = this.db
       .prepare('UPDATE media SET abs_path = ?, rel_path = ? WHERE id = ?')
       .run(absPath, this.relativePath(absPath), mediaId)
-    if (r.changes === 0) throw new Error(`media "${mediaId}" is not in this project`)
+    if (r.changes === 0) throw new UnknownIdError(`media "${mediaId}" is not in this project`)
     return this.get(mediaId)!
   }
 }

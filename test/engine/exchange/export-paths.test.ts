@@ -14,6 +14,8 @@ import { ExchangePathError } from '../../../src-main/engine/exchange/safe-path'
 import { createEngineService } from '../../../src-main/engine/service'
 import { ProjectStore } from '../../../src-main/engine/project/store'
 import { validateRequest } from '../../../src-main/contract/contract'
+import { UnknownIdError } from '../../../src-main/engine/core/unknown-id'
+import { httpStatusFor } from '../../../src-main/serve/errors'
 import { withoutRootOverride } from '../../helpers/without-root-override'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-export-paths-'))
@@ -149,6 +151,17 @@ describe('export to a place that cannot be written', () => {
     } finally {
       await svc.dispose()
     }
+  })
+
+  it('a media id that is not in the project is named as such (404 in browser mode)', async () => {
+    const { store } = project()
+    const { err } = await timed(
+      exportProject(store, { format: 'jsonl', out: path.join(tmp, 'one.jsonl'), mediaId: 'm_nope' }),
+    )
+    store.close()
+    expect(err).toBeInstanceOf(UnknownIdError)
+    expect(httpStatusFor(err)).toBe(404)
+    expect((err as Error).message).toBe('no media with id "m_nope" in this project')
   })
 
   it('creating a project under /proc fails at once (store and engine service)', async () => {
