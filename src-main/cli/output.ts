@@ -51,7 +51,7 @@ export interface AbortingStop {
  * Like onStopSignals, and the first stop signal also aborts `abortSignal` (after `onStop` has said
  * what happens now), so a training stops after its current step.
  */
-export function abortOnStopSignals(onStop: (sig: StopSignal) => void): AbortingStop {
+export function abortOnStopSignals(onStop: (sig: StopSignal) => void = () => {}): AbortingStop {
   const ac = new AbortController()
   const stop = onStopSignals((sig) => {
     onStop(sig)

@@ -51,7 +51,7 @@ export function registerFeatures(program: Command): void {
       const { fps, detectEvery } = parseFrameOptions(opts)
       if (!['tiny', 'tiny+ssd', 'ssd'].includes(opts.detector))
         throw new CliError(`--detector must be tiny, tiny+ssd or ssd, got "${opts.detector}"`, 2)
-      const stop = abortOnStopSignals(() => {})
+      const stop = abortOnStopSignals()
       const tty = process.stderr.isTTY && !opts.json
       const hitsBefore = featureCacheStats.hits
       const t0 = Date.now()

@@ -50,7 +50,7 @@ function formatRow(r: UtteranceRow): string {
 
 /** `fws project add`: each file is saved as it is added, so a stop keeps the ones before it. */
 async function addMedia(file: string, media: string[], opts: { json?: boolean }): Promise<void> {
-  const stop = abortOnStopSignals(() => {})
+  const stop = abortOnStopSignals()
   try {
     const store = existsSync(file) ? ProjectStore.open(file) : ProjectStore.create(file)
     try {

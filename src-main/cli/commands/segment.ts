@@ -53,7 +53,7 @@ export function registerSegment(program: Command): void {
         padSec: parseOptionalNumber(opts.pad, 'pad', false, 2),
         maxUtteranceSec: parseOptionalNumber(opts.maxLength, 'max-length', false, 2),
       }
-      const stop = abortOnStopSignals(() => {})
+      const stop = abortOnStopSignals()
       const tty = process.stderr.isTTY && !opts.json
       let result: SegmentResult
       try {
