@@ -335,6 +335,7 @@ function checkFile(dir: string, manifest: CheckpointManifest, file: string, buf?
  */
 function verifyMember(dir: string, manifest: CheckpointManifest, member: EnsembleMember): void {
   const m = verifyCheckpoint(path.join(dir, member.dir), { task: 'translation' }).manifest
+  if (m.ensemble) throw new CheckpointError(dir, `ensemble member ${member.dir} is an ensemble itself`)
   if (m.weights.sha256 !== member.weightsSha256)
     throw new CheckpointError(
       dir,
