@@ -209,6 +209,17 @@ export interface LoadedCheckpoint {
   tensors: Map<string, NamedTensor>
   /** Reads a file the manifest lists under `files`. */
   readFile(key: string): string
+  /** An ensemble's members (manifest `ensemble`, in order), checked and read with the folder. */
+  members: LoadedCheckpoint[]
+}
+
+/** What verifyCheckpoint checked of a folder: the parsed parts, the raw weights, its members likewise. */
+export interface VerifiedCheckpoint {
+  dir: string
+  manifest: CheckpointManifest
+  modelJson: z.infer<typeof modelJsonSchema>
+  weights: Buffer
+  members: VerifiedCheckpoint[]
 }
 
 export class CheckpointError extends Error {
@@ -333,8 +344,9 @@ function checkFile(dir: string, manifest: CheckpointManifest, file: string, buf?
  * An ensemble member: a complete checkpoint in its subfolder (verified like any), the one the
  * manifest names (weights checksum), over the same vocabulary (vocab.json checksum).
  */
-function verifyMember(dir: string, manifest: CheckpointManifest, member: EnsembleMember): void {
-  const m = verifyCheckpoint(path.join(dir, member.dir), { task: 'translation' }).manifest
+function verifyMember(dir: string, manifest: CheckpointManifest, member: EnsembleMember): VerifiedCheckpoint {
+  const verified = verifyCheckpoint(path.join(dir, member.dir), { task: 'translation' })
+  const m = verified.manifest
   if (m.ensemble) throw new CheckpointError(dir, `ensemble member ${member.dir} is an ensemble itself`)
   if (m.weights.sha256 !== member.weightsSha256)
     throw new CheckpointError(
@@ -347,6 +359,7 @@ function verifyMember(dir: string, manifest: CheckpointManifest, member: Ensembl
       dir,
       `ensemble member ${member.dir} has another vocabulary; members must share one`,
     )
+  return verified
 }
 
 /**
@@ -358,7 +371,7 @@ function verifyMember(dir: string, manifest: CheckpointManifest, member: Ensembl
 export function verifyCheckpoint(
   dir: string,
   expect: { task?: 'emotion' | 'translation' } = {},
-): { manifest: CheckpointManifest; modelJson: z.infer<typeof modelJsonSchema>; weights: Buffer } {
+): VerifiedCheckpoint {
   const manifest = readManifest(dir, expect.task)
   checkFile(dir, manifest, 'model.json')
   const mj = modelJsonSchema.safeParse(readJson(dir, 'model.json'))
@@ -387,8 +400,8 @@ export function verifyCheckpoint(
   const buf = readFileSync(wPath)
   checkFile(dir, manifest, wFile, buf)
   for (const f of Object.values(manifest.files)) checkFile(dir, manifest, f)
-  for (const member of manifest.ensemble ?? []) verifyMember(dir, manifest, member)
-  return { manifest, modelJson: mj.data, weights: buf }
+  const members = (manifest.ensemble ?? []).map((member) => verifyMember(dir, manifest, member))
+  return { dir, manifest, modelJson: mj.data, weights: buf, members }
 }
 
 /**
@@ -399,7 +412,12 @@ export function loadCheckpoint(
   dir: string,
   expect: { task?: 'emotion' | 'translation' } = {},
 ): LoadedCheckpoint {
-  const { manifest, modelJson, weights: buf } = verifyCheckpoint(dir, expect)
+  return readVerified(verifyCheckpoint(dir, expect))
+}
+
+/** The weights (and members) of a verified folder, read into tensors. */
+function readVerified(v: VerifiedCheckpoint): LoadedCheckpoint {
+  const { dir, manifest, modelJson, weights: buf } = v
   const specs = modelJson.weightsManifest[0]!.weights
   const tensors = new Map<string, NamedTensor>()
   for (const t of unpackFloat32(buf, specs)) {
@@ -416,6 +434,7 @@ export function loadCheckpoint(
       if (!f) throw new CheckpointError(dir, `the manifest lists no '${key}' file`)
       return readFileSync(path.join(dir, f), 'utf8')
     },
+    members: v.members.map(readVerified),
   }
 }
 

@@ -95,15 +95,12 @@ interface BaseNetwork {
 
 function baseNetworks(base: string): BaseNetwork[] {
   const ck = loadCheckpoint(base, { task: 'translation' })
-  const own: BaseNetwork = { sub: null, ck, config: translationConfig(base, ck.modelConfig) }
-  return [
-    own,
-    ...(ck.manifest.ensemble ?? []).map((m) => {
-      const dir = path.join(base, m.dir)
-      const member = loadCheckpoint(dir, { task: 'translation' })
-      return { sub: m.dir, ck: member, config: translationConfig(dir, member.modelConfig) }
-    }),
-  ]
+  const subs = [null, ...(ck.manifest.ensemble ?? []).map((m) => m.dir)]
+  return [ck, ...ck.members].map((c, i) => ({
+    sub: subs[i]!,
+    ck: c,
+    config: translationConfig(c.dir, c.modelConfig),
+  }))
 }
 
 /** The label smoothing a network was trained with (fine-tuning keeps it). */

@@ -7,12 +7,16 @@
  * unless the caller overrides them), and batching of inference; the network, search, ensemble and
  * format live in model.ts, decode.ts, ensemble.ts, checkpoint.ts.
  */
-import path from 'node:path'
 import type * as TF from '@tensorflow/tfjs'
 import { getTf } from '../../backend'
 import { BpeVocab, EOS_ID, type BpeVocabJson } from '../../features/text/bpe'
 import type { UtteranceFeatures } from '../../features/types'
-import { CheckpointError, loadCheckpoint, type CheckpointManifest } from '../checkpoint'
+import {
+  CheckpointError,
+  loadCheckpoint,
+  type CheckpointManifest,
+  type LoadedCheckpoint,
+} from '../checkpoint'
 import { trainedModalities } from '../evidence'
 import { corpusBleu, corpusChrf, BLEU_SIGNATURE, CHRF_SIGNATURE } from '../metrics/bleu'
 import { translationConfig } from './checkpoint'
@@ -76,9 +80,14 @@ export interface TranslationNetwork {
  */
 export async function readTranslationNetwork(dir: string): Promise<TranslationNetwork> {
   const ck = loadCheckpoint(dir, { task: 'translation' })
-  const manifest = ck.manifest
-  const config = translationConfig(dir, ck.modelConfig)
   const { tf } = await getTf()
+  return networkOf(tf, ck)
+}
+
+/** The network of a checked folder (or ensemble member): configuration, vocabulary, weights. */
+function networkOf(tf: typeof TF, ck: LoadedCheckpoint): TranslationNetwork {
+  const { dir, manifest } = ck
+  const config = translationConfig(dir, ck.modelConfig)
   const vocab = new BpeVocab(JSON.parse(ck.readFile('vocab')) as BpeVocabJson)
   if (vocab.size !== config.vocabSize)
     throw new CheckpointError(
@@ -94,35 +103,23 @@ export async function readTranslationNetwork(dir: string): Promise<TranslationNe
   }
 }
 
-/** The further networks of an ensemble folder (manifest `ensemble`; checked with the folder itself). */
-async function readEnsembleMembers(dir: string, top: TranslationNetwork): Promise<TranslationModel[]> {
-  const models: TranslationModel[] = []
-  try {
-    for (const m of top.manifest.ensemble ?? [])
-      models.push((await readTranslationNetwork(path.join(dir, m.dir))).model)
-  } catch (err) {
-    for (const m of models) m.dispose()
-    throw err
-  }
-  return models
-}
-
 /**
- * Loads a translation model folder (readTranslationNetwork) for translating: its own network, and
- * when the manifest names an ensemble, the members decoded together with it.
+ * Loads a translation model folder for translating: its own network, and when the manifest names
+ * an ensemble, the members (checked with the folder) decoded together with it.
  */
 export async function loadTranslationModel(dir: string): Promise<LoadedTranslationModel> {
-  const net = await readTranslationNetwork(dir)
-  let members: TranslationModel[]
+  const ck = loadCheckpoint(dir, { task: 'translation' })
+  const { tf } = await getTf()
+  const nets: TranslationNetwork[] = []
   try {
-    members = [net.model, ...(await readEnsembleMembers(dir, net))]
+    for (const c of [ck, ...ck.members]) nets.push(networkOf(tf, c))
   } catch (err) {
-    net.model.dispose()
+    for (const n of nets) n.model.dispose()
     throw err
   }
-  const { tf } = await getTf()
-  return translationRuntime(tf, net, new TranslationEnsemble(tf, members), () =>
-    members.forEach((m) => m.dispose()),
+  const models = nets.map((n) => n.model)
+  return translationRuntime(tf, nets[0]!, new TranslationEnsemble(tf, models), () =>
+    models.forEach((m) => m.dispose()),
   )
 }
 
