@@ -159,6 +159,11 @@ export type PipelinePool = WorkerPool<WorkerTask, SegmentOutcome | PartOutcome, 
 
 /** What one file's processing needs besides the file itself. */
 export interface FileContext {
+  /**
+   * This run's id, written into every completion record: a record of this run found again (a
+   * queued job done a second time after its worker died) is this run's work, not an earlier one.
+   */
+  runId: string
   outDir: string
   fps: number
   detectEvery: number

@@ -10,6 +10,7 @@
  * discovery (`discoverRun`) and `buildSummary` are also what the Redis queue (engine/queue) runs,
  * so a queued run produces what a local one does. This module re-exports them for its importers.
  */
+import { randomUUID } from 'node:crypto'
 import { mkdir, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -114,6 +115,7 @@ export async function runBatch(opts: BatchOptions, job: JobControl): Promise<Bat
   // and workers are spawned only when there is work for them.
   const pool = createPipelinePool(jobs, opts.worker)
   const ctx: FileContext = {
+    runId: `local.${randomUUID()}`,
     outDir,
     fps,
     detectEvery,

@@ -48,6 +48,11 @@ export interface CompletionRecord extends ResultKey {
   stageSec: Record<string, number>
   outputs: OutputDigest[]
   completedAt: string
+  /**
+   * The run that wrote it (a queued run's `name.generation`, a local batch's own id; absent in
+   * records of older runs): a job of the same run done again finds its own record, not an old one.
+   */
+  run?: string
 }
 
 export function outputPaths(outDir: string, name: string) {
@@ -221,6 +226,7 @@ export async function writeFileOutputs(
   source: string,
   key: ResultKey,
   result: FileResult,
+  run: string,
 ): Promise<CompletionRecord> {
   const p = outputPaths(outDir, name)
   const jsonl = formatJsonl(result, key.models)
@@ -240,11 +246,14 @@ export async function writeFileOutputs(
     durationSec: result.durationSec,
     stageSec: result.stageSec,
     outputs,
+    run,
   })
 }
 
 /** What a completion record says about the run; the rest (version, source, key, time) is added. */
-type RecordBody = Omit<CompletionRecord, 'version' | 'source' | keyof ResultKey | 'completedAt'>
+type RecordBody = Omit<CompletionRecord, 'version' | 'source' | keyof ResultKey | 'completedAt'> & {
+  run: string
+}
 
 /** Writes a completion record (version, source, key, body, completion time, in that order) and returns it. */
 async function saveRecord(
@@ -275,6 +284,7 @@ export async function writeFailureRecord(
   key: ResultKey,
   error: { message: string; code: string | null },
   stageSec: Record<string, number>,
+  run: string,
 ): Promise<CompletionRecord> {
   const p = outputPaths(outDir, name)
   await Promise.all([unlink(p.jsonl).catch(() => {}), unlink(p.vtt).catch(() => {})])
@@ -286,6 +296,7 @@ export async function writeFailureRecord(
     durationSec: 0,
     stageSec,
     outputs: [],
+    run,
   })
 }
 

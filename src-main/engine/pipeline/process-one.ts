@@ -67,7 +67,7 @@ export async function processFile(
     s.status = 'failed'
     s.error = err.message
     s.errorCode = err.code ?? null
-    await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {})
+    await writeFailureRecord(outDir, name, file, key, { message: s.error, code: s.errorCode }, {}, ctx.runId)
     emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: false })
   }
   /** Stores the results where this run also sends them; a failure there never un-does the outputs. */
@@ -127,7 +127,7 @@ export async function processFile(
     if (signal.aborted) throw abortError()
     out.backend = result.backend
     progress('write', 0, 0.99)
-    const rec = await writeFileOutputs(outDir, name, file, key, result)
+    const rec = await writeFileOutputs(outDir, name, file, key, result, ctx.runId)
     s.status = 'done'
     s.utterances = result.utterances.length
     s.noEvidence = noEvidenceOf(rec.noEvidence)
@@ -165,7 +165,8 @@ export async function processFile(
 
 /**
  * The resume decision: a completion record of the same content, models and options is reused
- * (a failure record too, unless `ctx.retryFailed`). True when the file is settled that way.
+ * (a failure record too, unless `ctx.retryFailed` and an earlier run wrote it). True when the
+ * file is settled that way.
  */
 async function reuseRecord(
   ctx: FileContext,
@@ -178,7 +179,11 @@ async function reuseRecord(
 ): Promise<boolean> {
   const s = out.summary
   const rec = await findReusableRecord(ctx.outDir, name, key, { file, inputs: ctx.inputs })
-  if (!rec || (rec.status !== 'done' && ctx.retryFailed)) return false
+  if (!rec) return false
+  // Written by this run (its job done again after a worker died): this run's work, reported as
+  // such, and a failure this run already retried is not retried again.
+  const thisRun = rec.run === ctx.runId
+  if (rec.status !== 'done' && ctx.retryFailed && !thisRun) return false
   s.durationSec = rec.durationSec
   s.utterances = rec.utterances
   s.noEvidence = noEvidenceOf(rec.noEvidence)
@@ -188,22 +193,22 @@ async function reuseRecord(
   if (rec.status === 'done') {
     // The results still go where this run sends them (e.g. a project given this time).
     await deliver()
-    s.status = 'skipped'
-    out.work = 'reusedComplete'
+    s.status = thisRun ? 'done' : 'skipped'
+    out.work = thisRun ? 'processed' : 'reusedComplete'
     emit({
       type: 'file-done',
       utterances: rec.utterances,
       noEvidence: rec.noEvidence,
-      skipped: true,
+      skipped: !thisRun,
       seconds: 0,
     })
   } else {
     s.status = 'failed'
-    s.previous = true
+    s.previous = !thisRun
     s.error = rec.error?.message ?? 'failed in an earlier run'
     s.errorCode = rec.error?.code ?? null
-    out.work = 'reusedFailed'
-    emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: true })
+    out.work = thisRun ? 'processed' : 'reusedFailed'
+    emit({ type: 'file-failed', error: s.error, code: s.errorCode, previous: !thisRun })
   }
   return true
 }

@@ -61,6 +61,7 @@ function fileContext(
   signal: AbortSignal,
 ): FileContext {
   return {
+    runId: `${rec.name}.${rec.gen}`,
     outDir: rec.outDir,
     fps: rec.options.fps,
     detectEvery: rec.options.detectEvery,

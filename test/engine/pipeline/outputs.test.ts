@@ -67,7 +67,7 @@ const src = (n: string, inputs: string[] = []) => ({
 
 describe('batch outputs', () => {
   it('writes jsonl + vtt + a completion record that a resume accepts for the same key only', async () => {
-    const rec = await writeFileOutputs(dir, 'a', '/media/a.mp4', key, result)
+    const rec = await writeFileOutputs(dir, 'a', '/media/a.mp4', key, result, 'test-run')
     const p = outputPaths(dir, 'a')
     const lines = readFileSync(p.jsonl, 'utf8')
       .trim()
@@ -116,7 +116,7 @@ describe('batch outputs', () => {
   })
 
   it('refuses a record whose output was truncated or changed after it was written', async () => {
-    await writeFileOutputs(dir, 'b', '/media/b.mp4', key, result)
+    await writeFileOutputs(dir, 'b', '/media/b.mp4', key, result, 'test-run')
     const p = outputPaths(dir, 'b')
     const full = readFileSync(p.jsonl, 'utf8')
     writeFileSync(p.jsonl, full.slice(0, full.length - 10))
@@ -130,8 +130,16 @@ describe('batch outputs', () => {
   })
 
   it('a failure record removes stale outputs and is found again for the same content', async () => {
-    await writeFileOutputs(dir, 'c', '/media/c.mp4', key, result)
-    await writeFailureRecord(dir, 'c', '/media/c.mp4', key, { message: 'truncated', code: 'TRUNCATED' }, {})
+    await writeFileOutputs(dir, 'c', '/media/c.mp4', key, result, 'test-run')
+    await writeFailureRecord(
+      dir,
+      'c',
+      '/media/c.mp4',
+      key,
+      { message: 'truncated', code: 'TRUNCATED' },
+      {},
+      'test-run',
+    )
     const p = outputPaths(dir, 'c')
     expect(readdirSync(dir)).not.toContain(path.basename(p.jsonl))
     const rec = await findReusableRecord(dir, 'c', key, src('c'))
