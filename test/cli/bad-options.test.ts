@@ -1,25 +1,15 @@
 // A bad number on the command line: `fws batch`, `fws features` and `fws worker` refuse it the
 // same way (one check, cli/number-options.ts), with exit code 2, before any work or output.
-import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runFws } from '../helpers/fws-cli'
 
-const root = path.resolve(import.meta.dirname, '../..')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-bad-options-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function fws(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'bin/fws.mjs'), ...args],
-      { env: { ...process.env, FWS_FROM_SOURCE: '1' }, timeout: 60_000 },
-      (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
-    )
-  })
-}
+const fws = (args: string[]) => runFws(args, { timeoutMs: 60_000 })
 
 describe('numeric options', () => {
   it.each<[string[], string]>([

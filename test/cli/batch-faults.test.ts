@@ -7,7 +7,7 @@
 //    tests run as root, fws runs without the capabilities that let root read it anyway):
 //    reported in summary.json with their reasons, and the batch does not hang;
 //  - SIGTERM / SIGHUP: summary.json written, exit 143 / 129.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   chmodSync,
@@ -24,76 +24,28 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSpeechVideo } from '../helpers/media-fixtures'
-import { withoutRootOverride } from '../helpers/without-root-override'
+import { runFws, type FwsOptions } from '../helpers/fws-cli'
 import { trainTinyEmotionModel } from '../engine/pipeline/helpers/tiny-models'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import type { CompletionRecord } from '../../src-main/engine/pipeline/outputs'
 
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let model: string
 let clipA: string
 let clipB: string
 
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  lines: Record<string, unknown>[]
-  stderr: string
-}
-
 /** Runs `fws batch … --json` (as root: without passing over file permissions); `onLine` may act on the child. */
-function fwsBatch(
-  args: string[],
-  opts: {
-    onLine?: (l: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void
-  } = {},
-): Promise<Run> {
-  const argv = [
-    path.join(root, 'bin/fws.mjs'),
-    'batch',
-    ...args,
-    '--tasks',
-    'emotion',
-    '--emotion-model',
-    model,
-    '--fps',
-    '1',
-    '--jobs',
-    '1',
-    '--json',
-  ]
-  // Root reads a chmod 000 file anyway: run without the capabilities that allow it.
-  const [command, commandArgs] = withoutRootOverride(process.execPath, argv)
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    // A hang is a failure of its own, not a test timeout.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
-    const lines: Record<string, unknown>[] = []
-    let buf = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const obj = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>
-        buf = buf.slice(nl + 1)
-        lines.push(obj)
-        opts.onLine?.(obj, (s) => child.kill(s))
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, lines, stderr })
-    })
-  })
-}
+const fwsBatch = (args: string[], opts: Pick<FwsOptions, 'onLine'> = {}) =>
+  runFws(
+    ['batch', ...args, '--tasks', 'emotion', '--emotion-model', model, '--fps', '1', '--jobs', '1', '--json'],
+    {
+      ...opts,
+      json: true,
+      env: { FWS_CACHE_DIR: path.join(tmp, 'cache'), HOME: tmp },
+      // Root reads a chmod 000 file anyway: run without the capabilities that allow it.
+      withoutRootOverride: true,
+    },
+  )
 
 const summaryOf = (out: string) =>
   JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as BatchSummary

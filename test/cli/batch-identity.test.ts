@@ -4,16 +4,15 @@
  * per file and in total agree with the batch summary. Real CLI (bin/fws.mjs from source), real
  * video (ffmpeg + espeak-ng), the shipped emotion model (resources/models).
  */
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import { ProjectStore } from '../../src-main/engine/project/store'
+import { runFws } from '../helpers/fws-cli'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 
-const root = path.resolve(import.meta.dirname, '../..')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-batch-identity-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 let video: SpeechVideo
@@ -33,38 +32,14 @@ beforeAll(async () => {
   )
 }, 120_000)
 
-function fws(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stderr }))
-  })
-}
-
 describe('fws batch --project: media identity', () => {
   it('two same-byte files with different sidecars are two media; counts agree with the summary', async () => {
     const out = path.join(tmp, 'out')
     const proj = path.join(tmp, 'study.fwsproj')
-    const r = await fws([
-      'batch',
-      input,
-      '--out',
-      out,
-      '--project',
-      proj,
-      '--tasks',
-      'emotion',
-      '--fps',
-      '1',
-      '-j',
-      '1',
-    ])
+    const r = await runFws(
+      ['batch', input, '--out', out, '--project', proj, '--tasks', 'emotion', '--fps', '1', '-j', '1'],
+      { env: { FWS_CACHE_DIR: path.join(tmp, 'cache') } },
+    )
     expect(r.code, r.stderr).toBe(0)
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as BatchSummary
     const store = ProjectStore.open(proj)

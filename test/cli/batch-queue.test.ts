@@ -26,13 +26,13 @@ import path from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runFws, type FwsOptions } from '../helpers/fws-cli'
 import { makeBadFiles, makeSpeechVideo } from '../helpers/media-fixtures'
 import { startRedis, type TestRedis } from '../helpers/redis-server'
 import { trainTinyEmotionModel } from '../engine/pipeline/helpers/tiny-models'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import type { QueueSummary } from '../../src-main/engine/queue/watch'
 
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let model: string
 let files: string[]
@@ -41,57 +41,24 @@ let redis: TestRedis
 let queue: Queue
 const children = new Set<ChildProcess>()
 
-interface Run {
-  code: number | null
-  lines: Record<string, unknown>[]
-  stderr: string
-}
-
 /** Each process has its own feature cache, as separate machines would: nothing computed is shared. */
 let caches = 0
-const env = () => ({
-  ...process.env,
-  FWS_FROM_SOURCE: '1',
-  FWS_CACHE_DIR: path.join(tmp, `cache-${++caches}`),
-  HOME: tmp,
-})
+const env = () => ({ FWS_CACHE_DIR: path.join(tmp, `cache-${++caches}`), HOME: tmp })
 
-type OnLine = (l: Record<string, unknown>, kill: (s: NodeJS.Signals) => void) => void
-
-function fws(args: string[], onLine?: OnLine): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-      cwd: root,
-      env: env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.add(child)
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000) // a hang fails on its own
-    const lines: Record<string, unknown>[] = []
-    let buf = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const obj = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>
-        buf = buf.slice(nl + 1)
-        lines.push(obj)
-        onLine?.(obj, (sig) => child.kill(sig))
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      children.delete(child)
-      resolve({ code, lines, stderr })
-    })
+const fws = (args: string[], onLine?: FwsOptions['onLine']) =>
+  runFws(args, {
+    env: env(),
+    json: true,
+    onLine,
+    timeoutMs: 120_000,
+    onSpawn: (child) => {
+      children.add(child)
+      child.on('close', () => children.delete(child))
+    },
   })
-}
 
 const batchArgs = ['--tasks', 'emotion', '--fps', '1', '--json']
-const batch = (args: string[], onLine?: OnLine) =>
+const batch = (args: string[], onLine?: FwsOptions['onLine']) =>
   fws(['batch', ...args, '--emotion-model', model, ...batchArgs], onLine)
 
 interface WorkerProc {
@@ -107,7 +74,7 @@ function startWorker(url: string): Promise<WorkerProc> {
     const child = spawn(
       process.execPath,
       [
-        path.join(root, 'bin/fws.mjs'),
+        path.join(ROOT, 'bin/fws.mjs'),
         'worker',
         '--queue',
         url,
@@ -118,7 +85,11 @@ function startWorker(url: string): Promise<WorkerProc> {
         '--stalled-interval',
         '2000',
       ],
-      { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env(), FWS_FROM_SOURCE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     )
     children.add(child)
     let out = ''

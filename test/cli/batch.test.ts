@@ -7,7 +7,6 @@
 // The run is killed with SIGKILL after its first finished file, resumed, then resumed again:
 // nothing half-written may pass for complete, the resumed run does exactly the remaining work,
 // and the last run does none (counted in summary.json, not timed).
-import { spawn } from 'node:child_process'
 import {
   appendFileSync,
   copyFileSync,
@@ -23,52 +22,26 @@ import {
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runFws } from '../helpers/fws-cli'
 import { makeBadFiles, makeSpeechVideo } from '../helpers/media-fixtures'
 import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tiny-models'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import { ProjectStore } from '../../src-main/engine/project/store'
 
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let input: string
 let models: TinyModels
 /** Cue counts of the files whose utterances come from subtitles. */
 const cues: Record<string, number> = {}
 
-interface Run {
-  code: number | null
-  signal: NodeJS.Signals | null
-  lines: Record<string, unknown>[]
-  stderr: string
-}
-
 /** Runs `fws batch` with --json; `killAfterFirstDone` sends SIGKILL when the first file finishes. */
-function fwsBatch(args: string[], opts: { killAfterFirstDone?: boolean } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), 'batch', ...args, '--json'], {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const lines: Record<string, unknown>[] = []
-    let buf = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let nl
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl)
-        buf = buf.slice(nl + 1)
-        const obj = JSON.parse(line) as Record<string, unknown>
-        lines.push(obj)
-        if (opts.killAfterFirstDone && obj.type === 'file-done') child.kill('SIGKILL')
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, lines, stderr }))
+const fwsBatch = (args: string[], opts: { killAfterFirstDone?: boolean } = {}) =>
+  runFws(['batch', ...args, '--json'], {
+    env: { FWS_CACHE_DIR: path.join(tmp, 'cache') },
+    onLine: (l, kill) => {
+      if (opts.killAfterFirstDone && l.type === 'file-done') kill('SIGKILL')
+    },
   })
-}
 
 const summaryOf = (out: string) =>
   JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as BatchSummary

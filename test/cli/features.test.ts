@@ -8,10 +8,10 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeNpy } from '../../src-main/engine/features/npy'
+import { runFws } from '../helpers/fws-cli'
 import { faceSpeechVideo, testPhotos } from '../engine/features/fixtures'
 
 const run = promisify(execFile)
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let video: string
 let srt: string
@@ -37,18 +37,14 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function fws(args: string[]) {
-  return run('node', [path.join(root, 'bin/fws.mjs'), ...args], {
-    cwd: root,
-    env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-  })
-}
+const fws = (args: string[]) => runFws(args, { env: { FWS_CACHE_DIR: path.join(tmp, 'cache') } })
 
 describe('fws features', () => {
   it('writes .npy sequences, pooled matrices and a manifest that NumPy reads', async () => {
     const out = path.join(tmp, 'out')
-    const { stdout } = await fws(['features', video, '--subs', srt, '--out', out, '--json'])
-    const summary = JSON.parse(stdout) as Record<string, number | string>
+    const r = await fws(['features', video, '--subs', srt, '--out', out, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout) as Record<string, number | string>
     expect(summary).toMatchObject({
       utterances: 2,
       source: 'srt',
@@ -95,7 +91,7 @@ print(json.dumps({'a': list(a.shape), 'dtype': str(a.dtype), 'v_missing': float(
   'pa': list(pa.shape), 'mean0': float(a[:, 0].mean()), 'pooled0': float(pa[0, 0])}))
 `
     const { stdout: pyOut } = await run('python3', ['-c', py, out])
-    const r = JSON.parse(pyOut) as {
+    const np = JSON.parse(pyOut) as {
       a: number[]
       dtype: string
       v_missing: number
@@ -103,32 +99,26 @@ print(json.dumps({'a': list(a.shape), 'dtype': str(a.dtype), 'v_missing': float(
       mean0: number
       pooled0: number
     }
-    expect(r.a).toEqual([258, 43])
-    expect(r.dtype).toBe('float32')
-    expect(r.v_missing).toBe(1)
-    expect(r.pa).toEqual([2, 86])
-    expect(r.pooled0).toBeCloseTo(r.mean0, 3)
+    expect(np.a).toEqual([258, 43])
+    expect(np.dtype).toBe('float32')
+    expect(np.v_missing).toBe(1)
+    expect(np.pa).toEqual([2, 86])
+    expect(np.pooled0).toBeCloseTo(np.mean0, 3)
   })
 
   it('reports bad options and a missing file with a non-zero exit and a clear message', async () => {
-    await expect(
-      fws(['features', video, '--out', path.join(tmp, 'x'), '--fps', 'abc']),
-    ).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('--fps'),
-    })
+    const badFps = await fws(['features', video, '--out', path.join(tmp, 'x'), '--fps', 'abc'])
+    expect(badFps.code, badFps.stderr).toBe(2)
+    expect(badFps.stderr).toContain('--fps')
     const busy = path.join(tmp, 'busy')
     mkdirSync(busy)
     writeFileSync(path.join(busy, 'keep.txt'), 'mine')
-    await expect(fws(['features', video, '--out', busy])).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('refusing to overwrite'),
-    })
+    const overwrite = await fws(['features', video, '--out', busy])
+    expect(overwrite.code, overwrite.stderr).toBe(2)
+    expect(overwrite.stderr).toContain('refusing to overwrite')
     expect(readFileSync(path.join(busy, 'keep.txt'), 'utf8')).toBe('mine')
-    await expect(
-      fws(['features', path.join(tmp, 'nope.mp4'), '--out', path.join(tmp, 'y')]),
-    ).rejects.toMatchObject({
-      stderr: expect.stringContaining('nope.mp4'),
-    })
+    const missing = await fws(['features', path.join(tmp, 'nope.mp4'), '--out', path.join(tmp, 'y')])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toContain('nope.mp4')
   })
 })

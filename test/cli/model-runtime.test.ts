@@ -6,7 +6,6 @@
 // activity) the text-only model gives no label and summary.json / the console count those
 // utterances with the way out. A flipped byte in weights.bin is refused by the CLI entry points
 // with the file named (the app's jobs: test/engine/jobs/service-jobs.test.ts). Models: tiny, trained in the setup with the project's own training code.
-import { spawn } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,29 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeCorpus } from '../../src-main/engine/models/corpus'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import { faceSpeechVideo, testPhotos } from '../engine/features/fixtures'
+import { runFws } from '../helpers/fws-cli'
 import { toSrt } from '../helpers/media-fixtures'
 import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tiny-models'
 
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let models: TinyModels
 
-function fws(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
-}
+const fws = (args: string[], stdin?: string) =>
+  runFws(args, { env: { FWS_CACHE_DIR: path.join(tmp, 'cache') }, stdin })
 
 const jsonl = (file: string) =>
   readFileSync(file, 'utf8')

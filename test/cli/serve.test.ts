@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { ROOT, runFws } from '../helpers/fws-cli'
 
-const run = promisify(execFile)
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
-
-async function fws(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [path.join(ROOT, 'bin', 'fws.mjs'), ...args], {
-      env: { ...process.env, FWS_FROM_SOURCE: '1' },
-      timeout: 60_000,
-    })
-    return { code: 0, ...r }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const fws = (args: string[]) => runFws(args, { timeoutMs: 60_000 })
 
 describe('fws serve', () => {
   it('says how to build the renderer when it is missing', async () => {

@@ -1,15 +1,15 @@
 // `fws segment`, `fws features` and `fws project add` stop cleanly on SIGINT, SIGTERM and SIGHUP
 // (not only Ctrl-C): the running ffmpeg is stopped, the command says "cancelled" and exits with
 // 128 + the signal's number; `project add` keeps the media it had already saved.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ProjectStore } from '../../src-main/engine/project/store'
+import { runFws, type FwsRun } from '../helpers/fws-cli'
 import { makeSpeechVideo } from '../helpers/media-fixtures'
 
-const root = path.resolve(import.meta.dirname, '../..')
 let tmp: string
 let long: string
 let short: string
@@ -54,34 +54,30 @@ function ffmpegRuns(pid: number): string[][] {
  * Runs fws, sends `sig` once it has started an ffmpeg/ffprobe reading the file `on`,
  * and reports how it ended (`ms`: from the signal to the exit; -1 when it was never sent).
  */
-function stopWhileWorking(
+async function stopWhileWorking(
   args: string[],
   sig: NodeJS.Signals,
   on: string,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<FwsRun & { ms: number }> {
+  let sentAt = 0
+  let poll: NodeJS.Timeout | undefined
+  try {
+    const r = await runFws(args, {
+      env: { FWS_CACHE_DIR: path.join(tmp, 'cache') },
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        poll = setInterval(() => {
+          if (!sentAt && ffmpegRuns(child.pid!).some((args) => args.includes(`file:${on}`))) {
+            sentAt = Date.now()
+            child.kill(sig)
+          }
+        }, 20)
+      },
     })
-    let stderr = ''
-    let sentAt = 0
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const poll = setInterval(() => {
-      if (!sentAt && ffmpegRuns(child.pid!).some((args) => args.includes(`file:${on}`))) {
-        sentAt = Date.now()
-        child.kill(sig)
-      }
-    }, 20)
-    const hang = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearInterval(poll)
-      clearTimeout(hang)
-      resolve({ code, signal, stderr, ms: sentAt ? Date.now() - sentAt : -1 })
-    })
-  })
+    return { ...r, ms: sentAt ? Date.now() - sentAt : -1 }
+  } finally {
+    clearInterval(poll)
+  }
 }
 
 describe('stop signals on the single-file commands', () => {

@@ -3,21 +3,11 @@
  * folder is written (manifest, model.json, weights, vocab), `--resume` continues the saved state,
  * eval prints the JSON metrics, and a bad model folder gives a clear error and exit code.
  */
-import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-
-const run = promisify(execFile)
-const root = path.resolve(import.meta.dirname, '../..')
-const fws = (args: string[]) =>
-  run(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-    cwd: root,
-    env: { ...process.env, FWS_FROM_SOURCE: '1' },
-    maxBuffer: 16 << 20,
-  })
+import { runFws as fws } from '../helpers/fws-cli'
 
 function meldCsv(file: string, n: number, seed: number): void {
   const lines = [
@@ -72,7 +62,8 @@ describe('fws train/eval emotion', () => {
       '--aux-sentiment',
       '0.5',
     ]
-    await fws([...common, '--epochs', '2', '--log', path.join(dir, 'train.log')])
+    const trained = await fws([...common, '--epochs', '2', '--log', path.join(dir, 'train.log')])
+    expect(trained.code, trained.stderr).toBe(0)
     for (const f of ['manifest.json', 'model.json', 'weights.bin', 'vocab.json'])
       expect(existsSync(path.join(out, f)), f).toBe(true)
     expect(existsSync(path.join(`${out}.training`, 'state', 'trainer.json'))).toBe(true)
@@ -82,45 +73,31 @@ describe('fws train/eval emotion', () => {
     expect(m1.modalities.audio.trained).toBe(false)
     expect(m1.command).toContain('train emotion')
     expect(readFileSync(path.join(dir, 'train.log'), 'utf8')).toMatch(/epoch 2\/2/)
-    const resumed = await fws([...common, '--epochs', '4', '--resume', '--patience', '9']).catch(
-      (e: { stderr: string }) => e,
-    )
+    const resumed = await fws([...common, '--epochs', '4', '--resume', '--patience', '9'])
     // A different --epochs changes the schedule: resume must refuse rather than silently mix runs.
-    expect(String((resumed as { stderr: string }).stderr)).toMatch(
-      /different model configuration, data or options/,
-    )
-    const { stdout } = await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json'])
-    const r = JSON.parse(stdout)
+    expect(resumed.stderr).toMatch(/different model configuration, data or options/)
+    const evaluated = await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json'])
+    expect(evaluated.code, evaluated.stderr).toBe(0)
+    const r = JSON.parse(evaluated.stdout)
     expect(r.n).toBe(24)
     expect(r.weightedF1).toBeGreaterThan(0.5)
     expect(Object.keys(r.perClass)).toEqual(['neutral', 'joy', 'anger'])
     expect(r.confusion).toHaveLength(3)
     // --condition: the same data under a train/test shift (every transcript from another utterance)
-    const shifted = JSON.parse(
-      (await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json', '--condition', 'swap-text:1']))
-        .stdout,
-    )
+    const swapped = await fws([
+      ...['eval', 'emotion', '--model', out, '--data', dev],
+      ...['--json', '--condition', 'swap-text:1'],
+    ])
+    expect(swapped.code, swapped.stderr).toBe(0)
+    const shifted = JSON.parse(swapped.stdout)
     expect(shifted.conditions).toEqual(['swap-text:1'])
     expect(shifted.n).toBe(24)
     expect(shifted.accuracy).toBeLessThan(r.accuracy)
-    const badCond = await fws([
-      'eval',
-      'emotion',
-      '--model',
-      out,
-      '--data',
-      dev,
-      '--condition',
-      'blur:1',
-    ]).catch((e: { stderr: string; code: number }) => e)
-    expect((badCond as { code: number }).code).toBe(2)
-    expect((badCond as { stderr: string }).stderr).toMatch(
-      /--condition: condition 'blur:1': unknown condition 'blur'/,
-    )
-    const bad = await fws(['eval', 'emotion', '--model', dir, '--data', dev]).catch(
-      (e: { stderr: string; code: number }) => e,
-    )
-    expect((bad as { code: number }).code).toBe(1)
-    expect((bad as { stderr: string }).stderr).toMatch(/manifest.json is missing/)
+    const badCond = await fws(['eval', 'emotion', '--model', out, '--data', dev, '--condition', 'blur:1'])
+    expect(badCond.code).toBe(2)
+    expect(badCond.stderr).toMatch(/--condition: condition 'blur:1': unknown condition 'blur'/)
+    const bad = await fws(['eval', 'emotion', '--model', dir, '--data', dev])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/manifest.json is missing/)
   }, 180_000)
 })

@@ -2,30 +2,17 @@
 // with the line number before anything is trained (default --outside-media stop), or the line is
 // left out while training goes on with the other lines (--outside-media skip); SIGTERM stops
 // training like Ctrl-C (state kept, exit 143).
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { writeCorpus } from '../../src-main/engine/models/corpus'
+import { runFws } from '../helpers/fws-cli'
 
-const root = path.resolve(import.meta.dirname, '../..')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-corpus-paths-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function fws(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', FWS_CACHE_DIR: path.join(tmp, 'cache') },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stderr }))
-  })
-}
+const fws = (args: string[]) => runFws(args, { env: { FWS_CACHE_DIR: path.join(tmp, 'cache') } })
 
 it(
   'refuses a traversing media path with its line number; skip trains on the rest',
@@ -119,51 +106,27 @@ it(
       })),
     )
     const out = path.join(tmp, 'm-term')
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(root, 'bin/fws.mjs'),
-          'train',
-          'emotion',
-          '--data',
-          corpus,
-          '--no-pretrained',
-          '--no-features',
-          '--modalities',
-          'text',
-          '--epochs',
-          '200',
-          '--patience',
-          '200',
-          '--batch-size',
-          '8',
-          '--hidden',
-          '8',
-          '--latent',
-          '8',
-          '--dialogue',
-          '0',
-          '--labels',
-          'joy,anger,neutral,sadness',
-          '--out',
-          out,
-        ],
-        { cwd: root, env: { ...process.env, FWS_FROM_SOURCE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
-      )
-      let stderr = ''
-      let sent = false
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString()
-        // After the second epoch has started, the first one's state is on disk.
-        if (!sent && /progress \d+% epoch 2\//.test(stderr)) {
-          sent = true
-          child.kill('SIGTERM')
-        }
-      })
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stderr }))
-    })
+    const r = await runFws(
+      [
+        ...['train', 'emotion', '--data', corpus, '--no-pretrained', '--no-features', '--modalities', 'text'],
+        ...['--epochs', '200', '--patience', '200', '--batch-size', '8', '--hidden', '8', '--latent', '8'],
+        ...['--dialogue', '0', '--labels', 'joy,anger,neutral,sadness', '--out', out],
+      ],
+      {
+        onSpawn: (child) => {
+          let stderr = ''
+          let sent = false
+          child.stderr!.on('data', (d: string) => {
+            stderr += d
+            // After the second epoch has started, the first one's state is on disk.
+            if (!sent && /progress \d+% epoch 2\//.test(stderr)) {
+              sent = true
+              child.kill('SIGTERM')
+            }
+          })
+        },
+      },
+    )
     expect(r.code, r.stderr).toBe(143)
     expect(r.stderr).toMatch(/SIGTERM: stopping after the current batch/)
     expect(r.stderr).toMatch(/training cancelled; rerun with --resume to continue/)

@@ -3,23 +3,13 @@
  * dozen steps each, the training loss falls, the model folder is written with the method and its
  * options recorded, and it loads and translates. Also: --gan-* flags are refused for other methods.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FUSION_METHODS } from '../../src-main/engine/fusion'
 import { loadTranslationModel } from '../../src-main/engine/models/translation'
-
-const run = promisify(execFile)
-const root = path.resolve(import.meta.dirname, '../..')
-const fws = (args: string[]) =>
-  run(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-    cwd: root,
-    env: { ...process.env, FWS_FROM_SOURCE: '1' },
-    maxBuffer: 16 << 20,
-  })
+import { runFws as fws } from '../helpers/fws-cli'
 
 const WORDS: Array<[string, string]> = [
   ['red', 'rote'],
@@ -99,7 +89,8 @@ describe('fws train translation --fusion', () => {
     it(`${method}: trains (loss falls), writes a loadable model recording the method`, async () => {
       const out = path.join(dir, `model-${method}`)
       const extra = method === 'ganfusion' ? ['--gan-lambda', '0.2', '--gan-d-steps', '2'] : []
-      const { stderr, stdout } = await fws([...common(out), '--fusion', method, ...extra])
+      const { code, stderr, stdout } = await fws([...common(out), '--fusion', method, ...extra])
+      expect(code, stderr).toBe(0)
       // Progress is logged every 25 steps: the mean loss of steps 26–50 is below that of 1–25.
       const losses = [...stderr.matchAll(/\[train\] .* step (\d+) loss ([\d.]+)/g)].map((m) => Number(m[2]))
       expect(losses.length, stderr).toBe(2)
@@ -131,12 +122,15 @@ describe('fws train translation --fusion', () => {
 
   it('refuses --gan-* flags for another method and an unknown method', async () => {
     const out = path.join(dir, 'model-bad')
-    await expect(fws([...common(out), '--fusion', 'concat', '--gan-lambda', '0.3'])).rejects.toThrow(
-      /--gan-lambda applies to --fusion ganfusion only/,
-    )
-    await expect(fws([...common(out), '--fusion', 'mlp'])).rejects.toThrow(/unknown fusion method 'mlp'/)
-    await expect(
-      fws([...common(out), '--fusion', 'ganfusion', '--gan-generator-loss', 'minimax']),
-    ).rejects.toThrow(/saturating or non-saturating/)
+    const refused: Array<[string[], RegExp]> = [
+      [['--fusion', 'concat', '--gan-lambda', '0.3'], /--gan-lambda applies to --fusion ganfusion only/],
+      [['--fusion', 'mlp'], /unknown fusion method 'mlp'/],
+      [['--fusion', 'ganfusion', '--gan-generator-loss', 'minimax'], /saturating or non-saturating/],
+    ]
+    for (const [args, message] of refused) {
+      const r = await fws([...common(out), ...args])
+      expect(r.code, r.stderr).not.toBe(0)
+      expect(r.stderr).toMatch(message)
+    }
   })
 })

@@ -7,19 +7,18 @@
  * 2 s while the server keeps answering. A third file has the same bytes as the first but its own
  * subtitles: both are in the project and each is reviewed with its own transcripts.
  */
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { runFws } from '../helpers/fws-cli'
 import { makeSpeechVideo } from '../helpers/media-fixtures'
 import {
   availableModels,
   ensureRendererBuilt,
   launchChromium,
   resultsPath,
-  ROOT,
   startServeProcess,
   type ServeProcess,
 } from './harness'
@@ -36,23 +35,6 @@ const pageErrors: string[] = []
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 })
 const state = (field: 'emotion' | 'translation' | 'transcript') =>
   page.locator(`[data-testid="state-${field}"]`).textContent()
-
-function fwsBatch(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'fws.mjs'), 'batch', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FWS_FROM_SOURCE: '1', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, err }))
-  })
-}
 
 beforeAll(async () => {
   if (!withModels) return
@@ -76,21 +58,14 @@ beforeAll(async () => {
     first.srt.replace('I am so happy to see you!', 'This copy has words of its own.'),
   )
   const env = { FWS_CACHE_DIR: path.join(dir, 'cache') }
-  const batch = await fwsBatch(
+  const batch = await runFws(
     [
-      footage,
-      '--out',
-      path.join(dir, 'batch'),
-      '--project',
-      path.join(dir, 'study.fwsproj'),
-      '--fps',
-      '1',
-      '-j',
-      '1',
+      ...['batch', footage, '--out', path.join(dir, 'batch'), '--project', path.join(dir, 'study.fwsproj')],
+      ...['--fps', '1', '-j', '1'],
     ],
-    env,
+    { env },
   )
-  if (batch.code !== 0) throw new Error(`fws batch failed: ${batch.err}`)
+  if (batch.code !== 0) throw new Error(`fws batch failed: ${batch.stderr}`)
   serve = await startServeProcess([], env)
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
