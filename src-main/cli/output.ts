@@ -1,4 +1,5 @@
 /** Shared CLI output helpers: JSON printing and errors that carry their exit code. */
+import { isMediaError } from '../engine/media/errors'
 
 export class CliError extends Error {
   constructor(
@@ -67,5 +68,16 @@ export function abortOnStopSignals(onStop: (sig: StopSignal) => void = () => {})
 export function cancelledError(err: unknown, stop: AbortingStop, message: string): unknown {
   if ((err as Error).name === 'TrainingCancelled' || stop.abortSignal.aborted)
     return new CliError(message, SIGNAL_EXIT[stop.signal() ?? 'SIGINT'])
+  return err
+}
+
+/**
+ * What a single-file media command's error becomes: stopped → "cancelled" with the signal's exit
+ * code; the input's fault (a MediaError: truncated, no audio stream, bad subtitle…) → exit 2 with
+ * its message; anything else as it is.
+ */
+export function mediaCommandError(err: unknown, stop: AbortingStop): unknown {
+  if (stop.abortSignal.aborted) return cancelledError(err, stop, 'cancelled')
+  if (isMediaError(err)) return new CliError(err.message, 2)
   return err
 }

@@ -7,13 +7,12 @@
  */
 import type { Command } from 'commander'
 import path from 'node:path'
-import { isMediaError } from '../../engine/media/errors'
 import { segmentMediaDetailed } from '../../engine/segment'
 import { extractFeatures, featureCacheStats, type FaceDetectorChoice } from '../../engine/features'
 import { checkExportTarget, writeFeatureExport } from '../../engine/features/export'
 import { DEFAULT_DETECT_EVERY } from '../../engine/features/types'
 import { parseFrameOptions } from '../number-options'
-import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
+import { abortOnStopSignals, CliError, mediaCommandError, printJson } from '../output'
 
 interface FeaturesCliOptions {
   subs?: string
@@ -113,9 +112,7 @@ export function registerFeatures(program: Command): void {
               `cache hits ${summary.cacheHits}, ${summary.seconds.toFixed(1)} s\n`,
           )
       } catch (err) {
-        if (stop.abortSignal.aborted) throw cancelledError(err, stop, 'cancelled')
-        if (isMediaError(err)) throw new CliError(err.message, 2)
-        throw err
+        throw mediaCommandError(err, stop)
       } finally {
         stop.off()
       }

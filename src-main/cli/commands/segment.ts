@@ -4,12 +4,11 @@
  * Ctrl-C cancels (ffmpeg is killed).
  */
 import type { Command } from 'commander'
-import { isMediaError } from '../../engine/media/errors'
 import { droppedTotal } from '../../engine/media/subtitles'
 import { segmentMediaDetailed, type SegmentResult } from '../../engine/segment'
 import type { VadOptions } from '../../engine/segment/vad'
 import { parseOptionalNumber } from '../number-options'
-import { abortOnStopSignals, cancelledError, CliError, printJson } from '../output'
+import { abortOnStopSignals, CliError, mediaCommandError, printJson } from '../output'
 
 interface SegmentCliOptions {
   subs?: string
@@ -70,9 +69,7 @@ export function registerSegment(program: Command): void {
             : undefined,
         })
       } catch (err) {
-        if (stop.abortSignal.aborted) throw cancelledError(err, stop, 'cancelled')
-        if (isMediaError(err)) throw new CliError(err.message, 2)
-        throw err
+        throw mediaCommandError(err, stop)
       } finally {
         stop.off()
         if (tty) process.stderr.write('\r\x1b[K')
