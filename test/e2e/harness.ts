@@ -7,7 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { selectAvailableModels } from '../../src-main/engine/pipeline/select-models'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -116,6 +116,28 @@ export async function startServeProcess(
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`)
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+}
+
+/**
+ * Through the welcome screen: creates the project `projectFile`, adds `media` (one path a line) and
+ * waits until every one is listed; the page is on the workstation afterwards.
+ */
+export async function createProjectWithMedia(
+  page: Page,
+  projectFile: string,
+  media: string[],
+  timeout = 120_000,
+): Promise<void> {
+  await page.locator('[data-testid="welcome"]').waitFor()
+  await page.fill('[data-testid="create-path"]', projectFile)
+  await page.click('[data-testid="create-project"]')
+  await page.locator('[data-testid="workstation"]').waitFor()
+  await page.fill('[data-testid="media-paths"]', media.join('\n'))
+  await page.click('[data-testid="add-media"]')
+  await page
+    .locator('[data-testid="media-item"]')
+    .nth(media.length - 1)
+    .waitFor({ timeout })
 }
 
 export function resultsPath(name: string): string {

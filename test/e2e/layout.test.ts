@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 import {
+  createProjectWithMedia,
   ensureRendererBuilt,
   launchChromium,
   resultsPath,
-  startServeProcess,
   type ServeProcess,
+  startServeProcess,
 } from './harness'
 
 // The page-side callback runs in Chromium; Node's lib has no DOM types.
@@ -41,13 +42,7 @@ beforeAll(async () => {
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: W, height: H } })
   await page.goto(serve.url)
-  await page.locator('[data-testid="welcome"]').waitFor()
-  await page.fill('[data-testid="create-path"]', path.join(dir, 'layout.fwsproj'))
-  await page.click('[data-testid="create-project"]')
-  await page.locator('[data-testid="workstation"]').waitFor()
-  await page.fill('[data-testid="media-paths"]', speech.file)
-  await page.click('[data-testid="add-media"]')
-  await page.locator('[data-testid="media-item"]').first().waitFor({ timeout: 120_000 })
+  await createProjectWithMedia(page, path.join(dir, 'layout.fwsproj'), [speech.file])
   await page.locator('[data-testid="media-item"]').first().click()
   await page
     .locator('.tr')

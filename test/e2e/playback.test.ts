@@ -14,11 +14,12 @@ import type { Browser, Page } from 'playwright-core'
 import { ffmpegTools } from '../../src-main/engine/media/ffmpeg-locate'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 import {
+  createProjectWithMedia,
   ensureRendererBuilt,
   launchChromium,
   resultsPath,
-  startServeProcess,
   type ServeProcess,
+  startServeProcess,
 } from './harness'
 
 let dir: string
@@ -74,13 +75,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('pageerror', (e) => pageErrors.push(e.message))
   await page.goto(serve.url)
-  await page.locator('[data-testid="welcome"]').waitFor()
-  await page.fill('[data-testid="create-path"]', path.join(dir, 'review.fwsproj'))
-  await page.click('[data-testid="create-project"]')
-  await page.locator('[data-testid="workstation"]').waitFor()
-  await page.fill('[data-testid="media-paths"]', [files.avi, files.mkv, files.mp4].join('\n'))
-  await page.click('[data-testid="add-media"]')
-  await page.locator('[data-testid="media-item"]').nth(2).waitFor({ timeout: 120_000 })
+  await createProjectWithMedia(page, path.join(dir, 'review.fwsproj'), [files.avi, files.mkv, files.mp4])
 }, 300_000)
 
 afterAll(async () => {

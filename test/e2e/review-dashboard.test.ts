@@ -14,11 +14,12 @@ import type { UtteranceRow } from '../../src-main/contract/contract'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 import {
   availableModels,
+  createProjectWithMedia,
   ensureRendererBuilt,
   launchChromium,
   resultsPath,
-  startServeProcess,
   type ServeProcess,
+  startServeProcess,
 } from './harness'
 
 const models = availableModels()
@@ -49,13 +50,7 @@ beforeAll(async () => {
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   await page.goto(serve.url)
-  await page.locator('[data-testid="welcome"]').waitFor()
-  await page.fill('[data-testid="create-path"]', path.join(dir, 'dash.fwsproj'))
-  await page.click('[data-testid="create-project"]')
-  await page.locator('[data-testid="workstation"]').waitFor()
-  await page.fill('[data-testid="media-paths"]', speech.file)
-  await page.click('[data-testid="add-media"]')
-  await page.locator('[data-testid="media-item"]').first().waitFor({ timeout: 120_000 })
+  await createProjectWithMedia(page, path.join(dir, 'dash.fwsproj'), [speech.file])
   await page.locator('[data-testid="media-item"]').first().click()
 }, 300_000)
 

@@ -12,11 +12,12 @@ import type { Browser, Page } from 'playwright-core'
 import { makeSpeechVideo, type SpeechVideo } from '../helpers/media-fixtures'
 import {
   availableModels,
+  createProjectWithMedia,
   ensureRendererBuilt,
   launchChromium,
   resultsPath,
-  startServeProcess,
   type ServeProcess,
+  startServeProcess,
 } from './harness'
 
 // Inference needs the default models (resources/models, or FWS_RESOURCES). Steps that cannot run
@@ -77,12 +78,7 @@ describe('workstation in the browser', () => {
     expect(await page.context().cookies(`${new URL(serve.url).origin}/`)).toHaveLength(0)
     await page.locator('[data-testid="welcome"]').waitFor()
     await shot('01-welcome')
-    await page.fill('[data-testid="create-path"]', path.join(dir, 'study.fwsproj'))
-    await page.click('[data-testid="create-project"]')
-    await page.locator('[data-testid="workstation"]').waitFor()
-    await page.fill('[data-testid="media-paths"]', video.file)
-    await page.click('[data-testid="add-media"]')
-    await page.locator('[data-testid="media-item"]').first().waitFor({ timeout: 60_000 })
+    await createProjectWithMedia(page, path.join(dir, 'study.fwsproj'), [video.file], 60_000)
     expect(await page.locator('[data-testid="media-item"] .media-name').textContent()).toContain(
       'interview clip',
     )
