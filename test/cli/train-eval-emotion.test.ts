@@ -75,6 +75,7 @@ describe('fws train/eval emotion', () => {
     expect(readFileSync(path.join(dir, 'train.log'), 'utf8')).toMatch(/epoch 2\/2/)
     const resumed = await fws([...common, '--epochs', '4', '--resume', '--patience', '9'])
     // A different --epochs changes the schedule: resume must refuse rather than silently mix runs.
+    expect(resumed.code).not.toBe(0)
     expect(resumed.stderr).toMatch(/different model configuration, data or options/)
     const evaluated = await fws(['eval', 'emotion', '--model', out, '--data', dev, '--json'])
     expect(evaluated.code, evaluated.stderr).toBe(0)
