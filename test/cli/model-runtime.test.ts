@@ -2,7 +2,8 @@
 // a face, speech and a sidecar transcript gives, per utterance, the emotion probabilities
 // `fws eval emotion` gives for the same utterances (the tiny emotion model is trained on text
 // only, so the audio and face it sees in the clip must change nothing), and the translations
-// `fws translate` gives for the same text. On a clip without a transcript (utterances from voice
+// `fws translate` gives for the same text — for one network and for an ensemble folder, whose
+// translations `fws eval translation` scores too. On a clip without a transcript (utterances from voice
 // activity) the text-only model gives no label and summary.json / the console count those
 // utterances with the way out. A flipped byte in weights.bin is refused by the CLI entry points
 // with the file named (the app's jobs: test/engine/jobs/service-jobs.test.ts). Models: tiny, trained in the setup with the project's own training code.
@@ -11,11 +12,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeCorpus } from '../../src-main/engine/models/corpus'
+import { writeEnsembleFolder } from '../../src-main/engine/models/translation/ensemble'
 import type { BatchSummary } from '../../src-main/engine/pipeline/batch'
 import { faceSpeechVideo, testPhotos } from '../engine/features/fixtures'
 import { runFws } from '../helpers/fws-cli'
 import { toSrt } from '../helpers/media-fixtures'
-import { trainTinyModels, type TinyModels } from '../engine/pipeline/helpers/tiny-models'
+import {
+  trainTinyModels,
+  trainTinyTranslationModel,
+  type TinyModels,
+} from '../engine/pipeline/helpers/tiny-models'
 
 let tmp: string
 let models: TinyModels
@@ -143,6 +149,68 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
     // The VTT (written when there is a translation model) holds no cue for them.
     if (models.tasks.includes('translation'))
       expect(readFileSync(path.join(out, 'untranscribed.vtt'), 'utf8').trim()).toBe('WEBVTT')
+  }, 300_000)
+
+  it('runs a translation ensemble folder the same in batch, translate and eval translation', async () => {
+    // Needs Multi30K (npm run data), as the tiny translation model itself does. That the members'
+    // distributions are averaged is test/engine/models/translation/ensemble.test.ts's part.
+    if (!models.tasks.includes('translation')) return
+    const primary = path.join(models.dir, 'translation-tiny')
+    const second = path.join(tmp, 'translation-tiny-seed-2')
+    await trainTinyTranslationModel(second, 2)
+    const ensemble = path.join(tmp, 'translation-ensemble')
+    await writeEnsembleFolder(
+      ensemble,
+      primary,
+      { 'members/seed-2': second },
+      {
+        name: 'translation-tiny-ensemble',
+        version: '0.0.1',
+      },
+    )
+    const texts = CUES.map((c) => c.text)
+
+    const out = path.join(tmp, 'out-ensemble')
+    const b = await fws([
+      'batch',
+      path.join(tmp, 'subs'),
+      '--out',
+      out,
+      '--tasks',
+      'translation',
+      '--translation-model',
+      ensemble,
+    ])
+    expect(b.code, b.stderr).toBe(0)
+    const rows = jsonl(path.join(out, 'clip.utterances.jsonl'))
+    expect(rows.map((u) => u.text)).toEqual(texts)
+    expect(rows[0]!.models.translation).toBe('translation-tiny-ensemble@0.0.1')
+    const batchTranslations = rows.map((u) => u.translation)
+
+    const tr = await fws(['translate', '--model', ensemble], texts.join('\n') + '\n')
+    expect(tr.code, tr.stderr).toBe(0)
+    expect(tr.stdout.trimEnd().split('\n')).toEqual(batchTranslations)
+
+    const src = path.join(tmp, 'ensemble.en')
+    const ref = path.join(tmp, 'ensemble.de')
+    const hyp = path.join(tmp, 'ensemble.hyp.de')
+    writeFileSync(src, texts.join('\n') + '\n')
+    writeFileSync(ref, 'Hallo, das ist ein Test.\nWo ist der Bahnhof?\n')
+    const ev = await fws([
+      'eval',
+      'translation',
+      '--model',
+      ensemble,
+      '--src',
+      src,
+      '--ref',
+      ref,
+      '--hyp-out',
+      hyp,
+      '--json',
+    ])
+    expect(ev.code, ev.stderr).toBe(0)
+    expect(readFileSync(hyp, 'utf8').trimEnd().split('\n')).toEqual(batchTranslations)
   }, 300_000)
 
   it('refuses a flipped byte in weights.bin in eval, finetune, translate and batch, naming the file', async () => {

@@ -3,7 +3,7 @@
  * train/eval groups of train.ts / eval.ts) and `fws translate` (stdin lines → stdout lines, in
  * order). Owns argument parsing only; the work is in engine/models/translation.
  */
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
@@ -240,8 +240,7 @@ export function registerEvalTranslation(evalCmd: Command): void {
           })
           if (o.hypOut) {
             mkdirSync(path.dirname(path.resolve(o.hypOut)), { recursive: true })
-            appendFileSync(o.hypOut, '', { flag: 'w' })
-            appendFileSync(o.hypOut, hypotheses.join('\n') + '\n')
+            writeFileSync(o.hypOut, hypotheses.join('\n') + '\n')
           }
           const summary = { model: o.model, version: m.manifest.version, src: o.src, ref: o.ref, ...result }
           if (o.json) printJson(summary)
