@@ -4,7 +4,6 @@
  * ExchangePathError within 2 s, through the engine service (the app's and browser mode's path)
  * and through `fws export`, and nothing is half-written.
  */
-import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,7 +15,7 @@ import { ProjectStore } from '../../../src-main/engine/project/store'
 import { validateRequest } from '../../../src-main/contract/contract'
 import { UnknownIdError } from '../../../src-main/engine/core/unknown-id'
 import { httpStatusFor } from '../../../src-main/serve/errors'
-import { withoutRootOverride } from '../../helpers/without-root-override'
+import { runFws, type FwsRun } from '../../helpers/fws-cli'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fws-export-paths-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
@@ -51,23 +50,11 @@ async function timed<T>(p: Promise<T>): Promise<{ err: unknown; ms: number }> {
   }
 }
 
-/** Runs `fws` from source (as root: without the capabilities that pass over file permissions). */
-function fws(args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const [command, argv] = withoutRootOverride(process.execPath, [path.resolve('bin/fws.mjs'), ...args])
-  return new Promise((resolve) => {
-    const t0 = performance.now()
-    const child = spawn(command, argv, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, FWS_FROM_SOURCE: '1' },
-    })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000)
-    child.on('close', (code) => {
-      clearTimeout(kill)
-      resolve({ code, stderr, ms: performance.now() - t0 })
-    })
-  })
+/** Runs `fws` from source, timed (as root: without the capabilities that pass over file permissions). */
+async function fws(args: string[]): Promise<FwsRun & { ms: number }> {
+  const t0 = performance.now()
+  const r = await runFws(args, { withoutRootOverride: true, timeoutMs: 20_000 })
+  return { ...r, ms: performance.now() - t0 }
 }
 
 describe('export to a place that cannot be written', () => {

@@ -5,11 +5,9 @@
  * corrections, and only human-corrected translations are learned from; the app's fine-tune job
  * does the same from a project's corrected translations.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { translationPairs } from '../../../src-main/engine/exchange/corrections'
 import type { TranslationFinetuneSummary } from '../../../src-main/engine/jobs/finetune'
@@ -18,16 +16,10 @@ import { JobRegistry } from '../../../src-main/engine/jobs/registry'
 import { ProjectStore } from '../../../src-main/engine/project/store'
 import { readCorpus, writeCorpus, type CorpusUtterance } from '../../../src-main/engine/models/corpus'
 import { loadTranslationModel } from '../../../src-main/engine/models/translation'
+import { runFws } from '../../helpers/fws-cli'
 import { trainToyTranslation } from '../models/helpers/toy-translation'
 
-const run = promisify(execFile)
-const root = path.resolve(import.meta.dirname, '../../..')
-const fws = (args: string[]) =>
-  run(process.execPath, [path.join(root, 'bin/fws.mjs'), ...args], {
-    cwd: root,
-    env: { ...process.env, FWS_FROM_SOURCE: '1' },
-    maxBuffer: 16 << 20,
-  })
+const fws = (args: string[]) => runFws(args, { timeoutMs: 300_000 })
 
 const ADJ: Array<[string, string]> = [
   ['red', 'rote'],
@@ -119,7 +111,7 @@ describe('fine-tuning the translator from corrections', () => {
     const data = path.join(tmp, 'corrections')
     corrections(data)
     const out = path.join(tmp, 'ft')
-    const { stdout } = await fws([
+    const { code, stdout, stderr } = await fws([
       'finetune',
       '--base',
       base(),
@@ -134,6 +126,7 @@ describe('fine-tuning the translator from corrections', () => {
       '--held-out',
       '0.2',
     ])
+    expect(code, stderr).toBe(0)
     console.log(stdout)
     expect(stdout).toMatch(/45 corrected translations: 36 trained on, 9 held out/)
     const row = (k: string) => {
@@ -168,9 +161,9 @@ describe('fine-tuning the translator from corrections', () => {
     } finally {
       m.dispose()
     }
-    await expect(fws(['finetune', '--base', base(), '--data', data, '--out', out])).rejects.toThrow(
-      /already holds a model/,
-    )
+    const again = await fws(['finetune', '--base', base(), '--data', data, '--out', out])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toMatch(/already holds a model/)
   })
 
   it("the app's fine-tune job trains the translator on a project's corrected translations", async () => {

@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { registerProbe } from '../../../src-main/cli/commands/probe'
-import { registerSegment } from '../../../src-main/cli/commands/segment'
-import { makeBadFiles, makeSpeechVideo, toSrt, type SpeechVideo } from '../../helpers/media-fixtures'
-
-const run = promisify(execFile)
-const bin = path.resolve(import.meta.dirname, '../../../bin/fws.mjs')
+import { registerProbe } from '../../src-main/cli/commands/probe'
+import { registerSegment } from '../../src-main/cli/commands/segment'
+import { makeBadFiles, makeSpeechVideo, toSrt, type SpeechVideo } from '../helpers/media-fixtures'
+import { runFws } from '../helpers/fws-cli'
 
 /** Run fws in a child process (the real entry point, exit codes included). */
-async function fws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, FWS_FROM_SOURCE: '1' },
-      timeout: 60_000,
-    })
-    return { code: 0, stdout, stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
+const fws = (...args: string[]) => runFws(args, { timeoutMs: 60_000 })
 
 /** Run a command in-process through the same registration main.ts uses (fast: no tsx start-up). */
 async function inProcess(...args: string[]): Promise<string> {
