@@ -47,9 +47,10 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  async function startInference(mediaIds: string[]): Promise<JobSnapshot | null> {
+  /** Starts a job through the API: listed at once, or its refusal shown. */
+  async function start(request: () => Promise<JobSnapshot>): Promise<JobSnapshot | null> {
     try {
-      const s = await useApi().jobs.startInference({ mediaIds })
+      const s = await request()
       upsert(s)
       error.value = null
       return s
@@ -59,21 +60,13 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  async function startFinetune(p: {
+  const startInference = (mediaIds: string[]) => start(() => useApi().jobs.startInference({ mediaIds }))
+
+  const startFinetune = (p: {
     baseModel: 'emotion' | 'translation'
     epochs?: number
     heldOutFraction?: number
-  }): Promise<JobSnapshot | null> {
-    try {
-      const s = await useApi().jobs.startFinetune(p)
-      upsert(s)
-      error.value = null
-      return s
-    } catch (err) {
-      error.value = (err as Error).message
-      return null
-    }
-  }
+  }) => start(() => useApi().jobs.startFinetune(p))
 
   async function cancel(jobId: string): Promise<void> {
     try {
