@@ -128,7 +128,7 @@ export async function loadTranslationModel(dir: string): Promise<LoadedTranslati
  * others over the same vocabulary): which inputs reach it (the manifest's trained modalities), the
  * decoding settings, batching, progress and cancellation.
  */
-export function translationRuntime<C>(
+function translationRuntime<C>(
   tf: typeof TF,
   net: Omit<TranslationNetwork, 'model'>,
   search: StepModel<C>,
