@@ -64,7 +64,10 @@ export interface RunJobData {
 
 const key = (run: string, part?: string) => `${KEY_PREFIX}:run:${run}${part ? `:${part}` : ''}`
 
-export const jobId = (run: string, gen: number, index: number) => `${run}.${gen}.${index}`
+/** One generation of a run (each enqueue of the same name is the next): its jobs' id prefix. */
+export const generationId = (run: string, gen: number) => `${run}.${gen}`
+
+export const jobId = (run: string, gen: number, index: number) => `${generationId(run, gen)}.${index}`
 
 export async function loadRun(redis: Redis, run: string): Promise<RunRecord | null> {
   const text = await redis.get(key(run))

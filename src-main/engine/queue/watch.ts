@@ -20,6 +20,7 @@ import { writeAtomic } from '../pipeline/outputs'
 import type { QueueClients } from './client'
 import { describeQueueUrl } from './connection'
 import {
+  generationId,
   isCancelled,
   jobId,
   loadRefusals,
@@ -68,7 +69,7 @@ export async function watchRun(
   const started = new Set<number>()
   const seen = new Map<number, RunResult>()
   const warned = new Set<string>()
-  const prefix = `${run}.${rec.gen}.`
+  const prefix = `${generationId(run, rec.gen)}.`
   let cancelling = false
   let tick = 0
   const onAbort = () => {
@@ -231,7 +232,7 @@ async function recordFailedJobs(
   results: Map<number, RunResult>,
 ): Promise<void> {
   if (results.size >= rec.files.length) return
-  const prefix = `${rec.name}.${rec.gen}.`
+  const prefix = `${generationId(rec.name, rec.gen)}.`
   for (const j of await q.queue.getJobs(['failed'], 0, 499)) {
     if (!j.id?.startsWith(prefix)) continue
     const i = Number(j.id.slice(prefix.length))

@@ -20,6 +20,7 @@ import { KEY_PREFIX, parseQueueUrl, QUEUE_NAME } from './connection'
 import { openQueue } from './client'
 import { modelMismatch } from './model-checksum'
 import {
+  generationId,
   isCancelled,
   loadResult,
   loadRun,
@@ -61,7 +62,7 @@ function fileContext(
   signal: AbortSignal,
 ): FileContext {
   return {
-    runId: `${rec.name}.${rec.gen}`,
+    runId: generationId(rec.name, rec.gen),
     outDir: rec.outDir,
     fps: rec.options.fps,
     detectEvery: rec.options.detectEvery,
@@ -88,7 +89,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const runs = new Map<string, { rec: RunRecord; inputs: Set<string>; modelsMatch: boolean }>()
 
   const runFor = async (run: string, gen: number) => {
-    const k = `${run}.${gen}`
+    const k = generationId(run, gen)
     let r = runs.get(k)
     if (!r) {
       const rec = await loadRun(q.redis, run)
