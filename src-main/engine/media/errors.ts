@@ -3,7 +3,6 @@
  * mapping from a failed ffmpeg/ffprobe run (exit code + stderr) to the specific cause, so that every
  * front end (CLI, app, batch jobs) can say exactly which file is wrong and how.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 
 export type MediaErrorCode =
@@ -105,11 +104,11 @@ function errorLines(stderr: string): string[] {
  * Turn a failed ffmpeg/ffprobe run into the specific MediaError. `stderr` is the process's error
  * output, `command` the rerunnable command line (kept in `detail`).
  */
-export function ffmpegFailure(
+export async function ffmpegFailure(
   file: string,
   stderr: string,
   opts: { exitCode?: number | null; signal?: string | null; command?: string; what?: string } = {},
-): MediaError {
+): Promise<MediaError> {
   const lines = errorLines(stderr)
   const tail = lines.slice(-8).join('\n')
   const detail = [opts.command ? `command: ${opts.command}` : '', tail].filter(Boolean).join('\n')
@@ -129,7 +128,7 @@ export function ffmpegFailure(
   ) {
     // ffmpeg says the same "Invalid data" for a text file named .mp4 and for an interrupted
     // recording; the file's own signature tells them apart.
-    const container = sniffContainer(file)
+    const container = await sniffContainer(file)
     if (container && !/misdetection possible/i.test(text))
       return new MediaError(
         'TRUNCATED',
@@ -161,16 +160,15 @@ export function ffmpegFailure(
 }
 
 /** Known container signatures at the start of a file: the name of the format, or null. */
-export function sniffContainer(file: string): string | null {
-  let head: Buffer
+export async function sniffContainer(file: string): Promise<string | null> {
+  let head: Uint8Array
   try {
-    const fd = openSync(file, 'r')
+    const fh = await open(file, 'r')
     try {
-      head = Buffer.alloc(512)
-      const n = readSync(fd, head, 0, 512, 0)
-      head = head.subarray(0, n)
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0)
+      head = buffer.subarray(0, bytesRead)
     } finally {
-      closeSync(fd)
+      await fh.close()
     }
   } catch {
     return null

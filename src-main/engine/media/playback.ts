@@ -165,7 +165,7 @@ export async function makeProxy(
       onProgress: opts.onProgress,
       progressDurationSec: probe.durationSec,
     })
-    if (r.exitCode !== 0) throw runFailure(file, r, 'playback proxy encoding')
+    if (r.exitCode !== 0) throw await runFailure(file, r, 'playback proxy encoding')
     await rename(tmp, out)
     opts.onProgress?.(1)
     return out

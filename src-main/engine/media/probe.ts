@@ -199,7 +199,7 @@ export async function probe(file: string, opts: ProbeOptions = {}): Promise<Medi
   }
   // ffprobe can exit 0 with an empty JSON object and the error on stderr.
   if (res.exitCode !== 0 || !json || (!json.format && !json.streams?.length)) {
-    throw runFailure(file, res, 'ffprobe', res.stderr || 'ffprobe printed nothing')
+    throw await runFailure(file, res, 'ffprobe', res.stderr || 'ffprobe printed nothing')
   }
   return readProbeJson(file, json, sizeBytes)
 }

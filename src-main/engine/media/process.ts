@@ -292,7 +292,7 @@ export async function* streamFfmpeg(opts: StreamFfmpegOptions): AsyncGenerator<B
         messages.some((l) => /matches no streams|does not contain any stream/i.test(l))
       )
         throw opts.noStreamError()
-      throw ffmpegFailure(file, messages.join('\n') || err.message, {
+      throw await ffmpegFailure(file, messages.join('\n') || err.message, {
         exitCode: m ? Number(m[1]) : null,
         signal: sig ? sig[1] : null,
         command: commandLine,
@@ -341,7 +341,12 @@ export interface RunToolResult {
 }
 
 /** The MediaError of a run that failed: ffmpegFailure with its exit code, signal and command line. */
-export function runFailure(file: string, res: RunToolResult, what: string, stderr = res.stderr): MediaError {
+export function runFailure(
+  file: string,
+  res: RunToolResult,
+  what: string,
+  stderr = res.stderr,
+): Promise<MediaError> {
   return ffmpegFailure(file, stderr, {
     exitCode: res.exitCode,
     signal: res.signal,

@@ -41,7 +41,7 @@ export async function readEmbeddedSubtitles(
     ],
     { file, signal: opts.signal, what: 'subtitle extraction', timeoutMs: 120_000 },
   )
-  if (res.exitCode !== 0) throw runFailure(file, res, 'subtitle extraction')
+  if (res.exitCode !== 0) throw await runFailure(file, res, 'subtitle extraction')
   const text = res.stdout.toString('utf8')
   if (!text.trim()) return []
   return parseSrt(text, { file: `${file} (subtitle stream ${stream.index})`, ...cueLimit(opts.durationSec) })
