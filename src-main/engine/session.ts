@@ -4,13 +4,15 @@
  * closing, the "no project open" error, and emitting `project.changed` after every change so all
  * front ends mirror the same state.
  */
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../contract/contract'
 import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
 import { PATH_REMEDIES } from './exchange/path-remedies'
-import { ensureFolder, ExchangePathError, isInside } from './exchange/safe-path'
+import { ensureFolder, ExchangePathError, isInside, withDeadline } from './exchange/safe-path'
 import { addMediaFiles } from './project/media-add'
+import { checkProjectHeader, ProjectFileError } from './project/schema'
 import { NoProjectError, ProjectStore } from './project/store'
 
 export type ProjectHandlerName =
@@ -53,6 +55,45 @@ export function pathErrorForDialog(err: unknown, action: string): unknown {
   return h ? new ExchangePathError(`${action} failed: ${err.message}. ${h}`, err.code, err.target) : err
 }
 
+const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? ''
+
+/**
+ * The checks of a chosen project path that touch the file system, asynchronously and with
+ * deadlines, before the store's synchronous SQLite open: a missing file, a folder or FIFO, a
+ * non-project file or an unanswering mount is refused without blocking the event loop.
+ * `exists: false` (project.create) refuses any existing entry instead.
+ */
+async function checkProjectPath(file: string, expect: { exists: boolean }): Promise<void> {
+  const abs = path.resolve(file)
+  // A dangling link counts as an existing entry for create, like a file.
+  const st = await withDeadline(expect.exists ? fsp.stat(abs) : fsp.lstat(abs), 'checking', abs).catch(
+    (err: unknown) => {
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null
+      throw err
+    },
+  )
+  if (!expect.exists) {
+    if (st) throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
+    return
+  }
+  if (!st) throw new ProjectFileError(`project file not found: ${abs}`, 'not-found')
+  if (!st.isFile()) throw new ProjectFileError(`not a file: ${abs}`, 'not-a-project')
+  const head = await withDeadline(
+    (async () => {
+      const fh = await fsp.open(abs, 'r')
+      try {
+        const { buffer, bytesRead } = await fh.read(Buffer.alloc(16), 0, 16, 0)
+        return buffer.subarray(0, bytesRead)
+      } finally {
+        await fh.close()
+      }
+    })(),
+    'reading',
+    abs,
+  )
+  checkProjectHeader(abs, head)
+}
+
 export interface ProjectSession {
   handlers: Pick<RequestHandlers, ProjectHandlerName>
   /** The open store (for jobs that read utterances and write predictions), or null. */
@@ -86,11 +127,13 @@ export function createProjectSession(
       await ensureFolder(path.dirname(path.resolve(file))).catch((err) => {
         throw pathErrorForDialog(err, 'Creating the project')
       })
+      await checkProjectPath(file, { exists: false })
       const next = ProjectStore.create(file, { annotator: opts.annotator })
       return swap(next)!
     },
     'project.open': async ({ path: file }) => {
       // Open first: a refused file (newer, damaged) leaves the current project open.
+      await checkProjectPath(file, { exists: true })
       const next = ProjectStore.open(file, { annotator: opts.annotator })
       return swap(next)!
     },

@@ -119,6 +119,15 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   },
 ]
 
+/** Refuses a file whose first 16 bytes (`head`) are not an SQLite database header. */
+export function checkProjectHeader(file: string, head: Uint8Array): void {
+  if (head.length < 16 || Buffer.from(head).toString('latin1', 0, 16) !== 'SQLite format 3\0')
+    throw new ProjectFileError(
+      `${file} is not a Fusion Workstation project (not an SQLite database, or its header is damaged)`,
+      'damaged',
+    )
+}
+
 /** Checks a file is a readable, intact project of a version this build can open. Never writes. */
 export function preflight(file: string): { version: number } {
   if (!existsSync(file)) throw new ProjectFileError(`project file not found: ${file}`, 'not-found')
@@ -131,11 +140,7 @@ export function preflight(file: string): { version: number } {
   } finally {
     closeSync(fd)
   }
-  if (n < 16 || head.toString('latin1') !== 'SQLite format 3\0')
-    throw new ProjectFileError(
-      `${file} is not a Fusion Workstation project (not an SQLite database, or its header is damaged)`,
-      'damaged',
-    )
+  checkProjectHeader(file, head.subarray(0, n))
   let db: Database.Database | null = null
   try {
     db = new Database(file, { readonly: true, fileMustExist: true })

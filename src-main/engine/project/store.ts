@@ -18,7 +18,7 @@
  * thing: connection.ts (pragmas, retried writes), media-table.ts, utterance-table.ts,
  * predictions.ts, history.ts (undo/redo and the correction log), export-queries.ts.
  */
-import { existsSync } from 'node:fs'
+import { lstatSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { Edit, EditResult, MediaInfo, ProjectInfo, UtteranceRow } from './types'
@@ -73,7 +73,9 @@ export class ProjectStore {
   /** Creates a new project file; refuses to overwrite an existing file. */
   static create(file: string, opts: StoreOptions = {}): ProjectStore {
     const abs = path.resolve(file)
-    if (existsSync(abs)) throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
+    // lstat: a dangling symbolic link exists too (SQLite would create the file it points to).
+    if (lstatSync(abs, { throwIfNoEntry: false }))
+      throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
     makeFolders(path.dirname(abs))
     const db = new Database(abs)
     try {

@@ -3,7 +3,8 @@
  * with ffmpeg + espeak-ng (helper A's fixtures): create → add media (probe, hash, sidecar
  * segmentation) → list → edit/undo/redo → export → import, with project.changed events.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -126,5 +127,30 @@ describe('engine service: project side', () => {
     expect(reopened).toMatchObject({ mediaCount: 1, utteranceCount: rows.length, canUndo: true })
     await expect(call('project.open', { path: fake })).rejects.toThrow(/not a Fusion Workstation project/)
     expect((await call('project.current'))?.path).toBe(file)
+  })
+
+  it('refuses a bad project path with a specific error at once and keeps the open project', async () => {
+    const dir = path.join(tmp, 'bad-paths')
+    mkdirSync(dir)
+    const fifo = path.join(dir, 'pipe.fws')
+    execFileSync('mkfifo', [fifo])
+    const text = path.join(dir, 'notes.fws')
+    writeFileSync(text, 'not a project')
+    const dangling = path.join(dir, 'gone.fws')
+    symlinkSync(path.join(dir, 'nowhere'), dangling)
+    const open = (await call('project.current'))!.path
+
+    const t0 = Date.now()
+    await expect(call('project.open', { path: path.join(dir, 'missing.fws') })).rejects.toMatchObject({
+      code: 'not-found',
+    })
+    await expect(call('project.open', { path: fifo })).rejects.toThrow(/not a file/)
+    await expect(call('project.open', { path: dir })).rejects.toThrow(/not a file/)
+    await expect(call('project.open', { path: text })).rejects.toThrow(/not a Fusion Workstation project/)
+    await expect(call('project.create', { path: text })).rejects.toThrow(/a file already exists/)
+    await expect(call('project.create', { path: dangling })).rejects.toThrow(/a file already exists/)
+    expect(Date.now() - t0).toBeLessThan(3000)
+    expect((await call('project.current'))?.path).toBe(open)
+    expect(readFileSync(text, 'utf8')).toBe('not a project')
   })
 })
