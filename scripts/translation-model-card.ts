@@ -163,6 +163,10 @@ ${notes ? `${notes}\n\n` : ''}${curveTable(run)}
   })
   .join('\n')
 const notes = runNotes(trainDir)
+const averagedAny = !!avg || members.some(({ mm }) => mm.averaged)
+const runStopSteps = [`${readRun(trainDir)?.step ?? m.training.steps} of this folder's run`]
+  .concat(members.map(({ e, run }) => `${run.step} of ${e.dir}'s`))
+  .join(', ')
 /** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
 const freshOut = `/tmp/fws-train/${m.name}`
 const fresh = fromScratch(resume, freshOut)
@@ -174,7 +178,7 @@ const freshMembers = members.map(({ e, command }) => ({
 
 const card = `# ${m.name} — English → German, Transformer + AutoFusion
 
-Shipped weights (${m.version}): ${shipped}. Measured on test_2016_flickr: **BLEU ${test.bleu.toFixed(2)}, chrF ${test.chrf.toFixed(2)}**
+${members.length ? `Shipped model (${m.version}): an ensemble of this folder's network, ${shipped}, and ${members.map(({ e, weights }) => `\`${e.dir}\` (${weights})`).join(', ')}` : `Shipped weights (${m.version}): ${shipped}`}. Measured on test_2016_flickr: **BLEU ${test.bleu.toFixed(2)}, chrF ${test.chrf.toFixed(2)}**
 (beam ${dec.beam}, length penalty α ${dec.lengthPenalty}, ${test.msPerSentence.toFixed(0)} ms per sentence on the wasm backend).
 Project target BLEU ≥ ${TARGET_BLEU}: **${test.bleu >= TARGET_BLEU ? 'met' : 'NOT met'}**.
 
@@ -252,7 +256,7 @@ nohup ${fresh} \\
   >> ${freshOut}.log 2>&1 &
 ${freshMembers.map(({ out, command }) => `nohup ${fromScratch(command, out)} \\\n  >> ${out}.log 2>&1 &`).join('\n')}${freshMembers.length ? '\n# each run takes many hours: on a 2-core machine run them one after another' : ''}
 \`\`\`
-then average${freshMembers.length ? ' each' : ''}, ${freshMembers.length ? `join them (\`npx tsx scripts/ensemble-translation.ts --primary ${freshOut} ${freshMembers.map(({ e, out }) => `--member ${e.dir}=${out}`).join(' ')} --out ${freshOut}-ensemble …\`), ` : ''}re-tune, measure and write the card as below (with \`--model ${freshOut}${freshMembers.length ? '-ensemble' : ''}\`). Add
+then ${averagedAny ? `average${freshMembers.length ? ' each' : ''}` : `take each run's best weights on val (the shipped ones are the best up to where each run was stopped: step ${runStopSteps}; touch a run's STOP file there for the same weights)`}, ${freshMembers.length ? `join them (\`npx tsx scripts/ensemble-translation.ts --primary ${freshOut} ${freshMembers.map(({ e, out }) => `--member ${e.dir}=${out}`).join(' ')} --out ${freshOut}-ensemble …\`), ` : ''}re-tune, measure and write the card as below (with \`--model ${freshOut}${freshMembers.length ? '-ensemble' : ''}\`). Add
 \`--resume\` to the same command to continue after a stop.
 
 ## Continue training (resume)
