@@ -9,6 +9,7 @@ import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../contract/contract'
 import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
+import { readFileHead } from './core/file-head'
 import { PATH_REMEDIES } from './exchange/path-remedies'
 import { ensureFolder, ExchangePathError, isInside, withDeadline } from './exchange/safe-path'
 import { addMediaFiles } from './project/media-add'
@@ -78,19 +79,7 @@ async function checkProjectPath(file: string, expect: { exists: boolean }): Prom
   }
   if (!st) throw new ProjectFileError(`project file not found: ${abs}`, 'not-found')
   if (!st.isFile()) throw new ProjectFileError(`not a file: ${abs}`, 'not-a-project')
-  const head = await withDeadline(
-    (async () => {
-      const fh = await fsp.open(abs, 'r')
-      try {
-        const { buffer, bytesRead } = await fh.read(Buffer.alloc(16), 0, 16, 0)
-        return buffer.subarray(0, bytesRead)
-      } finally {
-        await fh.close()
-      }
-    })(),
-    'reading',
-    abs,
-  )
+  const head = await withDeadline(readFileHead(abs, 16), 'reading', abs)
   checkProjectHeader(abs, head)
 }
 

@@ -4,6 +4,7 @@
  * front end (CLI, app, batch jobs) can say exactly which file is wrong and how.
  */
 import { open, stat } from 'node:fs/promises'
+import { readFileHead } from '../core/file-head'
 
 export type MediaErrorCode =
   | 'NOT_FOUND'
@@ -161,19 +162,8 @@ export async function ffmpegFailure(
 
 /** Known container signatures at the start of a file: the name of the format, or null. */
 export async function sniffContainer(file: string): Promise<string | null> {
-  let head: Uint8Array
-  try {
-    const fh = await open(file, 'r')
-    try {
-      const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0)
-      head = buffer.subarray(0, bytesRead)
-    } finally {
-      await fh.close()
-    }
-  } catch {
-    return null
-  }
-  return sniffBytes(head)
+  const head = await readFileHead(file, 512).catch(() => null)
+  return head && sniffBytes(head)
 }
 
 /** Pure part of sniffContainer, over the first bytes of a file. */
