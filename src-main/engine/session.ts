@@ -4,14 +4,13 @@
  * closing, the "no project open" error, and emitting `project.changed` after every change so all
  * front ends mirror the same state.
  */
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type { EventMap, ProjectInfo, RequestHandlers } from '../contract/contract'
 import { exportProject } from './exchange/export'
 import { importSegmentation } from './exchange/import'
 import { readFileHead } from './core/file-head'
 import { PATH_REMEDIES } from './exchange/path-remedies'
-import { ensureFolder, ExchangePathError, isInside, withDeadline } from './exchange/safe-path'
+import { ensureFolder, ExchangePathError, isInside, statOrNull, withDeadline } from './exchange/safe-path'
 import { addMediaFiles } from './project/media-add'
 import { checkProjectHeader, ProjectFileError } from './project/schema'
 import { NoProjectError, ProjectStore } from './project/store'
@@ -56,8 +55,6 @@ export function pathErrorForDialog(err: unknown, action: string): unknown {
   return h ? new ExchangePathError(`${action} failed: ${err.message}. ${h}`, err.code, err.target) : err
 }
 
-const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? ''
-
 /**
  * The checks of a chosen project path that touch the file system, asynchronously and with
  * deadlines, before the store's synchronous SQLite open: a missing file, a folder or FIFO, a
@@ -66,13 +63,8 @@ const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? ''
  */
 async function checkProjectPath(file: string, expect: { exists: boolean }): Promise<void> {
   const abs = path.resolve(file)
-  // A dangling link counts as an existing entry for create, like a file.
-  const st = await withDeadline(expect.exists ? fsp.stat(abs) : fsp.lstat(abs), 'checking', abs).catch(
-    (err: unknown) => {
-      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return null
-      throw err
-    },
-  )
+  // lstat for create: a dangling link counts as an existing entry, like a file.
+  const st = await statOrNull(abs, !expect.exists)
   if (!expect.exists) {
     if (st) throw new ProjectFileError(`a file already exists at ${abs}`, 'exists')
     return

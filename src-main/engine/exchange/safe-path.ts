@@ -70,8 +70,8 @@ export async function withDeadline<T>(p: Promise<T>, what: string, target: strin
 
 const errno = (err: unknown) => (err as NodeJS.ErrnoException).code ?? ''
 
-/** stat/lstat that returns null for a missing path (or a missing folder on the way). */
-async function statOrNull(p: string, link = false): Promise<Stats | null> {
+/** stat/lstat (with the deadline) that returns null for a missing path (or a missing folder on the way). */
+export async function statOrNull(p: string, link = false): Promise<Stats | null> {
   try {
     return await withDeadline(link ? fsp.lstat(p) : fsp.stat(p), 'checking', p)
   } catch (err) {
