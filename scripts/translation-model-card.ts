@@ -164,7 +164,7 @@ ${notes ? `${notes}\n\n` : ''}${curveTable(run)}
   .join('\n')
 const notes = runNotes(trainDir)
 const averagedAny = !!avg || members.some(({ mm }) => mm.averaged)
-const runStopSteps = [`${readRun(trainDir)?.step ?? m.training.steps} of this folder's run`]
+const runStopSteps = [`${state?.step ?? m.training.steps} of this folder's run`]
   .concat(members.map(({ e, run }) => `${run.step} of ${e.dir}'s`))
   .join(', ')
 /** The same run from scratch in a work folder (the data names resolve in data/ after `npm run data`). */
