@@ -262,12 +262,16 @@ then ${averagedAny ? `average${freshMembers.length ? ' each' : ''}` : `take each
 ## Continue training (resume)
 \`\`\`
 npm run data
-nohup ${resume} \\
+nohup ${members.length ? resume.replace(/--out \S+/, `--out ${trainDir}/best`) : resume} \\
   >> ${trainDir}/training-log.txt 2>&1 &
 # stop gracefully at any time (state saved, final weights validated): touch ${trainDir}/STOP
 \`\`\`
-A new best on val overwrites the weights and manifest in this folder (keeping \`decoding\`); then
-average (\`scripts/average-translation.ts\`), re-tune (\`scripts/tune-decoding.ts\`), re-measure
+${
+  members.length
+    ? `Training never writes into an ensemble folder (it refuses): a new best on val goes to \`${trainDir}/best\`; then average it (\`scripts/average-translation.ts\`), join it with the members again (\`scripts/ensemble-translation.ts\`, as above), re-tune`
+    : `A new best on val overwrites the weights and manifest in this folder (keeping \`decoding\`); then
+average (\`scripts/average-translation.ts\`), re-tune`
+} (\`scripts/tune-decoding.ts\`), re-measure
 (\`npm run eval:models -- --update\`) and rewrite this card (\`scripts/translation-model-card.ts\`).
 
 ## Limits

@@ -170,6 +170,13 @@ describe('one model runtime for fws batch, fws eval and fws translate', () => {
     )
     const texts = CUES.map((c) => c.text)
 
+    // Training into an ensemble folder is refused before any work; the folder is left as it was.
+    const manifestBefore = readFileSync(path.join(ensemble, 'manifest.json'), 'utf8')
+    const t = await fws(['train', 'translation', '--out', ensemble, '--epochs', '1'])
+    expect(t.code).not.toBe(0)
+    expect(t.stderr).toMatch(/is an ensemble folder: train each network into its own folder/)
+    expect(readFileSync(path.join(ensemble, 'manifest.json'), 'utf8')).toBe(manifestBefore)
+
     const out = path.join(tmp, 'out-ensemble')
     const b = await fws([
       'batch',

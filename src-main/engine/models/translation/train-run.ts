@@ -164,6 +164,11 @@ export async function openRun(
   stateDir: string,
   report: (p: TrainProgress) => void,
 ): Promise<TranslationRun> {
+  // A new best would replace the folder's own network and drop its members.
+  if (existsSync(join(opts.out, 'manifest.json')) && readManifest(opts.out).ensemble)
+    throw new Error(
+      `${opts.out} is an ensemble folder: train each network into its own folder (--out) and join them again with scripts/ensemble-translation.ts`,
+    )
   const saved: TrainingState | null =
     opts.resume && hasTrainingState(stateDir) ? openTrainingState(stateDir, 'translation') : null
   const paths = {
